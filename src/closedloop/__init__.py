@@ -1,0 +1,35 @@
+"""closedloop: take in customer feedback, triage it in an inbox, and close the loop with each customer.
+
+Start with :class:`Desk`::
+
+    from closedloop import Desk
+    desk = Desk.open()
+"""
+
+from closedloop.desk import Desk, DispatchReport
+from closedloop.domain import *  # noqa: F403 - the domain's public names are closedloop's public names
+from closedloop.domain import __all__ as _domain_names
+from closedloop.domain.inbox import Counts, Page
+from closedloop.events import ConversationChange
+from closedloop.hookspecs import hookimpl
+from closedloop.library import CommonReplies, TemplateLibrary
+from closedloop.ports import SendResult
+from closedloop.registry import Registry
+from closedloop.settings import Settings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    *_domain_names,
+    "CommonReplies",
+    "ConversationChange",
+    "Counts",
+    "Desk",
+    "DispatchReport",
+    "Page",
+    "Registry",
+    "SendResult",
+    "Settings",
+    "TemplateLibrary",
+    "hookimpl",
+]

@@ -1,0 +1,34 @@
+"""Checks contact details with the libraries of the field: email-validator and phonenumbers."""
+
+from __future__ import annotations
+
+import attrs
+import email_validator
+import phonenumbers
+
+
+@attrs.frozen
+class ContactChecker:
+    """Validates addresses and numbers without network look-ups (intake must stay fast and offline).
+
+    ``default_region`` (e.g. ``"FR"``) lets national numbers like ``06 12 34 56 78`` pass; without it a
+    number must be international (``+33 6 12 34 56 78``).
+    """
+
+    default_region: str | None = None
+
+    def email(self, address: str) -> str | None:
+        try:
+            result = email_validator.validate_email(address, check_deliverability=False)
+        except email_validator.EmailNotValidError:
+            return None
+        return str(result.normalized)
+
+    def phone(self, number: str) -> str | None:
+        try:
+            parsed = phonenumbers.parse(number, self.default_region)
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_valid_number(parsed):
+            return None
+        return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))

@@ -1,0 +1,157 @@
+"""The whole loop on sample feedback, printed for a person: what ``python -m closedloop demo`` runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from closedloop.desk import Desk
+from closedloop.domain.conversation import Conversation, Folder
+from closedloop.domain.feedback import Contact, Feedback, Rating, RatingKind, Source
+from closedloop.domain.people import Place, PlaceGroup, Role, User
+from closedloop.testing.channels import RecordingChannel
+from closedloop.testing.clock import FakeClock
+
+Print = Callable[[str], None]
+
+SAMPLES: tuple[dict[str, object], ...] = (
+    dict(
+        source=Source.SURVEY,
+        external_id="s-101",
+        place_id="paris-opera",
+        name="Claire Martin",
+        email="claire.martin@example.com",
+        tel="+33 6 12 34 56 78",
+        ratings=[("nps", RatingKind.NPS, 3)],
+        comments="Waited 40 minutes and the order was wrong.",
+    ),
+    dict(
+        source=Source.SURVEY,
+        external_id="s-102",
+        place_id="paris-opera",
+        name="Hugo Bernard",
+        email="hugo@example.com",
+        ratings=[("nps", RatingKind.NPS, 10)],
+        comments="Lovely staff, thank you!",
+    ),
+    dict(
+        source=Source.RATING,
+        external_id="r-201",
+        place_id="lyon-centre",
+        name="Ines Petit",
+        email="ines.petit@example.com",
+        ratings=[("csat", RatingKind.CSAT, 4)],
+        comments="Good, a bit noisy.",
+    ),
+    dict(
+        source=Source.REVIEW,
+        platform="google",
+        external_id="g-301",
+        place_id="lyon-centre",
+        name="Marc D.",
+        ratings=[("stars", RatingKind.STARS, 1)],
+        comments="Rude at the counter.",
+    ),
+    dict(
+        source=Source.SURVEY,
+        external_id="s-103",
+        place_id="lyon-centre",
+        name="Win Prize",
+        email="win@example.com",
+        ratings=[("csat", RatingKind.CSAT, 5)],
+        comments="Click here for free money",
+    ),
+)
+
+
+def sample_feedback(clock: FakeClock) -> list[Feedback]:
+    items = []
+    for offset, sample in enumerate(SAMPLES):
+        ratings = sample["ratings"]
+        assert isinstance(ratings, list)
+        items.append(
+            Feedback(
+                source=Source(str(sample["source"])),
+                platform=str(sample.get("platform", "")),
+                external_id=str(sample["external_id"]),
+                place_id=str(sample["place_id"]),
+                received_at=clock.now() - timedelta(hours=len(SAMPLES) - offset),
+                contact=Contact(
+                    name=str(sample["name"]), email=str(sample.get("email", "")), tel=str(sample.get("tel", ""))
+                ),
+                ratings=[Rating(key=key, kind=kind, value=value) for key, kind, value in ratings],
+                comments=str(sample["comments"]),
+            )
+        )
+    return items
+
+
+def show_inbox(desk: Desk, user: str, title: str, out: Print) -> None:
+    counts = desk.counts(user)
+    out(f"\n== {title} ==")
+    out(
+        f"Inbox {counts.inbox}  (on hold {counts.on_hold}, alerts {counts.alert}, new messages "
+        f"{counts.new_message})   Done {counts.done}   Spam {counts.spam}"
+    )
+    for folder in Folder:
+        for conversation in desk.inbox(user, folder=folder).items:
+            out(f"  [{folder.value:5}] {describe(conversation)}")
+
+
+def describe(conversation: Conversation) -> str:
+    feedback = conversation.feedback
+    scores = ", ".join(f"{rating.key} {rating.value:g}" for rating in feedback.ratings)
+    name = feedback.contact.name or "anonymous"
+    return (
+        f"{conversation.category.value:11} {conversation.status.value:21} {name:14} {scores:9} "
+        f"{feedback.place_id}: {feedback.text[:38]}"
+    )
+
+
+def run(out: Print = print, url: str | None = None) -> Desk:
+    """Open a desk, take in the samples, work them, and print the inbox before and after."""
+    clock = FakeClock()
+    email = RecordingChannel("email")
+    desk = Desk.open(
+        url, clock=clock, plugins=[email], business_name="Chez Closedloop", customer_service_email="care@example.com"
+    )
+    desk.add_place(Place(id="paris-opera", name="Chez Closedloop Opéra"))
+    desk.add_place(Place(id="lyon-centre", name="Chez Closedloop Lyon"))
+    desk.add_group(PlaceGroup(id="france", name="France", place_ids={"paris-opera", "lyon-centre"}))
+    desk.add_user(User(id="ana", name="Ana Roux", role=Role.MANAGER, email="ana@example.com", groups={"france"}))
+    desk.add_user(User(id="leo", name="Léo Faure", email="leo@example.com", places={"lyon-centre"}))
+
+    conversations = {item.external_id: desk.ingest(item) for item in sample_feedback(clock)}
+    show_inbox(desk, "ana", "Ana's inbox after intake", out)
+
+    angry, happy, noisy = conversations["s-101"], conversations["s-102"], conversations["r-201"]
+    out("\n== Closing the loop ==")
+    clock.advance(minutes=5)
+    desk.log_call(angry.id, by="ana", summary="Apologised, offered a free meal", alert_status="in_progress")
+    out("Ana logs a call with Claire (alert in progress).")
+    clock.advance(minutes=1)
+    desk.reply(angry.id, by="ana", body="Claire, we are sorry. Your next meal is on us.")
+    desk.dispatch()
+    link = email.sent[-1].reply_link or ""
+    out(f"Ana emails Claire; the email carries a one-time link: {link[:48]}...")
+    clock.advance(hours=2)
+    token = link.rsplit("/", 1)[-1]
+    desk.customer_reply(token, body="Thank you, I will come back on Friday.")
+    out("Claire answers through the link: her conversation is back in the inbox, unread.")
+    desk.mark_read(angry.id, by="ana")
+    desk.mark_done(angry.id, by="ana")
+    out("Ana reads it and marks it done; the alert is processed.")
+    replies = desk.common_replies("ana")
+    replies.add("Thank you for your kind words, see you soon!")
+    desk.reply(happy.id, by="ana", body=replies.pick(0))
+    out("Ana thanks Hugo with one of her common replies.")
+    desk.forward(noisy.id, by="ana", to="leo", note="Lyon is yours: can you look at the noise?")
+    desk.hold(noisy.id, by="leo")
+    out("Ana forwards Ines's rating to Léo, who puts it on hold.")
+    desk.mark_spam(conversations["s-103"].id, by="ana")
+    out("Ana marks the 'free money' survey as spam.")
+    report = desk.dispatch()
+    out(f"The outbox delivered {report.sent} more message(s) ({len(email.sent)} in all).")
+
+    show_inbox(desk, "ana", "Ana's inbox after the work", out)
+    return desk

@@ -1,0 +1,546 @@
+"""The ``Desk`` facade: one method per use case, each run in one store transaction.
+
+A use case loads what it needs, asks the domain for the change (the domain does no I/O), saves the change
+and any outbound message together, and only then tells the plugins. A refused action raises before
+anything is saved, and the transaction undoes whatever was written.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+import pluggy
+
+from closedloop.contacts import ContactChecker
+from closedloop.domain import rules
+from closedloop.domain.alerts import AlertStatus, raise_alert
+from closedloop.domain.conversation import Category, Concept, Conversation, Folder
+from closedloop.domain.customer import TOKEN_BYTES, CustomerView, ReplyToken, customer_view, hash_token
+from closedloop.domain.customer_file import CustomerFile
+from closedloop.domain.errors import InvalidInput, NotConfigured, NotFound, UnknownToken
+from closedloop.domain.feedback import Feedback
+from closedloop.domain.inbox import Counts, Cursor, InboxQuery, Page, check_page_size
+from closedloop.domain.messages import NO_LIMITS, Delivery, MessageKind, OutboundMessage
+from closedloop.domain.people import Place, PlaceGroup, Scope, User
+from closedloop.events import ConversationChange
+from closedloop.library import CommonReplies, TemplateLibrary
+from closedloop.plugins import make_plugin_manager, plugin_names
+from closedloop.ports import Assistant, Channel, Store, StoreTransaction
+from closedloop.registry import Registry
+from closedloop.serialization import to_json
+from closedloop.settings import Settings
+
+DEFAULT_URL = "memory://"
+
+UserRef = str | User
+Action = Callable[[Conversation, User, StoreTransaction], rules.Change]
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@attrs.frozen(kw_only=True)
+class DispatchReport:
+    """What one ``dispatch()`` did: messages sent, failed for good, and left for a later try."""
+
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Desk:
+    """Everything an application does with feedback, from intake to closing the loop.
+
+    Open one with :meth:`Desk.open`; it owns its store and plugin manager, so close it (or use it as a
+    context manager) when done.
+    """
+
+    def __init__(self, store: Store, settings: Settings, plugins: pluggy.PluginManager, registry: Registry) -> None:
+        self.store = store
+        self.settings = settings
+        self.plugins = plugins
+        self.registry = registry
+        self.clock = settings.clock or SystemClock()
+        self.contacts = ContactChecker(settings.default_region)
+
+    @classmethod
+    def open(cls, url: str | None = None, **settings: Any) -> Desk:
+        """Open a desk on the store at ``url`` (default: a new in-memory store).
+
+        ``settings`` are the fields of :class:`closedloop.settings.Settings`; unknown names are refused.
+        """
+        chosen = Settings.from_keywords(settings)
+        manager = make_plugin_manager(chosen)
+        registry = Registry()
+        hooks = manager.hook
+        hooks.closedloop_register_stores(registry=registry)
+        hooks.closedloop_register_channels(registry=registry, settings=chosen)
+        hooks.closedloop_register_assistants(registry=registry, settings=chosen)
+        hooks.closedloop_register_analyzers(registry=registry, settings=chosen)
+        hooks.closedloop_register_alert_rules(registry=registry, settings=chosen)
+        store = registry.store_for(url or DEFAULT_URL, chosen)
+        return cls(store, chosen, manager, registry)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def plugin_names(self) -> list[str]:
+        return plugin_names(self.plugins)
+
+    def channel(self, name: str) -> Channel:
+        """The registered channel of that name; :class:`ChannelUnavailable` when there is none."""
+        return self.registry.channel(name)
+
+    # -- places and people ---------------------------------------------------------------------------------
+
+    def add_place(self, place: Place) -> Place:
+        with self.store.transaction() as tx:
+            tx.put_place(place)
+        return place
+
+    def add_group(self, group: PlaceGroup) -> PlaceGroup:
+        with self.store.transaction() as tx:
+            known = tx.places()
+            missing = sorted(place_id for place_id in group.place_ids if place_id not in known)
+            if missing:
+                raise InvalidInput(f"group {group.id!r} names unknown places {missing}; add them first")
+            tx.put_group(group)
+        return group
+
+    def add_user(self, user: User) -> User:
+        if user.email and self.contacts.email(user.email) is None:
+            raise InvalidInput(f"user {user.id!r} has an invalid email address {user.email!r}")
+        with self.store.transaction() as tx:
+            tx.put_user(user)
+        return user
+
+    def user(self, ref: UserRef) -> User:
+        with self.store.transaction() as tx:
+            return self._user(tx, ref)
+
+    def _user(self, tx: StoreTransaction, ref: UserRef) -> User:
+        user_id = ref.id if isinstance(ref, User) else ref
+        user = tx.get_user(user_id) if isinstance(user_id, str) else None
+        if user is None:
+            raise NotFound(f"user {user_id!r} is not on this desk; add it with desk.add_user(User(...))")
+        return user
+
+    def _scope(self, tx: StoreTransaction, user: User) -> Scope:
+        return Scope.of(user, tx.groups())
+
+    def _place(self, tx: StoreTransaction, place_id: str) -> Place:
+        place = tx.places().get(place_id)
+        if place is None:
+            raise NotFound(f"place {place_id!r} is not on this desk")
+        return place
+
+    # -- intake ----------------------------------------------------------------------------------------------
+
+    def ingest(self, feedback: Feedback) -> Conversation:
+        """Open a conversation for new feedback; the same ``(source, platform, external_id)`` returns the
+        conversation already stored, unchanged."""
+        if not isinstance(feedback, Feedback):
+            raise InvalidInput(f"ingest takes a closedloop.Feedback; got {type(feedback).__name__}")
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            existing = tx.find_conversations([feedback.key])
+            if feedback.key in existing:
+                return tx.get_conversation(existing[feedback.key])
+            if feedback.place_id not in tx.places():
+                raise InvalidInput(
+                    f"feedback {feedback.external_id!r} is for place {feedback.place_id!r}, which this desk "
+                    "does not know; add it with desk.add_place(Place(...)) first"
+                )
+            analysis = self._analyze([feedback])[0]
+            alert = raise_alert(feedback, self.registry.alert_rules, now)
+            conversation = rules.open_conversation(_new_id(), feedback, now=now, alert=alert, analysis=analysis)
+            tx.add_conversations([conversation])
+            stored = tx.get_conversation(conversation.id)
+        self.plugins.hook.closedloop_feedback_ingested(desk=self, conversations=[stored])
+        return stored
+
+    def _analyze(self, batch: Sequence[Feedback]) -> list[tuple[Concept, ...]]:
+        found: list[list[Concept]] = [[] for _ in batch]
+        texts = [feedback.text for feedback in batch]
+        for analyzer in self.registry.analyzers:
+            for index, concepts in enumerate(analyzer.analyze(texts)):
+                found[index].extend(concepts)
+        return [tuple(concepts) for concepts in found]
+
+    # -- reading ---------------------------------------------------------------------------------------------
+
+    def inbox(
+        self,
+        user: UserRef,
+        folder: Folder | str = Folder.INBOX,
+        category: Category | str | None = None,
+        places: Iterable[str] | str | None = None,
+        limit: int = 50,
+        after: str | None = None,
+    ) -> Page[Conversation]:
+        """A page of the user's conversations in priority order; pass ``page.next`` as ``after``."""
+        try:
+            folder = Folder(folder)
+            category = None if category is None else Category(category)
+        except ValueError as error:
+            raise InvalidInput(
+                f"{error}; folders are inbox, done, spam; categories on_hold, alert, new_message"
+            ) from None
+        check_page_size(limit)
+        cursor = None if after is None else Cursor.decode(after)
+        with self.store.transaction() as tx:
+            member = self._user(tx, user)
+            place_ids = self._scope(tx, member).narrow(member, places, tx.places(), tx.groups())
+            query = InboxQuery(place_ids=place_ids, folder=folder, category=category, limit=limit + 1, after=cursor)
+            found = tx.list_conversations(query)
+        items = found[:limit]
+        more = len(found) > limit
+        return Page(items, Cursor.after(items[-1]).encode() if more and items else None)
+
+    def counts(self, user: UserRef, places: Iterable[str] | str | None = None) -> Counts:
+        """How many conversations the user sees in each folder, and in each category of the inbox."""
+        with self.store.transaction() as tx:
+            member = self._user(tx, user)
+            place_ids = self._scope(tx, member).narrow(member, places, tx.places(), tx.groups())
+            return Counts.of(tx.count_conversations(place_ids))
+
+    def _visible(self, tx: StoreTransaction, conversation_id: str, by: UserRef) -> tuple[Conversation, User]:
+        member = self._user(tx, by)
+        conversation = tx.get_conversation(conversation_id)
+        self._scope(tx, member).check(member, conversation.place_id)
+        return conversation, member
+
+    def conversation(self, conversation_id: str, *, by: UserRef) -> Conversation:
+        with self.store.transaction() as tx:
+            return self._visible(tx, conversation_id, by)[0]
+
+    def customer_file(self, conversation_id: str, *, by: UserRef) -> CustomerFile:
+        with self.store.transaction() as tx:
+            conversation, _member = self._visible(tx, conversation_id, by)
+            return CustomerFile(place=self._place(tx, conversation.place_id), conversation=conversation)
+
+    def export_file(self, conversation_id: str, *, by: UserRef) -> str:
+        """The customer file as JSON, for archiving or handing to another system."""
+        return to_json(self.customer_file(conversation_id, by=by))
+
+    # -- acting ----------------------------------------------------------------------------------------------
+
+    def _act(self, conversation_id: str, by: UserRef, action: Action) -> Conversation:
+        with self.store.transaction() as tx:
+            conversation, member = self._visible(tx, conversation_id, by)
+            change = action(conversation, member, tx)
+            if change.conversation is conversation:
+                return conversation
+            saved = tx.save_conversation(change.conversation)
+            tx.add_messages(change.messages)
+        self._changed([ConversationChange(conversation=saved, added=change.added_since(conversation))])
+        return saved
+
+    def _changed(self, changes: Sequence[ConversationChange]) -> None:
+        self.plugins.hook.closedloop_conversation_changed(desk=self, changes=list(changes))
+
+    def reply(self, conversation_id: str, *, by: UserRef, body: str, channel: str = "email") -> Conversation:
+        """Answer the customer: ``channel="email"`` (with a one-time reply link) or ``"review"`` (in public,
+        through the connector of the review's platform)."""
+        if channel == "email":
+            return self._act(conversation_id, by, lambda c, u, tx: self._email_reply(c, u, tx, body))
+        if channel == "review":
+            return self._act(conversation_id, by, lambda c, u, tx: self._review_reply(c, u, tx, body))
+        raise InvalidInput(f"channel must be 'email' or 'review'; got {channel!r}")
+
+    def _email_reply(self, conversation: Conversation, user: User, tx: StoreTransaction, body: str) -> rules.Change:
+        channel = self.registry.channel("email")
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        now = self.clock.now()
+        outgoing = rules.Outgoing(
+            message_id=_new_id(),
+            channel=channel.name,
+            limits=channel.limits,
+            place=self._place(tx, conversation.place_id),
+            business_name=self.settings.business_name,
+            reply_link=self.settings.reply_link_base.rstrip("/") + "/" + token,
+        )
+        change = rules.reply_by_email(
+            conversation, by=user, now=now, body=body, checks=self.contacts, outgoing=outgoing
+        )
+        tx.add_token(
+            ReplyToken(
+                token_hash=hash_token(token),
+                conversation_id=conversation.id,
+                created_at=now,
+                expires_at=now + self.settings.token_ttl,
+            )
+        )
+        return change
+
+    def _review_reply(self, conversation: Conversation, user: User, tx: StoreTransaction, body: str) -> rules.Change:
+        platform = conversation.feedback.platform
+        channel = self.registry.channel(platform) if conversation.feedback.source.is_public else None
+        if channel is not None and MessageKind.REVIEW_REPLY not in channel.kinds:
+            raise InvalidInput(f"the {platform!r} channel cannot reply to reviews")
+        outgoing = rules.Outgoing(
+            message_id=_new_id(),
+            channel=platform,
+            limits=channel.limits if channel is not None else NO_LIMITS,
+            place=self._place(tx, conversation.place_id),
+            business_name=self.settings.business_name,
+        )
+        return rules.reply_to_review(conversation, by=user, now=self.clock.now(), body=body, outgoing=outgoing)
+
+    def note(
+        self, conversation_id: str, *, by: UserRef, body: str, alert_status: AlertStatus | str | None = None
+    ) -> Conversation:
+        """An internal note, never shown to the customer; may move the alert to in progress or processed."""
+        status = _alert_status(alert_status)
+        return self._act(
+            conversation_id,
+            by,
+            lambda c, u, tx: rules.add_note(c, by=u, now=self.clock.now(), body=body, alert_status=status),
+        )
+
+    def log_call(
+        self,
+        conversation_id: str,
+        *,
+        by: UserRef,
+        summary: str,
+        alert_status: AlertStatus | str | None = None,
+        outcome: str = "",
+        duration_seconds: int | None = None,
+    ) -> Conversation:
+        """Record a phone call with the customer; the feedback must carry a valid ``tel``."""
+        status = _alert_status(alert_status)
+        self.registry.channel("phone")
+        return self._act(
+            conversation_id,
+            by,
+            lambda c, u, tx: rules.log_call(
+                c,
+                by=u,
+                now=self.clock.now(),
+                summary=summary,
+                checks=self.contacts,
+                alert_status=status,
+                outcome=outcome,
+                duration_seconds=duration_seconds,
+            ),
+        )
+
+    def hold(self, conversation_id: str, *, by: UserRef) -> Conversation:
+        return self._act(conversation_id, by, lambda c, u, tx: rules.hold(c, by=u, now=self.clock.now()))
+
+    def release(self, conversation_id: str, *, by: UserRef) -> Conversation:
+        return self._act(conversation_id, by, lambda c, u, tx: rules.release(c, by=u, now=self.clock.now()))
+
+    def _handoff(self, tx: StoreTransaction, conversation: Conversation) -> rules.Handoff:
+        self.registry.channel("email")
+        template = self.settings.file_link_template
+        return rules.Handoff(
+            message_id=_new_id(),
+            file_link=template.replace("{id}", conversation.id) if template else None,
+            place=self._place(tx, conversation.place_id),
+        )
+
+    def forward(self, conversation_id: str, *, by: UserRef, to: UserRef, note: str = "") -> Conversation:
+        """Hand the conversation to a colleague who can see its place; they become its assignee."""
+
+        def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
+            colleague = self._user(tx, to)
+            self._scope(tx, colleague).check(colleague, conversation.place_id)
+            return rules.forward(
+                conversation,
+                by=user,
+                to=colleague,
+                note=note,
+                now=self.clock.now(),
+                checks=self.contacts,
+                handoff=self._handoff(tx, conversation),
+            )
+
+        return self._act(conversation_id, by, action)
+
+    def delegate(self, conversation_id: str, *, by: UserRef, note: str = "") -> Conversation:
+        """Hand the conversation to customer service, at the desk's ``customer_service_email``."""
+        address = self.settings.customer_service_email
+        if not address:
+            raise NotConfigured("delegating needs customer_service_email=... in Desk.open")
+        return self._act(
+            conversation_id,
+            by,
+            lambda c, u, tx: rules.delegate(
+                c,
+                by=u,
+                address=address,
+                note=note,
+                now=self.clock.now(),
+                checks=self.contacts,
+                handoff=self._handoff(tx, c),
+            ),
+        )
+
+    def share(self, conversation_id: str, *, by: UserRef, to: Sequence[str], note: str = "") -> Conversation:
+        """Send the conversation to these addresses for information; it never reaches the customer."""
+        return self._act(
+            conversation_id,
+            by,
+            lambda c, u, tx: rules.share(
+                c, by=u, to=to, note=note, now=self.clock.now(), checks=self.contacts, handoff=self._handoff(tx, c)
+            ),
+        )
+
+    def mark_read(self, conversation_id: str, *, by: UserRef) -> Conversation:
+        return self._act(conversation_id, by, lambda c, u, tx: rules.mark_read(c, by=u, now=self.clock.now()))
+
+    def mark_done(self, conversation_id: str, *, by: UserRef) -> Conversation:
+        return self._act(conversation_id, by, lambda c, u, tx: rules.mark_done(c, by=u, now=self.clock.now()))
+
+    def mark_spam(self, conversation_id: str, *, by: UserRef) -> Conversation:
+        return self._act(conversation_id, by, lambda c, u, tx: rules.mark_spam(c, by=u, now=self.clock.now()))
+
+    def reopen(self, conversation_id: str, *, by: UserRef) -> Conversation:
+        return self._act(conversation_id, by, lambda c, u, tx: rules.reopen(c, by=u, now=self.clock.now()))
+
+    # -- ready-made replies and AI drafts -------------------------------------------------------------------
+
+    def common_replies(self, user: UserRef) -> CommonReplies:
+        """The user's own list of at most ten ready-made replies, newest first."""
+        return CommonReplies(self, self.user(user).id)
+
+    def templates(self, user: UserRef) -> TemplateLibrary:
+        """The response library as this user sees it: organisation templates and those of their places."""
+        return TemplateLibrary(self, self.user(user).id)
+
+    def _assistant(self, name: str | None) -> Assistant:
+        assistants = self.registry.assistants
+        if name is not None:
+            if name not in assistants:
+                raise NotConfigured(f"no assistant named {name!r}; registered: {sorted(assistants) or 'none'}")
+            return assistants[name]
+        if not assistants:
+            raise NotConfigured("no assistant is registered; install a plugin that adds one")
+        return next(iter(assistants.values()))
+
+    def suggest_reply(self, conversation_id: str, *, by: UserRef, assistant: str | None = None) -> str:
+        """A first draft from an AI assistant; nothing is sent or recorded."""
+        with self.store.transaction() as tx:
+            conversation, member = self._visible(tx, conversation_id, by)
+        return self._assistant(assistant).suggest(conversation, agent=member)
+
+    def rephrase(self, text: str, *, tone: str = "friendly", assistant: str | None = None) -> str:
+        """The same draft in another tone, or with its mistakes fixed; nothing is sent or recorded."""
+        if not text.strip():
+            raise InvalidInput("there is nothing to rephrase: the text is empty")
+        return self._assistant(assistant).rephrase(text, tone=tone)
+
+    # -- the customer's side ---------------------------------------------------------------------------------
+
+    def _token(self, tx: StoreTransaction, token: str) -> ReplyToken:
+        record = tx.get_token(hash_token(token)) if isinstance(token, str) and token else None
+        if record is None:
+            raise UnknownToken("this reply link is not valid; check that the whole link was copied")
+        record.check(self.clock.now())
+        return record
+
+    def customer_view(self, token: str) -> CustomerView:
+        """What the customer sees through their reply link; opening it does not use the link up."""
+        with self.store.transaction() as tx:
+            record = self._token(tx, token)
+            conversation = tx.get_conversation(record.conversation_id)
+            return customer_view(conversation, self._place(tx, conversation.place_id), self.settings.business_name)
+
+    def customer_reply(self, token: str, *, body: str) -> CustomerView:
+        """Record the customer's message and use the link up; returns what the customer now sees."""
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            record = self._token(tx, token)
+            before = tx.get_conversation(record.conversation_id)
+            change = rules.customer_message(before, now=now, body=body)
+            tx.use_token(record.token_hash, now)
+            saved = tx.save_conversation(change.conversation)
+            view = customer_view(saved, self._place(tx, saved.place_id), self.settings.business_name)
+        self._changed([ConversationChange(conversation=saved, added=change.added_since(before))])
+        return view
+
+    # -- the outbox ------------------------------------------------------------------------------------------
+
+    def outbox(self, status: Delivery | str | None = None, conversation_id: str | None = None) -> list[OutboundMessage]:
+        """Messages queued by replies and hand-offs, oldest first."""
+        with self.store.transaction() as tx:
+            return tx.list_messages(
+                status=None if status is None else Delivery(status), conversation_id=conversation_id, limit=None
+            )
+
+    def dispatch(self, limit: int | None = None) -> DispatchReport:
+        """Hand pending messages to their channels, a batch per channel, and record what happened."""
+        with self.store.transaction() as tx:
+            pending = tx.list_messages(status=Delivery.PENDING, conversation_id=None, limit=limit)
+        batches: dict[str, list[OutboundMessage]] = defaultdict(list)
+        for message in pending:
+            batches[message.channel].append(message)
+        outcomes: list[OutboundMessage] = []
+        for name, batch in batches.items():
+            outcomes.extend(self._send(name, batch))
+        with self.store.transaction() as tx:
+            for message in outcomes:
+                tx.put_message(message)
+        return DispatchReport(
+            sent=sum(message.status is Delivery.SENT for message in outcomes),
+            failed=sum(message.status is Delivery.FAILED for message in outcomes),
+            retrying=sum(message.status is Delivery.PENDING for message in outcomes),
+        )
+
+    def _send(self, name: str, batch: list[OutboundMessage]) -> list[OutboundMessage]:
+        channel = self.registry.channels.get(name)
+        now = self.clock.now()
+        if channel is None:
+            return [attrs.evolve(m, last_error=f"no channel named {name!r} is registered") for m in batch]
+        results = {result.message_id: result for result in channel.send(batch)}
+        updated = []
+        for message in batch:
+            result = results.get(message.id)
+            if result is not None and result.ok:
+                updated.append(
+                    attrs.evolve(
+                        message, status=Delivery.SENT, attempts=message.attempts + 1, sent_at=now, last_error=None
+                    )
+                )
+            else:
+                error = result.error if result is not None else "the channel returned no result for it"
+                permanent = result is not None and result.permanent
+                updated.append(
+                    attrs.evolve(
+                        message,
+                        status=Delivery.FAILED if permanent else Delivery.PENDING,
+                        attempts=message.attempts + 1,
+                        last_error=error,
+                    )
+                )
+        return updated
+
+
+def _alert_status(value: AlertStatus | str | None) -> AlertStatus | None:
+    if value is None:
+        return None
+    try:
+        return AlertStatus(value)
+    except ValueError:
+        raise InvalidInput(f"alert_status must be 'in_progress' or 'processed'; got {value!r}") from None

@@ -1,0 +1,117 @@
+"""Alert rules: which feedback signals strong dissatisfaction and jumps the inbox queue."""
+
+from __future__ import annotations
+
+import enum
+import re
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from closedloop.domain.errors import InvalidInput
+from closedloop.domain.feedback import Feedback, RatingKind
+
+
+class AlertStatus(enum.StrEnum):
+    """How far the handling of an alert has got; separate from the conversation's status."""
+
+    TO_PROCESS = "to_process"
+    IN_PROGRESS = "in_progress"
+    PROCESSED = "processed"
+
+
+@attrs.frozen(kw_only=True)
+class Alert:
+    """Raised at intake when at least one rule matched; ``reasons`` says which and why."""
+
+    raised_at: datetime
+    reasons: tuple[str, ...]
+    status: AlertStatus = AlertStatus.TO_PROCESS
+
+    @property
+    def is_open(self) -> bool:
+        return self.status is not AlertStatus.PROCESSED
+
+
+@runtime_checkable
+class AlertRule(Protocol):
+    """Anything with a ``name`` and a ``check`` that returns a reason, or ``None`` when it does not match."""
+
+    @property
+    def name(self) -> str: ...
+
+    def check(self, feedback: Feedback) -> str | None: ...
+
+
+@attrs.frozen(kw_only=True)
+class RatingAtMost:
+    """Matches a rating of the given kind or key whose value is at or below ``threshold``."""
+
+    threshold: float
+    kind: RatingKind | None = None
+    key: str | None = None
+    name: str = ""
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind is None and self.key is None:
+            raise InvalidInput("RatingAtMost needs kind= or key= to know which ratings it watches")
+        if not self.name:
+            object.__setattr__(self, "name", f"{self.key or self.kind} <= {self.threshold:g}")
+
+    def check(self, feedback: Feedback) -> str | None:
+        for rating in feedback.ratings:
+            if self.kind is not None and rating.kind is not self.kind:
+                continue
+            if self.key is not None and rating.key != self.key:
+                continue
+            if rating.value <= self.threshold:
+                return f"{rating.key} is {rating.value:g}, at or below {self.threshold:g}"
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class KeywordsInComments:
+    """Matches comments that contain any of the words, as whole words and ignoring case."""
+
+    words: tuple[str, ...] = attrs.field(converter=tuple)
+    name: str = "keywords"
+
+    def __attrs_post_init__(self) -> None:
+        if not self.words or not all(isinstance(word, str) and word.strip() for word in self.words):
+            raise InvalidInput("KeywordsInComments needs at least one non-empty word")
+
+    def check(self, feedback: Feedback) -> str | None:
+        text = feedback.text.casefold()
+        for word in self.words:
+            if re.search(rf"\b{re.escape(word.casefold())}\b", text):
+                return f"comment mentions {word!r}"
+        return None
+
+
+def nps_detractor() -> RatingAtMost:
+    """NPS 0 to 6: the customer would not recommend the business."""
+    return RatingAtMost(kind=RatingKind.NPS, threshold=6, name="nps detractor")
+
+
+def low_stars() -> RatingAtMost:
+    return RatingAtMost(kind=RatingKind.STARS, threshold=2, name="stars <= 2")
+
+
+def low_csat() -> RatingAtMost:
+    return RatingAtMost(kind=RatingKind.CSAT, threshold=2, name="csat <= 2")
+
+
+def default_rules() -> tuple[AlertRule, ...]:
+    """The rules a desk uses unless told otherwise: NPS detractors, one or two stars, CSAT of 1 or 2."""
+    rules: tuple[AlertRule, ...] = (nps_detractor(), low_stars(), low_csat())
+    return rules
+
+
+def raise_alert(feedback: Feedback, rules: Iterable[AlertRule], now: datetime) -> Alert | None:
+    """An alert listing every matching rule's reason, or ``None`` when no rule matches."""
+    reasons: Sequence[str] = [
+        f"{rule.name}: {reason}" for rule in rules if (reason := rule.check(feedback)) is not None
+    ]
+    return Alert(raised_at=now, reasons=tuple(reasons)) if reasons else None

@@ -1,0 +1,181 @@
+"""What a customer said: feedback, its ratings and contact details, as they arrived."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from closedloop.domain.errors import InvalidInput
+
+
+class Source(enum.StrEnum):
+    """Where feedback came from; decides which replies it can get."""
+
+    SURVEY = "survey"
+    RATING = "rating"
+    REVIEW = "review"
+    SOCIAL = "social"
+
+    @property
+    def is_public(self) -> bool:
+        """Reviews and social posts are answered in public, on their platform, never by email."""
+        return self in (Source.REVIEW, Source.SOCIAL)
+
+
+class RatingKind(enum.StrEnum):
+    """The usual scored indicators and their fixed scales; CUSTOM carries its own scale."""
+
+    NPS = "nps"
+    CSAT = "csat"
+    CES = "ces"
+    STARS = "stars"
+    CUSTOM = "custom"
+
+
+FIXED_SCALES: Mapping[RatingKind, tuple[float, float]] = {
+    RatingKind.NPS: (0, 10),
+    RatingKind.CSAT: (1, 5),
+    RatingKind.CES: (1, 7),
+    RatingKind.STARS: (1, 5),
+}
+
+
+def require_aware(value: datetime | None, what: str) -> None:
+    """Naive datetimes are ambiguous across servers, so every stored time carries its zone."""
+    if value is not None and value.utcoffset() is None:
+        raise InvalidInput(f"{what} must be timezone-aware, e.g. datetime.now(timezone.utc); got {value!r}")
+
+
+def _non_empty(what: str) -> Any:
+    def check(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+        if not isinstance(value, str) or not value.strip():
+            raise InvalidInput(f"{what} {attribute.name!r} must be a non-empty string; got {value!r}")
+
+    return check
+
+
+@attrs.frozen(kw_only=True)
+class Rating:
+    """One scored indicator, e.g. ``Rating(key="nps", kind=RatingKind.NPS, value=9)``."""
+
+    key: str = attrs.field(validator=_non_empty("rating"))
+    value: float
+    kind: RatingKind = attrs.field(default=RatingKind.CUSTOM, converter=RatingKind)
+    scale: tuple[float, float] | None = attrs.field(default=None)
+    journey_moment: str | None = None
+    label: str | None = None
+
+    def __attrs_post_init__(self) -> None:
+        low, high = self.bounds
+        if isinstance(self.value, bool) or not isinstance(self.value, int | float):
+            raise InvalidInput(f"rating {self.key!r} needs a number as value; got {self.value!r}")
+        if not low <= self.value <= high:
+            raise InvalidInput(
+                f"rating {self.key!r} of kind {self.kind.value} must lie between {low:g} and {high:g}; "
+                f"got {self.value!r}"
+            )
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """The scale the value lives on: fixed for the usual kinds, given for custom ones."""
+        if self.kind is RatingKind.CUSTOM:
+            if self.scale is None or len(self.scale) != 2 or self.scale[0] >= self.scale[1]:
+                raise InvalidInput(
+                    f"custom rating {self.key!r} needs scale=(lowest, highest) with lowest < highest; "
+                    f"got {self.scale!r}"
+                )
+            return self.scale
+        fixed = FIXED_SCALES[self.kind]
+        if self.scale is not None and tuple(self.scale) != fixed:
+            raise InvalidInput(
+                f"rating {self.key!r} of kind {self.kind.value} always uses the scale {fixed}; "
+                "leave scale out or use kind=RatingKind.CUSTOM"
+            )
+        return fixed
+
+
+@attrs.frozen(kw_only=True)
+class Contact:
+    """Contact details exactly as given; they are checked only when a reply or call needs them."""
+
+    name: str = ""
+    email: str = ""
+    tel: str = ""
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.split() else ""
+
+    @property
+    def last_name(self) -> str:
+        parts = self.name.split()
+        return " ".join(parts[1:]) if len(parts) > 1 else ""
+
+
+@attrs.frozen(kw_only=True)
+class Comment:
+    """An answer to an open question; ``question`` names it (``"comment"`` when there is only one)."""
+
+    text: str
+    question: str = "comment"
+
+
+def text_map(value: Mapping[str, str]) -> dict[str, str]:
+    """A private copy of a mapping of texts, so later changes by the caller do not leak in."""
+    return dict(value)
+
+
+def id_set(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, str):
+        return frozenset({value})
+    return frozenset(value)
+
+
+def _ratings(value: Iterable[Rating]) -> tuple[Rating, ...]:
+    return tuple(value)
+
+
+def _comments(value: Any) -> tuple[Comment, ...]:
+    if isinstance(value, str):
+        return (Comment(text=value),) if value.strip() else ()
+    return tuple(Comment(text=item) if isinstance(item, str) else item for item in value)
+
+
+@attrs.frozen(kw_only=True)
+class Feedback:
+    """One thing a customer said, with where it came from; ``(source, platform, external_id)`` names it."""
+
+    source: Source = attrs.field(converter=Source)
+    external_id: str = attrs.field(validator=_non_empty("feedback"))
+    place_id: str = attrs.field(validator=_non_empty("feedback"))
+    received_at: datetime
+    platform: str = ""
+    contact: Contact = Contact()
+    ratings: tuple[Rating, ...] = attrs.field(default=(), converter=_ratings)
+    comments: tuple[Comment, ...] = attrs.field(default=(), converter=_comments)
+    answers: Mapping[str, str] = attrs.field(factory=dict, converter=text_map)
+    metadata: Mapping[str, str] = attrs.field(factory=dict, converter=text_map)
+    locale: str = "en"
+    test: bool = False
+
+    def __attrs_post_init__(self) -> None:
+        require_aware(self.received_at, "feedback received_at")
+        if self.source.is_public and not self.platform:
+            raise InvalidInput(
+                f"{self.source.value} feedback {self.external_id!r} needs platform= (e.g. 'google'), "
+                "the platform its reply goes to"
+            )
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What makes intake idempotent: the same key is the same feedback."""
+        return (self.source.value, self.platform, self.external_id)
+
+    @property
+    def text(self) -> str:
+        """All non-empty comments, one per line, for analyzers and keyword rules."""
+        return "\n".join(comment.text for comment in self.comments if comment.text.strip())

@@ -1,0 +1,160 @@
+"""The inbox's order, its keyset cursor and its counts.
+
+The order is: category (on hold, alert, new message), then most recently updated first, then id, so every
+store can page from the last item seen (keyset pagination) instead of skipping rows with OFFSET.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Generic, TypeVar
+
+import attrs
+
+from closedloop.domain.conversation import CATEGORY_ORDER, Category, Conversation, Folder
+from closedloop.domain.errors import InvalidInput
+
+MAX_PAGE = 500
+
+T = TypeVar("T")
+
+
+@attrs.frozen
+class Cursor:
+    """Where a page ended: the last item's category rank, update time and id."""
+
+    rank: int
+    updated_at: datetime
+    id: str
+
+    def encode(self) -> str:
+        raw = json.dumps([self.rank, self.updated_at.isoformat(), self.id]).encode("utf-8")
+        return base64.urlsafe_b64encode(raw).decode("ascii")
+
+    @classmethod
+    def decode(cls, text: str) -> Cursor:
+        try:
+            rank, updated, item_id = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
+            return cls(int(rank), datetime.fromisoformat(updated), str(item_id))
+        except (ValueError, TypeError, binascii.Error, UnicodeError):
+            raise InvalidInput(
+                f"{text!r} is not an inbox cursor; pass the .next of a previous page as after="
+            ) from None
+
+    @classmethod
+    def after(cls, conversation: Conversation) -> Cursor:
+        return cls(conversation.category.rank, conversation.last_updated_at, conversation.id)
+
+
+def sort_key(conversation: Conversation) -> tuple[int, float, str]:
+    """Inbox order as a sortable key: category rank, newest update first, then id."""
+    return (conversation.category.rank, -conversation.last_updated_at.timestamp(), conversation.id)
+
+
+def comes_after(conversation: Conversation, cursor: Cursor) -> bool:
+    """Whether a conversation lies past the cursor in inbox order."""
+    mine = (conversation.category.rank, -conversation.last_updated_at.timestamp())
+    theirs = (cursor.rank, -cursor.updated_at.timestamp())
+    if mine != theirs:
+        return mine > theirs
+    return conversation.id > cursor.id
+
+
+def check_page_size(limit: object) -> None:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}; got {limit!r}")
+
+
+@attrs.frozen(kw_only=True)
+class InboxQuery:
+    """One page request, already narrowed to the place ids the user may see (``None``: all).
+
+    Stores return up to ``limit`` items; the desk asks for one more than it shows to know if a next page exists.
+    """
+
+    place_ids: frozenset[str] | None
+    folder: Folder = Folder.INBOX
+    category: Category | None = None
+    limit: int = 50
+    after: Cursor | None = None
+
+    def matches(self, conversation: Conversation) -> bool:
+        if self.place_ids is not None and conversation.place_id not in self.place_ids:
+            return False
+        if conversation.folder is not self.folder:
+            return False
+        if self.category is not None and conversation.category is not self.category:
+            return False
+        return self.after is None or comes_after(conversation, self.after)
+
+
+@attrs.frozen
+class Page(Generic[T]):
+    """A page of results and the cursor for the next one (``None`` on the last page)."""
+
+    items: list[T]
+    next: str | None
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+@attrs.frozen
+class Counts:
+    """How many conversations are in each folder, and in each category of the inbox."""
+
+    folders: Mapping[Folder, int]
+    categories: Mapping[Category, int]
+
+    @property
+    def inbox(self) -> int:
+        return self.folders.get(Folder.INBOX, 0)
+
+    @property
+    def done(self) -> int:
+        return self.folders.get(Folder.DONE, 0)
+
+    @property
+    def spam(self) -> int:
+        return self.folders.get(Folder.SPAM, 0)
+
+    @property
+    def on_hold(self) -> int:
+        return self.categories.get(Category.ON_HOLD, 0)
+
+    @property
+    def alert(self) -> int:
+        return self.categories.get(Category.ALERT, 0)
+
+    @property
+    def new_message(self) -> int:
+        return self.categories.get(Category.NEW_MESSAGE, 0)
+
+    def __getitem__(self, key: str) -> int:
+        """``counts["inbox"]`` or ``counts[Category.ALERT]``: a folder or an inbox category."""
+        try:
+            return self.folders[Folder(key)]
+        except ValueError:
+            pass
+        try:
+            return self.categories[Category(key)]
+        except ValueError:
+            raise KeyError(f"{key!r} is neither a folder nor a category") from None
+
+    @classmethod
+    def of(cls, pairs: Mapping[tuple[Folder, Category], int]) -> Counts:
+        """Build from counts per (folder, category); categories count the inbox only."""
+        folders = {folder: 0 for folder in Folder}
+        categories = {category: 0 for category in CATEGORY_ORDER}
+        for (folder, category), number in pairs.items():
+            folders[folder] += number
+            if folder is Folder.INBOX:
+                categories[category] += number
+        return cls(folders, categories)

@@ -1,0 +1,102 @@
+"""Places of the business, named groups of them, and the users who may see them."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+
+import attrs
+
+from closedloop.domain.errors import AccessDenied, InvalidInput
+from closedloop.domain.feedback import _non_empty, id_set
+
+
+@attrs.frozen(kw_only=True)
+class Place:
+    """A location of the business; its name signs public replies to reviews."""
+
+    id: str = attrs.field(validator=_non_empty("place"))
+    name: str = attrs.field(validator=_non_empty("place"))
+
+
+@attrs.frozen(kw_only=True)
+class PlaceGroup:
+    """A named set of places ("paris", "france") used for scoping users, templates and filters."""
+
+    id: str = attrs.field(validator=_non_empty("group"))
+    name: str = attrs.field(validator=_non_empty("group"))
+    place_ids: frozenset[str] = attrs.field(converter=id_set)
+
+
+class Role(enum.StrEnum):
+    """Admins see every place; managers and agents see the places and groups they are given."""
+
+    ADMIN = "admin"
+    MANAGER = "manager"
+    AGENT = "agent"
+
+
+@attrs.frozen(kw_only=True)
+class User:
+    """Someone of the business who works the inbox."""
+
+    id: str = attrs.field(validator=_non_empty("user"))
+    name: str = attrs.field(validator=_non_empty("user"))
+    role: Role = attrs.field(default=Role.AGENT, converter=Role)
+    email: str = ""
+    places: frozenset[str] = attrs.field(factory=frozenset, converter=id_set)
+    groups: frozenset[str] = attrs.field(factory=frozenset, converter=id_set)
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0]
+
+
+@attrs.frozen
+class Scope:
+    """The place ids one user may see; ``None`` means every place (admins)."""
+
+    place_ids: frozenset[str] | None
+
+    @classmethod
+    def of(cls, user: User, groups: Mapping[str, PlaceGroup]) -> Scope:
+        if user.role is Role.ADMIN:
+            return cls(None)
+        visible = set(user.places)
+        for group_id in user.groups:
+            group = groups.get(group_id)
+            if group is not None:
+                visible |= group.place_ids
+        return cls(frozenset(visible))
+
+    def allows(self, place_id: str) -> bool:
+        return self.place_ids is None or place_id in self.place_ids
+
+    def check(self, user: User, place_id: str) -> None:
+        if not self.allows(place_id):
+            raise AccessDenied(
+                f"user {user.id!r} may not see place {place_id!r}; an admin can add the place or one of "
+                "its groups to the user's places or groups"
+            )
+
+    def narrow(
+        self, user: User, wanted: Iterable[str] | None, places: Mapping[str, Place], groups: Mapping[str, PlaceGroup]
+    ) -> frozenset[str] | None:
+        """Resolve a filter of place and group ids to the place ids this user may list.
+
+        A group yields the part of it the user sees; naming a place outside the scope is refused.
+        """
+        if wanted is None:
+            return self.place_ids
+        if isinstance(wanted, str):
+            wanted = [wanted]
+        chosen: set[str] = set()
+        for item in wanted:
+            if item in groups:
+                chosen |= {place_id for place_id in groups[item].place_ids if self.allows(place_id)}
+            elif item in places:
+                self.check(user, item)
+                chosen.add(item)
+            else:
+                raise InvalidInput(f"{item!r} is neither a place id nor a group id known to this desk")
+        return frozenset(chosen)

@@ -1,0 +1,137 @@
+"""The interfaces the core needs from the outside world: store, channel, assistant, analyzer, clock.
+
+Adapters implement these; plugins hand them to a desk through the registration hooks. They are
+``typing.Protocol`` classes, so an adapter needs no closedloop base class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from closedloop.domain.conversation import Category, Concept, Conversation, Folder
+from closedloop.domain.customer import ReplyToken
+from closedloop.domain.inbox import InboxQuery
+from closedloop.domain.messages import ChannelLimits, Delivery, MessageKind, OutboundMessage
+from closedloop.domain.people import Place, PlaceGroup, User
+from closedloop.domain.templates import Template
+
+FeedbackKey = tuple[str, str, str]
+
+
+class Clock(Protocol):
+    """Where a desk gets the time, so tests can move it."""
+
+    def now(self) -> datetime: ...
+
+
+class StoreTransaction(Protocol):
+    """Everything a use case reads and writes, inside one transaction.
+
+    Stores raise :class:`closedloop.NotFound` for missing conversations and
+    :class:`closedloop.ConcurrentUpdate` when a saved conversation's version is not the stored one.
+    """
+
+    def places(self) -> Mapping[str, Place]: ...
+    def groups(self) -> Mapping[str, PlaceGroup]: ...
+    def put_place(self, place: Place) -> None: ...
+    def put_group(self, group: PlaceGroup) -> None: ...
+    def get_user(self, user_id: str) -> User | None: ...
+    def put_user(self, user: User) -> None: ...
+
+    def find_conversations(self, keys: Sequence[FeedbackKey]) -> Mapping[FeedbackKey, str]:
+        """The ids of the conversations whose feedback has one of these keys."""
+
+    def add_conversations(self, conversations: Sequence[Conversation]) -> None: ...
+    def get_conversation(self, conversation_id: str) -> Conversation: ...
+
+    def save_conversation(self, conversation: Conversation) -> Conversation:
+        """Store a changed conversation whose ``version`` is the stored one; return it with the next version."""
+
+    def list_conversations(self, query: InboxQuery) -> list[Conversation]:
+        """Up to ``query.limit`` conversations in inbox order, past ``query.after``."""
+
+    def count_conversations(self, place_ids: frozenset[str] | None) -> Mapping[tuple[Folder, Category], int]: ...
+
+    def get_common_replies(self, user_id: str) -> tuple[str, ...]: ...
+    def put_common_replies(self, user_id: str, replies: tuple[str, ...]) -> None: ...
+    def templates(self) -> Sequence[Template]: ...
+    def put_template(self, template: Template) -> None: ...
+    def delete_template(self, template_id: str) -> None: ...
+
+    def add_messages(self, messages: Sequence[OutboundMessage]) -> None: ...
+    def get_message(self, message_id: str) -> OutboundMessage: ...
+    def put_message(self, message: OutboundMessage) -> None: ...
+
+    def list_messages(
+        self, *, status: Delivery | None, conversation_id: str | None, limit: int | None
+    ) -> list[OutboundMessage]:
+        """Messages oldest first, optionally only those of one status or one conversation."""
+
+    def add_token(self, token: ReplyToken) -> None: ...
+    def get_token(self, token_hash: str) -> ReplyToken | None: ...
+
+    def use_token(self, token_hash: str, now: datetime) -> None:
+        """Mark a token used, atomically; raise :class:`closedloop.UsedToken` if it already was."""
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A storage backend. Every use case runs inside one ``transaction()``: all of it is kept, or none."""
+
+    def transaction(self) -> AbstractContextManager[StoreTransaction]: ...
+    def close(self) -> None: ...
+
+
+@attrs.frozen(kw_only=True)
+class SendResult:
+    """What happened to one message handed to a channel; ``permanent`` failures are not retried."""
+
+    message_id: str
+    ok: bool
+    error: str | None = None
+    permanent: bool = False
+
+
+@runtime_checkable
+class Channel(Protocol):
+    """How messages leave: email, a review platform's reply API, ...
+
+    ``kinds`` says which messages it can carry; a channel that cannot express something raises
+    :class:`closedloop.ChannelUnavailable` rather than dropping it.
+    """
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def kinds(self) -> frozenset[MessageKind]: ...
+    @property
+    def limits(self) -> ChannelLimits: ...
+
+    def send(self, messages: Sequence[OutboundMessage]) -> Sequence[SendResult]:
+        """Deliver a batch, reusing one connection where it can; one result per message, in order."""
+
+
+@runtime_checkable
+class Assistant(Protocol):
+    """An AI provider that drafts or rephrases replies; its text is only ever a suggestion."""
+
+    @property
+    def name(self) -> str: ...
+
+    def suggest(self, conversation: Conversation, *, agent: User) -> str: ...
+    def rephrase(self, text: str, *, tone: str) -> str: ...
+
+
+@runtime_checkable
+class Analyzer(Protocol):
+    """Finds concepts and their sentiment in comments, a batch at a time."""
+
+    @property
+    def name(self) -> str: ...
+
+    def analyze(self, texts: Sequence[str]) -> Sequence[Iterable[Concept]]: ...

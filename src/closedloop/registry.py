@@ -1,0 +1,67 @@
+"""What plugins register into, one registry per desk."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from closedloop.domain.alerts import AlertRule
+from closedloop.domain.errors import ChannelUnavailable, InvalidInput
+from closedloop.ports import Analyzer, Assistant, Channel, Store
+from closedloop.settings import Settings
+
+StoreFactory = Callable[[str, Settings], Store]
+
+
+class Registry:
+    """Collects the stores, channels, assistants, analyzers and alert rules that plugins provide.
+
+    For names that must be unique (store schemes, channels, assistants) the first registration wins:
+    plugins are asked before the built-ins, so they can replace them.
+    """
+
+    def __init__(self) -> None:
+        self.stores: dict[str, StoreFactory] = {}
+        self.channels: dict[str, Channel] = {}
+        self.assistants: dict[str, Assistant] = {}
+        self.analyzers: list[Analyzer] = []
+        self.alert_rules: list[AlertRule] = []
+
+    def add_store(self, scheme: str, factory: StoreFactory) -> None:
+        self.stores.setdefault(scheme, factory)
+
+    def add_channel(self, channel: Channel) -> None:
+        if not isinstance(channel, Channel):
+            raise InvalidInput(f"{channel!r} is not a channel: it needs name, kinds, limits and send(messages)")
+        self.channels.setdefault(channel.name, channel)
+
+    def add_assistant(self, assistant: Assistant) -> None:
+        if not isinstance(assistant, Assistant):
+            raise InvalidInput(f"{assistant!r} is not an assistant: it needs name, suggest() and rephrase()")
+        self.assistants.setdefault(assistant.name, assistant)
+
+    def add_analyzer(self, analyzer: Analyzer) -> None:
+        if not isinstance(analyzer, Analyzer):
+            raise InvalidInput(f"{analyzer!r} is not an analyzer: it needs name and analyze(texts)")
+        self.analyzers.append(analyzer)
+
+    def add_alert_rule(self, rule: AlertRule) -> None:
+        if not isinstance(rule, AlertRule):
+            raise InvalidInput(f"{rule!r} is not an alert rule: it needs name and check(feedback)")
+        self.alert_rules.append(rule)
+
+    def channel(self, name: str) -> Channel:
+        try:
+            return self.channels[name]
+        except KeyError:
+            known = ", ".join(sorted(self.channels)) or "none"
+            raise ChannelUnavailable(
+                f"no channel named {name!r} is registered (registered: {known}); install or register a "
+                f"plugin that adds it through closedloop_register_channels"
+            ) from None
+
+    def store_for(self, url: str, settings: Settings) -> Store:
+        scheme = url.split(":", 1)[0].split("+", 1)[0]
+        if scheme not in self.stores:
+            known = ", ".join(f"{name}://" for name in sorted(self.stores))
+            raise InvalidInput(f"no store handles {url!r}; the known schemes are {known}")
+        return self.stores[scheme](url, settings)

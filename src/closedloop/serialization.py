@@ -1,0 +1,40 @@
+"""One cattrs converter that turns every domain object into JSON-ready data and back."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+import cattrs
+from cattrs.preconf.json import make_converter
+
+from closedloop.domain.errors import InvalidInput
+
+T = TypeVar("T")
+
+converter = make_converter()
+
+
+def to_data(value: Any) -> Any:
+    """Plain dicts, lists, strings and numbers; datetimes become ISO 8601 strings."""
+    return converter.unstructure(value)
+
+
+def from_data(data: Any, cls: type[T]) -> T:
+    """Rebuild a domain object from :func:`to_data`'s output; bad data is an :class:`InvalidInput`."""
+    try:
+        return converter.structure(data, cls)
+    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as error:
+        raise InvalidInput(f"this data does not describe a {cls.__name__}: {error}") from None
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(to_data(value), ensure_ascii=False, indent=2, sort_keys=True)
+
+
+def from_json(text: str, cls: type[T]) -> T:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise InvalidInput(f"not JSON: {error}") from None
+    return from_data(data, cls)

@@ -1,0 +1,1 @@
+"""Built-in stores, registered through ``closedloop_register_stores`` like any plugin's."""
