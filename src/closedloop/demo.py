@@ -14,75 +14,34 @@ from closedloop.testing.clock import FakeClock
 
 Print = Callable[[str], None]
 
-SAMPLES: tuple[dict[str, object], ...] = (
-    dict(
-        source=Source.SURVEY,
-        external_id="s-101",
-        place_id="paris-opera",
-        name="Claire Martin",
-        email="claire.martin@example.com",
-        tel="+33 6 12 34 56 78",
-        ratings=[("nps", RatingKind.NPS, 3)],
-        comments="Waited 40 minutes and the order was wrong.",
-    ),
-    dict(
-        source=Source.SURVEY,
-        external_id="s-102",
-        place_id="paris-opera",
-        name="Hugo Bernard",
-        email="hugo@example.com",
-        ratings=[("nps", RatingKind.NPS, 10)],
-        comments="Lovely staff, thank you!",
-    ),
-    dict(
-        source=Source.RATING,
-        external_id="r-201",
-        place_id="lyon-centre",
-        name="Ines Petit",
-        email="ines.petit@example.com",
-        ratings=[("csat", RatingKind.CSAT, 4)],
-        comments="Good, a bit noisy.",
-    ),
-    dict(
-        source=Source.REVIEW,
-        platform="google",
-        external_id="g-301",
-        place_id="lyon-centre",
-        name="Marc D.",
-        ratings=[("stars", RatingKind.STARS, 1)],
-        comments="Rude at the counter.",
-    ),
-    dict(
-        source=Source.SURVEY,
-        external_id="s-103",
-        place_id="lyon-centre",
-        name="Win Prize",
-        email="win@example.com",
-        ratings=[("csat", RatingKind.CSAT, 5)],
-        comments="Click here for free money",
-    ),
-)
-
 
 def sample_feedback(clock: FakeClock) -> list[Feedback]:
-    items = []
-    for offset, sample in enumerate(SAMPLES):
-        ratings = sample["ratings"]
-        assert isinstance(ratings, list)
-        items.append(
-            Feedback(
-                source=Source(str(sample["source"])),
-                platform=str(sample.get("platform", "")),
-                external_id=str(sample["external_id"]),
-                place_id=str(sample["place_id"]),
-                received_at=clock.now() - timedelta(hours=len(SAMPLES) - offset),
-                contact=Contact(
-                    name=str(sample["name"]), email=str(sample.get("email", "")), tel=str(sample.get("tel", ""))
-                ),
-                ratings=[Rating(key=key, kind=kind, value=value) for key, kind, value in ratings],
-                comments=str(sample["comments"]),
-            )
-        )
+    """Five pieces of feedback received over the last hours: angry, delighted, lukewarm, a review, spam."""
+
+    def received(
+        source: Source, external_id: str, place_id: str, contact: Contact, rating: Rating, comment: str
+    ) -> Feedback:
+        hours_ago = 5 - len(items)
+        platform = "google" if source.is_public else ""
+        return Feedback(source=source, platform=platform, external_id=external_id, place_id=place_id,
+                        received_at=clock.now() - timedelta(hours=hours_ago), contact=contact,
+                        ratings=[rating], comments=comment)  # fmt: skip
+
+    items: list[Feedback] = []
+    for row in (
+        (Source.SURVEY, "s-101", "paris-opera",
+         Contact(name="Claire Martin", email="claire.martin@example.com", tel="+33 6 12 34 56 78"),
+         Rating(key="nps", kind=RatingKind.NPS, value=3), "Waited 40 minutes and the order was wrong."),
+        (Source.SURVEY, "s-102", "paris-opera", Contact(name="Hugo Bernard", email="hugo@example.com"),
+         Rating(key="nps", kind=RatingKind.NPS, value=10), "Lovely staff, thank you!"),
+        (Source.RATING, "r-201", "lyon-centre", Contact(name="Ines Petit", email="ines.petit@example.com"),
+         Rating(key="csat", kind=RatingKind.CSAT, value=4), "Good, a bit noisy."),
+        (Source.REVIEW, "g-301", "lyon-centre", Contact(name="Marc D."),
+         Rating(key="stars", kind=RatingKind.STARS, value=1), "Rude at the counter."),
+        (Source.SURVEY, "s-103", "lyon-centre", Contact(name="Win Prize", email="win@example.com"),
+         Rating(key="csat", kind=RatingKind.CSAT, value=5), "Click here for free money"),
+    ):  # fmt: skip
+        items.append(received(*row))
     return items
 
 

@@ -351,13 +351,17 @@ class Desk:
     def release(self, conversation_id: str, *, by: UserRef) -> Conversation:
         return self._act(conversation_id, by, lambda c, u, tx: rules.release(c, by=u, now=self.clock.now()))
 
-    def _handoff(self, tx: StoreTransaction, conversation: Conversation) -> rules.Handoff:
+    def _handoff(self, tx: StoreTransaction, conversation: Conversation, by: User, note: str) -> rules.Handoff:
         self.registry.channel("email")
         template = self.settings.file_link_template
         return rules.Handoff(
+            by=by,
+            now=self.clock.now(),
+            note=note,
             message_id=_new_id(),
             file_link=template.replace("{id}", conversation.id) if template else None,
             place=self._place(tx, conversation.place_id),
+            checks=self.contacts,
         )
 
     def forward(self, conversation_id: str, *, by: UserRef, to: UserRef, note: str = "") -> Conversation:
@@ -366,15 +370,7 @@ class Desk:
         def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
             colleague = self._user(tx, to)
             self._scope(tx, colleague).check(colleague, conversation.place_id)
-            return rules.forward(
-                conversation,
-                by=user,
-                to=colleague,
-                note=note,
-                now=self.clock.now(),
-                checks=self.contacts,
-                handoff=self._handoff(tx, conversation),
-            )
+            return rules.forward(conversation, self._handoff(tx, conversation, user, note), to=colleague)
 
         return self._act(conversation_id, by, action)
 
@@ -386,26 +382,12 @@ class Desk:
         return self._act(
             conversation_id,
             by,
-            lambda c, u, tx: rules.delegate(
-                c,
-                by=u,
-                address=address,
-                note=note,
-                now=self.clock.now(),
-                checks=self.contacts,
-                handoff=self._handoff(tx, c),
-            ),
+            lambda c, u, tx: rules.delegate(c, self._handoff(tx, c, u, note), address=address),
         )
 
     def share(self, conversation_id: str, *, by: UserRef, to: Sequence[str], note: str = "") -> Conversation:
         """Send the conversation to these addresses for information; it never reaches the customer."""
-        return self._act(
-            conversation_id,
-            by,
-            lambda c, u, tx: rules.share(
-                c, by=u, to=to, note=note, now=self.clock.now(), checks=self.contacts, handoff=self._handoff(tx, c)
-            ),
-        )
+        return self._act(conversation_id, by, lambda c, u, tx: rules.share(c, self._handoff(tx, c, u, note), to=to))
 
     def mark_read(self, conversation_id: str, *, by: UserRef) -> Conversation:
         return self._act(conversation_id, by, lambda c, u, tx: rules.mark_read(c, by=u, now=self.clock.now()))

@@ -29,6 +29,8 @@ from closedloop.domain.feedback import Feedback
 from closedloop.domain.messages import ChannelLimits, MessageKind, OutboundMessage
 from closedloop.domain.people import Place, User
 
+MAX_CUSTOMER_MESSAGE = 5000
+
 REPLYABLE = frozenset({Status.NEW, Status.PENDING_ACTION, Status.UNREAD_CUSTOMER_REPLY, Status.AWAITING_CUSTOMER})
 
 
@@ -204,37 +206,15 @@ def release(conversation: Conversation, *, by: User, now: datetime) -> Change:
 
 @attrs.frozen(kw_only=True)
 class Handoff:
-    """What a hand-off message needs besides the conversation: its id, the file link, the place."""
+    """Who hands a conversation on, when, with what note, and the message id and file link to use."""
 
+    by: User
+    now: datetime
+    note: str
     message_id: str
     file_link: str | None
     place: Place
-
-
-def _handoff_message(
-    conversation: Conversation,
-    by: User,
-    now: datetime,
-    handoff: Handoff,
-    recipients: tuple[str, ...],
-    note: str,
-    subject: str,
-) -> OutboundMessage:
-    lines = [note.strip()] if note.strip() else []
-    if handoff.file_link:
-        lines.append(f"Customer file: {handoff.file_link}")
-    return OutboundMessage(
-        id=handoff.message_id,
-        conversation_id=conversation.id,
-        channel="email",
-        kind=MessageKind.HANDOFF,
-        recipients=recipients,
-        subject=subject,
-        body="\n\n".join(lines),
-        created_at=now,
-        sender_name=by.name,
-        file_link=handoff.file_link,
-    )
+    checks: ContactChecks
 
 
 def _valid_addresses(addresses: Sequence[str], checks: ContactChecks, what: str) -> tuple[str, ...]:
@@ -251,102 +231,64 @@ def _valid_addresses(addresses: Sequence[str], checks: ContactChecks, what: str)
     return tuple(valid)
 
 
-def forward(
+def _hand_off(
     conversation: Conversation,
-    *,
-    by: User,
-    to: User,
-    note: str,
-    now: datetime,
-    checks: ContactChecks,
     handoff: Handoff,
+    kind: InteractionKind,
+    addresses: Sequence[str],
+    subject: str,
+    assignee: User | None = None,
 ) -> Change:
+    """Email colleagues about a conversation, with a link to its file; never to the customer."""
+    by, now, note = handoff.by, handoff.now, handoff.note
+    recipients = _valid_addresses(addresses, handoff.checks, f"the {kind.value}")
+    entry = Interaction(
+        kind=kind,
+        at=now,
+        author=user_actor(by),
+        body=note,
+        recipients=recipients,
+        message_id=handoff.message_id,
+        details={"to_user": assignee.id} if assignee is not None else {},
+    )
+    lines = [note.strip()] if note.strip() else []
+    if handoff.file_link:
+        lines.append(f"Customer file: {handoff.file_link}")
+    message = OutboundMessage(
+        id=handoff.message_id,
+        conversation_id=conversation.id,
+        channel="email",
+        kind=MessageKind.HANDOFF,
+        recipients=recipients,
+        subject=subject,
+        body="\n\n".join(lines),
+        created_at=now,
+        sender_name=by.name,
+        file_link=handoff.file_link,
+    )
+    if assignee is not None:
+        conversation = attrs.evolve(conversation, assignee=assignee.id)
+    return Change(_agent_action(conversation, by, now, entry), (message,))
+
+
+def forward(conversation: Conversation, handoff: Handoff, *, to: User) -> Change:
     """Hand the conversation to a colleague, who becomes its assignee and gets an email."""
-    recipients = _valid_addresses([to.email] if to.email else [], checks, f"forwarding to {to.id!r}")
-    entry = Interaction(
-        kind=InteractionKind.FORWARD,
-        at=now,
-        author=user_actor(by),
-        body=note,
-        recipients=recipients,
-        message_id=handoff.message_id,
-        details={"to_user": to.id},
-    )
-    message = _handoff_message(
-        conversation,
-        by,
-        now,
-        handoff,
-        recipients,
-        note,
-        f"{by.name} forwarded you feedback for {handoff.place.name}",
-    )
-    updated = _agent_action(attrs.evolve(conversation, assignee=to.id), by, now, entry)
-    return Change(updated, (message,))
+    if not to.email:
+        raise InvalidInput(f"user {to.id!r} has no email address; add one before forwarding to them")
+    subject = f"{handoff.by.name} forwarded you feedback for {handoff.place.name}"
+    return _hand_off(conversation, handoff, InteractionKind.FORWARD, [to.email], subject, assignee=to)
 
 
-def delegate(
-    conversation: Conversation,
-    *,
-    by: User,
-    address: str,
-    note: str,
-    now: datetime,
-    checks: ContactChecks,
-    handoff: Handoff,
-) -> Change:
+def delegate(conversation: Conversation, handoff: Handoff, *, address: str) -> Change:
     """Hand the conversation to customer service, at the address the desk is configured with."""
-    recipients = _valid_addresses([address], checks, "delegating to customer service")
-    entry = Interaction(
-        kind=InteractionKind.DELEGATION,
-        at=now,
-        author=user_actor(by),
-        body=note,
-        recipients=recipients,
-        message_id=handoff.message_id,
-    )
-    message = _handoff_message(
-        conversation,
-        by,
-        now,
-        handoff,
-        recipients,
-        note,
-        f"{by.name} delegated feedback for {handoff.place.name} to customer service",
-    )
-    return Change(_agent_action(conversation, by, now, entry), (message,))
+    subject = f"{handoff.by.name} delegated feedback for {handoff.place.name} to customer service"
+    return _hand_off(conversation, handoff, InteractionKind.DELEGATION, [address], subject)
 
 
-def share(
-    conversation: Conversation,
-    *,
-    by: User,
-    to: Sequence[str],
-    note: str,
-    now: datetime,
-    checks: ContactChecks,
-    handoff: Handoff,
-) -> Change:
+def share(conversation: Conversation, handoff: Handoff, *, to: Sequence[str]) -> Change:
     """Show the conversation to others for information; they get an email, nothing else changes hands."""
-    recipients = _valid_addresses(to, checks, "sharing")
-    entry = Interaction(
-        kind=InteractionKind.SHARE,
-        at=now,
-        author=user_actor(by),
-        body=note,
-        recipients=recipients,
-        message_id=handoff.message_id,
-    )
-    message = _handoff_message(
-        conversation,
-        by,
-        now,
-        handoff,
-        recipients,
-        note,
-        f"{by.name} shared feedback for {handoff.place.name} with you",
-    )
-    return Change(_agent_action(conversation, by, now, entry), (message,))
+    subject = f"{handoff.by.name} shared feedback for {handoff.place.name} with you"
+    return _hand_off(conversation, handoff, InteractionKind.SHARE, to, subject)
 
 
 @attrs.frozen(kw_only=True)
@@ -458,9 +400,12 @@ def reply_to_review(conversation: Conversation, *, by: User, now: datetime, body
 def customer_message(conversation: Conversation, *, now: datetime, body: str) -> Change:
     """The customer answered: back to the inbox as unread (even from DONE), except out of SPAM."""
     actor = customer_actor(conversation.feedback)
-    entry = Interaction(
-        kind=InteractionKind.CUSTOMER_MESSAGE, at=now, author=actor, body=_required_text(body, "the message")
-    )
+    text = _required_text(body, "the message")
+    if len(text) > MAX_CUSTOMER_MESSAGE:
+        raise InvalidInput(
+            f"the message has {len(text)} characters; at most {MAX_CUSTOMER_MESSAGE} can be sent at once"
+        )
+    entry = Interaction(kind=InteractionKind.CUSTOMER_MESSAGE, at=now, author=actor, body=text)
     target = Status.SPAM if conversation.status is Status.SPAM else Status.UNREAD_CUSTOMER_REPLY
     return Change(_record(conversation, actor, now, [entry], target))
 
