@@ -76,11 +76,14 @@ class Desk:
         self.contacts = ContactChecker(settings.default_region)
 
     @classmethod
-    def open(cls, url: str | None = None, **settings: Any) -> Desk:
-        """Open a desk on the store at ``url`` (default: a new in-memory store).
+    def open(cls, url: str | None = None, *, store: Store | None = None, **settings: Any) -> Desk:
+        """Open a desk on the store at ``url`` (default: a new in-memory store), or on an open ``store``
+        that other desks may share.
 
         ``settings`` are the fields of :class:`closedloop.settings.Settings`; unknown names are refused.
         """
+        if url is not None and store is not None:
+            raise InvalidInput("give Desk.open either a url or a store, not both")
         chosen = Settings.from_keywords(settings)
         manager = make_plugin_manager(chosen)
         registry = Registry()
@@ -90,7 +93,8 @@ class Desk:
         hooks.closedloop_register_assistants(registry=registry, settings=chosen)
         hooks.closedloop_register_analyzers(registry=registry, settings=chosen)
         hooks.closedloop_register_alert_rules(registry=registry, settings=chosen)
-        store = registry.store_for(url or DEFAULT_URL, chosen)
+        if store is None:
+            store = registry.store_for(url or DEFAULT_URL, chosen)
         return cls(store, chosen, manager, registry)
 
     def close(self) -> None:
