@@ -23,7 +23,7 @@ from closedloop.domain.alerts import AlertStatus, raise_alert
 from closedloop.domain.conversation import Category, Concept, Conversation, Folder
 from closedloop.domain.customer import TOKEN_BYTES, CustomerView, ReplyToken, customer_view, hash_token
 from closedloop.domain.customer_file import CustomerFile
-from closedloop.domain.errors import InvalidInput, NotConfigured, NotFound, UnknownToken
+from closedloop.domain.errors import ChannelUnavailable, InvalidInput, NotConfigured, NotFound, UnknownToken
 from closedloop.domain.feedback import Feedback
 from closedloop.domain.inbox import Counts, Cursor, InboxQuery, Page, check_page_size
 from closedloop.domain.messages import NO_LIMITS, Delivery, MessageKind, OutboundMessage
@@ -300,7 +300,7 @@ class Desk:
         platform = conversation.feedback.platform
         channel = self.registry.channel(platform) if conversation.feedback.source.is_public else None
         if channel is not None and MessageKind.REVIEW_REPLY not in channel.kinds:
-            raise InvalidInput(f"the {platform!r} channel cannot reply to reviews")
+            raise ChannelUnavailable(f"the {platform!r} channel cannot carry review replies")
         outgoing = rules.Outgoing(
             message_id=_new_id(),
             channel=platform,
@@ -380,14 +380,14 @@ class Desk:
 
     def delegate(self, conversation_id: str, *, by: UserRef, note: str = "") -> Conversation:
         """Hand the conversation to customer service, at the desk's ``customer_service_email``."""
-        address = self.settings.customer_service_email
-        if not address:
-            raise NotConfigured("delegating needs customer_service_email=... in Desk.open")
-        return self._act(
-            conversation_id,
-            by,
-            lambda c, u, tx: rules.delegate(c, self._handoff(tx, c, u, note), address=address),
-        )
+
+        def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
+            address = self.settings.customer_service_email
+            if not address:
+                raise NotConfigured("delegating needs customer_service_email=... in Desk.open")
+            return rules.delegate(conversation, self._handoff(tx, conversation, user, note), address=address)
+
+        return self._act(conversation_id, by, action)
 
     def share(self, conversation_id: str, *, by: UserRef, to: Sequence[str], note: str = "") -> Conversation:
         """Send the conversation to these addresses for information; it never reaches the customer."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from typing import Any, TypeVar
 
@@ -13,6 +14,10 @@ from closedloop.domain.errors import InvalidInput
 T = TypeVar("T")
 
 converter = make_converter()
+converter.register_unstructure_hook_func(
+    lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), lambda member: member.value
+)
+converter.register_unstructure_hook(tuple[float, float] | None, lambda scale: None if scale is None else list(scale))
 
 
 def to_data(value: Any) -> Any:

@@ -39,8 +39,11 @@ class Cursor:
     def decode(cls, text: str) -> Cursor:
         try:
             rank, updated, item_id = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
-            return cls(int(rank), datetime.fromisoformat(updated), str(item_id))
-        except (ValueError, TypeError, binascii.Error, UnicodeError):
+            cursor = cls(int(rank), datetime.fromisoformat(updated), str(item_id))
+            if cursor.updated_at.utcoffset() is None:
+                raise ValueError("naive time")
+            return cursor
+        except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeError):
             raise InvalidInput(
                 f"{text!r} is not an inbox cursor; pass the .next of a previous page as after="
             ) from None

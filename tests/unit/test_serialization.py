@@ -1,0 +1,242 @@
+"""closedloop.serialization: every domain object to JSON-ready data and back, and the exported customer file."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+import closedloop as cl
+from closedloop.serialization import from_data, from_json, to_data
+
+WHEN = datetime(2026, 1, 3, 14, 15, 16, tzinfo=UTC)
+PARIS_TIME = datetime(2026, 1, 3, 15, 15, 16, tzinfo=timezone(timedelta(hours=1), "CET"))
+
+
+def rich_feedback() -> cl.Feedback:
+    return cl.Feedback(
+        source=cl.Source.REVIEW,
+        platform="google",
+        external_id="g-42",
+        place_id="paris",
+        received_at=PARIS_TIME,
+        contact=cl.Contact(name="Claire Martin", email="claire@example.com", tel="+33 6 12 34 56 78"),
+        ratings=[
+            cl.Rating(key="stars", kind=cl.RatingKind.STARS, value=2),
+            cl.Rating(key="nps", kind=cl.RatingKind.NPS, value=6, journey_moment="after visit", label="Recommend?"),
+            cl.Rating(key="cleanliness", value=7.5, scale=(0, 10)),
+        ],
+        comments=[cl.Comment(text="Cold soup."), cl.Comment(text="Too slow", question="what to improve")],
+        answers={"visit_reason": "birthday"},
+        metadata={"order": "A-17", "tier": "vip"},
+        locale="fr",
+        test=True,
+    )
+
+
+def conversation_with_history() -> cl.Conversation:
+    user = cl.Actor(kind=cl.ActorKind.USER, id="admin", name="Ada Admin")
+    history = (
+        cl.Interaction(kind=cl.InteractionKind.STATUS_CHANGE, at=WHEN, author=user, to_status=cl.Status.NEW),
+        cl.Interaction(
+            kind=cl.InteractionKind.CALL_LOG,
+            at=WHEN,
+            author=user,
+            body="Apologised.",
+            alert_status=cl.AlertStatus.IN_PROGRESS,
+            details={"tel": "+33612345678", "duration_seconds": "90"},
+        ),
+        cl.Interaction(
+            kind=cl.InteractionKind.STATUS_CHANGE,
+            at=WHEN,
+            author=user,
+            from_status=cl.Status.NEW,
+            to_status=cl.Status.PENDING_ACTION,
+        ),
+        cl.Interaction(
+            kind=cl.InteractionKind.SHARE,
+            at=WHEN,
+            author=user,
+            recipients=("boss@example.com", "cto@example.com"),
+            message_id="m-1",
+        ),
+    )
+    return cl.Conversation(
+        id="c-1",
+        feedback=rich_feedback(),
+        status=cl.Status.PENDING_ACTION,
+        created_at=WHEN,
+        last_updated_at=WHEN + timedelta(minutes=5),
+        last_updated_by="admin",
+        on_hold=True,
+        alert=cl.Alert(raised_at=WHEN, reasons=("stars <= 2: stars is 2, at or below 2",), status="in_progress"),
+        assignee="manager",
+        analysis=(cl.Concept(name="food", sentiment=-0.8), cl.Concept(name="staff", sentiment=0.5)),
+        history=history,
+        version=3,
+    )
+
+
+OBJECTS = {
+    "feedback": rich_feedback(),
+    "minimal feedback": cl.Feedback(source="survey", external_id="s-1", place_id="lyon", received_at=WHEN),
+    "rating": cl.Rating(key="ces", kind=cl.RatingKind.CES, value=3, journey_moment="delivery"),
+    "contact": cl.Contact(name="Claire Martin", email="claire@example.com"),
+    "place": cl.Place(id="paris", name="Paris Opera"),
+    "group": cl.PlaceGroup(id="france", name="France", place_ids={"paris", "lyon"}),
+    "user": cl.User(
+        id="max", name="Max Manager", role=cl.Role.MANAGER, email="max@example.com", places={"lyon"}, groups={"france"}
+    ),
+    "conversation": conversation_with_history(),
+    "interaction": conversation_with_history().history[1],
+    "alert": cl.Alert(raised_at=WHEN, reasons=("a", "b"), status=cl.AlertStatus.PROCESSED),
+    "message": cl.OutboundMessage(
+        id="m-1",
+        conversation_id="c-1",
+        channel="email",
+        kind=cl.MessageKind.CUSTOMER_REPLY,
+        recipients=("claire@example.com",),
+        subject="Your feedback to Paris Opera",
+        body="Sorry.",
+        created_at=WHEN,
+        sender_name="Test Business",
+        reply_link="https://app.example/reply/abc",
+        external_id="s-1",
+        status=cl.Delivery.SENT,
+        attempts=2,
+        last_error=None,
+        sent_at=WHEN + timedelta(seconds=3),
+    ),
+    "failed message": cl.OutboundMessage(
+        id="m-2",
+        conversation_id="c-1",
+        channel="google",
+        kind=cl.MessageKind.REVIEW_REPLY,
+        recipients=(),
+        subject="",
+        body="Thanks",
+        created_at=WHEN,
+        status=cl.Delivery.FAILED,
+        last_error="quota exceeded",
+    ),
+    "template": cl.Template(id="t-1", name="Apology", body="Sorry {first_name}", level="group", target="france"),
+    "org template": cl.Template(id="t-2", name="Thanks", body="Thanks {{really}}"),
+    "reply token": cl.ReplyToken(
+        token_hash="ab" * 32, conversation_id="c-1", created_at=WHEN, expires_at=WHEN + timedelta(days=30)
+    ),
+    "used reply token": cl.ReplyToken(
+        token_hash="cd" * 32,
+        conversation_id="c-1",
+        created_at=WHEN,
+        expires_at=WHEN + timedelta(days=30),
+        used_at=WHEN + timedelta(days=1),
+    ),
+    "customer file": cl.CustomerFile(
+        place=cl.Place(id="paris", name="Paris Opera"), conversation=conversation_with_history()
+    ),
+}
+
+
+@pytest.mark.parametrize("name", OBJECTS)
+def test_round_trip_through_json(name):
+    original = OBJECTS[name]
+
+    text = json.dumps(to_data(original))
+    back = from_data(json.loads(text), type(original))
+
+    assert back == original
+    assert to_data(back) == to_data(original)
+
+
+@pytest.mark.parametrize("name", OBJECTS)
+def test_data_is_only_plain_json_types(name):
+    # to_data promises "plain dicts, lists, strings and numbers": what json gives back is the same data
+    data = to_data(OBJECTS[name])
+
+    assert json.loads(json.dumps(data)) == data
+
+
+def test_round_trip_keeps_types_and_time_zones():
+    original = conversation_with_history()
+
+    back = from_data(json.loads(json.dumps(to_data(original))), cl.Conversation)
+
+    assert back.status is cl.Status.PENDING_ACTION
+    assert back.alert.status is cl.AlertStatus.IN_PROGRESS
+    assert back.feedback.source is cl.Source.REVIEW
+    assert back.feedback.received_at.utcoffset() == timedelta(hours=1)
+    assert back.feedback.received_at == PARIS_TIME
+    assert isinstance(back.history, tuple)
+    assert back.history[2].from_status is cl.Status.NEW
+    assert back.history[1].details == {"tel": "+33612345678", "duration_seconds": "90"}
+    assert back.category is cl.Category.ON_HOLD
+
+
+def test_data_is_plain_json():
+    data = to_data(conversation_with_history())
+
+    assert data["status"] == "pending_action"
+    assert data["feedback"]["received_at"] == "2026-01-03T15:15:16+01:00"
+    assert data["history"][3]["recipients"] == ["boss@example.com", "cto@example.com"]
+    assert sorted(to_data(OBJECTS["group"])["place_ids"]) == ["lyon", "paris"]
+
+
+@pytest.mark.parametrize(
+    ("data", "cls"),
+    [
+        ({"id": "paris"}, cl.Place),
+        ({"id": "paris", "name": ""}, cl.Place),
+        ("not an object", cl.Place),
+        ({**to_data(OBJECTS["rating"]), "value": 99}, cl.Rating),
+        ({**to_data(OBJECTS["minimal feedback"]), "source": "carrier pigeon"}, cl.Feedback),
+        ({**to_data(OBJECTS["minimal feedback"]), "received_at": "2026-01-01T00:00:00"}, cl.Feedback),
+    ],
+)
+def test_bad_data_is_invalid_input(data, cls):
+    with pytest.raises(cl.InvalidInput):
+        from_data(data, cls)
+
+
+def test_from_json_refuses_text_that_is_not_json():
+    with pytest.raises(cl.InvalidInput, match="JSON"):
+        from_json("{not json", cl.Place)
+
+
+# -- the exported customer file ------------------------------------------------------------------------------
+
+
+def test_export_file_holds_feedback_alert_and_history(seeded_desk, make_feedback, clock):
+    feedback = make_feedback(ratings=[cl.Rating(key="nps", kind=cl.RatingKind.NPS, value=1)], metadata={"order": "A-1"})
+    conversation = seeded_desk.ingest(feedback)
+    clock.advance(minutes=10)
+    seeded_desk.note(conversation.id, by="manager", body="Internal: chef informed.", alert_status="in_progress")
+    seeded_desk.reply(conversation.id, by="manager", body="We are so sorry.")
+
+    exported = json.loads(seeded_desk.export_file(conversation.id, by="manager"))
+
+    assert exported["place"] == {"id": "paris", "name": "Paris Opera"}
+    body = exported["conversation"]
+    assert body["feedback"]["external_id"] == feedback.external_id
+    assert body["feedback"]["contact"]["email"] == "claire@example.com"
+    assert body["feedback"]["metadata"] == {"order": "A-1"}
+    assert body["alert"]["status"] == "in_progress"
+    assert body["alert"]["reasons"] == ["nps detractor: nps is 1, at or below 6"]
+    assert [entry["kind"] for entry in body["history"]] == [
+        "status_change",
+        "note",
+        "status_change",
+        "email_reply",
+        "status_change",
+    ]
+    assert body["history"][1]["body"] == "Internal: chef informed."
+    assert body["status"] == "awaiting_customer"
+
+
+def test_export_file_reads_back_as_the_customer_file(seeded_desk, make_feedback):
+    conversation = seeded_desk.ingest(make_feedback())
+    seeded_desk.hold(conversation.id, by="admin")
+
+    exported = seeded_desk.export_file(conversation.id, by="admin")
+
+    assert from_json(exported, cl.CustomerFile) == seeded_desk.customer_file(conversation.id, by="admin")
