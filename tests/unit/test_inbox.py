@@ -113,7 +113,7 @@ def test_paging_breaks_ties_of_the_same_instant(seeded_desk, arrive):
     pages = walk(seeded_desk, 4)
 
     flat = [item for page in pages for item in page]
-    assert flat == sorted(made)
+    assert flat == sorted(made, reverse=True)
     assert [len(page) for page in pages] == [4, 4, 1]
 
 

@@ -40,10 +40,6 @@ class Category(enum.StrEnum):
     ALERT = "alert"
     NEW_MESSAGE = "new_message"
 
-    @property
-    def rank(self) -> int:
-        return CATEGORY_ORDER.index(self)
-
 
 CATEGORY_ORDER: tuple[Category, ...] = (Category.ON_HOLD, Category.ALERT, Category.NEW_MESSAGE)
 

@@ -1,7 +1,9 @@
 """The inbox's order, its keyset cursor and its counts.
 
-The order is: category (on hold, alert, new message), then most recently updated first, then id, so every
-store can page from the last item seen (keyset pagination) instead of skipping rows with OFFSET.
+The inbox lists conversations by descending *inbox key*: ``(priority, updated, id)``, where priority is 2 for
+on hold, 1 for an open alert and 0 for the rest, and ``updated`` is the last update in microseconds since
+the epoch. One direction for all three parts lets every store page with a single row comparison,
+``key < cursor``, on one index (keyset pagination) instead of skipping rows with OFFSET.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 import attrs
@@ -19,30 +21,45 @@ from closedloop.domain.conversation import CATEGORY_ORDER, Category, Conversatio
 from closedloop.domain.errors import InvalidInput
 
 MAX_PAGE = 500
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 T = TypeVar("T")
+
+InboxKey = tuple[int, int, str]
+
+
+def priority(category: Category) -> int:
+    """On hold 2, alert 1, new message 0: higher comes first."""
+    return len(CATEGORY_ORDER) - 1 - CATEGORY_ORDER.index(category)
+
+
+def microseconds(moment: datetime) -> int:
+    """A timezone-aware time as whole microseconds since the epoch: exact, and an integer for every store."""
+    delta = moment - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def inbox_key(conversation: Conversation) -> InboxKey:
+    """The key the inbox sorts on, in descending order."""
+    return (priority(conversation.category), microseconds(conversation.last_updated_at), conversation.id)
 
 
 @attrs.frozen
 class Cursor:
-    """Where a page ended: the last item's category rank, update time and id."""
+    """Where a page ended: the inbox key of its last item."""
 
-    rank: int
-    updated_at: datetime
-    id: str
+    key: InboxKey
 
     def encode(self) -> str:
-        raw = json.dumps([self.rank, self.updated_at.isoformat(), self.id]).encode("utf-8")
-        return base64.urlsafe_b64encode(raw).decode("ascii")
+        return base64.urlsafe_b64encode(json.dumps(list(self.key)).encode("utf-8")).decode("ascii")
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
         try:
             rank, updated, item_id = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
-            cursor = cls(int(rank), datetime.fromisoformat(updated), str(item_id))
-            if cursor.updated_at.utcoffset() is None:
-                raise ValueError("naive time")
-            return cursor
+            if not (isinstance(rank, int) and isinstance(updated, int) and isinstance(item_id, str)):
+                raise TypeError("not a cursor")
+            return cls((rank, updated, item_id))
         except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeError):
             raise InvalidInput(
                 f"{text!r} is not an inbox cursor; pass the .next of a previous page as after="
@@ -50,21 +67,7 @@ class Cursor:
 
     @classmethod
     def after(cls, conversation: Conversation) -> Cursor:
-        return cls(conversation.category.rank, conversation.last_updated_at, conversation.id)
-
-
-def sort_key(conversation: Conversation) -> tuple[int, float, str]:
-    """Inbox order as a sortable key: category rank, newest update first, then id."""
-    return (conversation.category.rank, -conversation.last_updated_at.timestamp(), conversation.id)
-
-
-def comes_after(conversation: Conversation, cursor: Cursor) -> bool:
-    """Whether a conversation lies past the cursor in inbox order."""
-    mine = (conversation.category.rank, -conversation.last_updated_at.timestamp())
-    theirs = (cursor.rank, -cursor.updated_at.timestamp())
-    if mine != theirs:
-        return mine > theirs
-    return conversation.id > cursor.id
+        return cls(inbox_key(conversation))
 
 
 def check_page_size(limit: object) -> None:
@@ -92,7 +95,7 @@ class InboxQuery:
             return False
         if self.category is not None and conversation.category is not self.category:
             return False
-        return self.after is None or comes_after(conversation, self.after)
+        return self.after is None or inbox_key(conversation) < self.after.key
 
 
 @attrs.frozen

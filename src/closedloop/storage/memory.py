@@ -17,7 +17,7 @@ import attrs
 from closedloop.domain.conversation import Category, Conversation, Folder
 from closedloop.domain.customer import ReplyToken
 from closedloop.domain.errors import ConcurrentUpdate, InvalidInput, NotFound, UsedToken
-from closedloop.domain.inbox import InboxQuery, sort_key
+from closedloop.domain.inbox import InboxQuery, inbox_key
 from closedloop.domain.messages import Delivery, OutboundMessage
 from closedloop.domain.people import Place, PlaceGroup, User
 from closedloop.domain.templates import Template
@@ -135,7 +135,7 @@ class MemoryTransaction:
 
     def list_conversations(self, query: InboxQuery) -> list[Conversation]:
         matching = [conversation for conversation in self._store.conversations.values() if query.matches(conversation)]
-        matching.sort(key=sort_key)
+        matching.sort(key=inbox_key, reverse=True)
         return matching[: query.limit]
 
     def count_conversations(self, place_ids: frozenset[str] | None) -> Mapping[tuple[Folder, Category], int]:
