@@ -13,6 +13,7 @@ from closedloop.domain.inbox import Counts, Page
 from closedloop.events import ConversationChange
 from closedloop.hookspecs import hookimpl
 from closedloop.library import CommonReplies, TemplateLibrary
+from closedloop.plugins import PluginRefused
 from closedloop.ports import SendResult
 from closedloop.registry import Registry
 from closedloop.settings import Settings
@@ -27,6 +28,7 @@ __all__ = [
     "Desk",
     "DispatchReport",
     "Page",
+    "PluginRefused",
     "Registry",
     "SendResult",
     "Settings",

@@ -333,21 +333,21 @@ class Desk:
     ) -> Conversation:
         """Record a phone call with the customer; the feedback must carry a valid ``tel``."""
         status = _alert_status(alert_status)
-        self.registry.channel("phone")
-        return self._act(
-            conversation_id,
-            by,
-            lambda c, u, tx: rules.log_call(
-                c,
-                by=u,
+
+        def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
+            self.registry.channel("phone")
+            return rules.log_call(
+                conversation,
+                by=user,
                 now=self.clock.now(),
                 summary=summary,
                 checks=self.contacts,
                 alert_status=status,
                 outcome=outcome,
                 duration_seconds=duration_seconds,
-            ),
-        )
+            )
+
+        return self._act(conversation_id, by, action)
 
     def hold(self, conversation_id: str, *, by: UserRef) -> Conversation:
         return self._act(conversation_id, by, lambda c, u, tx: rules.hold(c, by=u, now=self.clock.now()))

@@ -7,10 +7,15 @@ from collections.abc import Iterable
 import pluggy
 
 from closedloop import hookspecs
-from closedloop.domain.errors import InvalidInput
+from closedloop.domain.errors import ClosedLoopError, InvalidInput
 from closedloop.settings import Settings
 
 ENTRY_POINT_GROUP = "closedloop"
+
+
+class PluginRefused(ClosedLoopError):
+    """A plugin implements a hook closedloop does not have, or with arguments the hook does not take."""
+
 
 BUILTINS: tuple[str, ...] = (
     "closedloop.storage.memory",
@@ -29,13 +34,18 @@ def make_plugin_manager(settings: Settings) -> pluggy.PluginManager:
     manager.add_hookspecs(hookspecs)
     for name in settings.blocked_plugins:
         manager.set_blocked(name)
-    for module_name in BUILTINS:
-        if not manager.is_blocked(module_name):
-            manager.register(__import__(module_name, fromlist=["_"]), name=module_name)
-    if settings.load_entry_points:
-        manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
-    _register_given(manager, settings.plugins)
-    manager.check_pending()
+    try:
+        for module_name in BUILTINS:
+            if not manager.is_blocked(module_name):
+                manager.register(__import__(module_name, fromlist=["_"]), name=module_name)
+        if settings.load_entry_points:
+            manager.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        _register_given(manager, settings.plugins)
+        manager.check_pending()
+    except pluggy.PluginValidationError as error:
+        raise PluginRefused(
+            f"a plugin cannot be used: {error}; check the hook names and arguments in docs/hooks.md"
+        ) from error
     return manager
 
 

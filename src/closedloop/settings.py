@@ -32,13 +32,15 @@ class Settings:
 
     @classmethod
     def from_keywords(cls, given: dict[str, Any]) -> Settings:
-        known = {field.name for field in attrs.fields(cls)} - {"extra"}
+        known = {field.name for field in attrs.fields(cls)}
         unknown = sorted(set(given) - known)
         if unknown:
             raise InvalidInput(
                 f"unknown desk setting(s): {', '.join(unknown)}; the settings are {', '.join(sorted(known))} "
                 "(plugins read their own settings from extra={...})"
             )
+        if not isinstance(given.get("extra", {}), dict):
+            raise InvalidInput(f"extra must be a dict of plugin settings; got {given['extra']!r}")
         if "token_ttl" in given and not (
             isinstance(given["token_ttl"], timedelta) and given["token_ttl"] > timedelta(0)
         ):
