@@ -19,6 +19,7 @@ class PluginRefused(ClosedLoopError):
 
 BUILTINS: tuple[str, ...] = (
     "closedloop.storage.memory",
+    "closedloop.storage.sql",
     "closedloop.channels.phone",
     "closedloop.alerting",
 )

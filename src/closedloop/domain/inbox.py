@@ -12,16 +12,15 @@ import base64
 import binascii
 import json
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 import attrs
 
 from closedloop.domain.conversation import CATEGORY_ORDER, Category, Conversation, Folder
 from closedloop.domain.errors import InvalidInput
+from closedloop.domain.moments import microseconds
 
 MAX_PAGE = 500
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 T = TypeVar("T")
 
@@ -31,12 +30,6 @@ InboxKey = tuple[int, int, str]
 def priority(category: Category) -> int:
     """On hold 2, alert 1, new message 0: higher comes first."""
     return len(CATEGORY_ORDER) - 1 - CATEGORY_ORDER.index(category)
-
-
-def microseconds(moment: datetime) -> int:
-    """A timezone-aware time as whole microseconds since the epoch: exact, and an integer for every store."""
-    delta = moment - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def inbox_key(conversation: Conversation) -> InboxKey:

@@ -1,0 +1,61 @@
+"""Engines for the SQL store, set up for how closedloop uses each database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
+
+from closedloop.domain.errors import InvalidInput, NotConfigured
+
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``sqlite:///path`` or ``postgresql+psycopg://...``; nothing is connected yet."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise InvalidInput(f"{url!r} is not a database URL; try sqlite:///feedback.db") from None
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite_engine(url, in_memory=parsed.database in (None, "", ":memory:"))
+        return create_engine(url, pool_pre_ping=True)
+    except NoSuchModuleError:
+        raise InvalidInput(
+            f"no SQLAlchemy dialect for {parsed.drivername!r}; use sqlite:/// or postgresql+psycopg://"
+        ) from None
+    except ModuleNotFoundError as error:
+        raise NotConfigured(
+            f"the database driver {error.name!r} is not installed; for PostgreSQL run "
+            "pip install 'closedloop[postgresql]'"
+        ) from None
+
+
+def _sqlite_engine(url: str, in_memory: bool) -> Engine:
+    """SQLite with WAL (readers never wait for the writer) and BEGIN IMMEDIATE (writers queue up at the
+    start of a transaction instead of failing half-way when two try to upgrade a read lock).
+
+    An in-memory database (``sqlite://``) lives in one connection, shared by every thread.
+    """
+    if in_memory:
+        engine = create_engine(url, poolclass=StaticPool, connect_args={"check_same_thread": False})
+    else:
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,94 @@
+"""Schema migrations with alembic, shipped inside the package.
+
+A new, empty database is brought to the current schema when a desk opens it. An older one is refused with
+the command that upgrades it, because an upgrade should be a decision (and a backup) of its owner, not a
+side effect of starting an application.
+"""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
+
+from closedloop.domain.errors import ClosedLoopError
+from closedloop.storage.sql.engine import make_engine
+
+#: Serializes schema creation between processes on PostgreSQL (SQLite's BEGIN IMMEDIATE already does).
+SCHEMA_LOCK_KEY = 0x636C6F73
+
+
+class SchemaOutdated(ClosedLoopError):
+    """The database was made by an older closedloop and must be upgraded before use."""
+
+
+class SchemaUnknown(ClosedLoopError):
+    """The database is not one this closedloop can use: newer, or not a closedloop database."""
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", "closedloop.storage.sql:migrations")
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _lock(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+
+
+def ensure_current(engine: Engine) -> None:
+    """Create the schema in an empty database; refuse one at another revision, saying what to do."""
+    url = engine.url.render_as_string(hide_password=True)
+    with engine.begin() as connection:
+        _lock(connection)
+        revision = current_revision(connection)
+        if revision is None:
+            tables = [name for name in inspect(connection).get_table_names() if name.startswith("cl_")]
+            if tables:
+                raise SchemaUnknown(
+                    f"{url} has closedloop tables but no schema revision; it was not made by closedloop"
+                )
+            command.upgrade(alembic_config(connection), "head")
+            return
+    head = head_revision()
+    if revision == head:
+        return
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if revision in known:
+        raise SchemaOutdated(
+            f"the database at {url} uses an older closedloop schema ({revision}; this version needs {head}). "
+            f"Back it up, then run: python -m closedloop db upgrade {url}  (or desk-less: "
+            "closedloop.storage.sql.migrate.upgrade(url))"
+        )
+    raise SchemaUnknown(
+        f"the database at {url} is at schema {revision}, which this closedloop does not know; "
+        "it was probably made by a newer closedloop: upgrade closedloop"
+    )
+
+
+def upgrade(url: str) -> tuple[str | None, str]:
+    """Bring the database at ``url`` to the current schema, keeping every row; returns (from, to)."""
+    engine = make_engine(url)
+    try:
+        with engine.begin() as connection:
+            _lock(connection)
+            before = current_revision(connection)
+            command.upgrade(alembic_config(connection), "head")
+            return before, head_revision()
+    finally:
+        engine.dispose()

@@ -1,0 +1,361 @@
+"""The SQLAlchemy store: SQLite by default, PostgreSQL at scale, with the same behaviour as the memory store.
+
+Each desk use case runs in one database transaction. Conversations are saved with optimistic versioning
+(``UPDATE ... WHERE version = :seen``), so two processes never silently overwrite each other, and reply
+links are used up with a conditional update, so a link works once even under concurrent posts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+
+import attrs
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, tuple_, union_all, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+
+from closedloop.domain.conversation import CATEGORY_ORDER, Category, Conversation, Folder
+from closedloop.domain.customer import ReplyToken
+from closedloop.domain.errors import ConcurrentUpdate, InvalidInput, NotFound, UsedToken
+from closedloop.domain.inbox import InboxQuery, priority
+from closedloop.domain.messages import Delivery, OutboundMessage
+from closedloop.domain.moments import from_microseconds, microseconds
+from closedloop.domain.people import Place, PlaceGroup, User
+from closedloop.domain.templates import Template
+from closedloop.ports import FeedbackKey
+from closedloop.serialization import decode, encode
+from closedloop.storage.sql import schema
+from closedloop.storage.sql.engine import make_engine
+from closedloop.storage.sql.migrate import ensure_current
+
+#: Above this many places a scoped inbox reads one index and filters, instead of merging one query per place.
+MERGE_PLACES_UP_TO = 64
+
+CATEGORY_OF_PRIORITY = {priority(category): category for category in CATEGORY_ORDER}
+
+
+class SqlStore:
+    """A store in an SQL database reached through SQLAlchemy; ``sqlite:///path`` or ``postgresql+psycopg://``."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str, settings: object = None) -> SqlStore:
+        """Open the database at ``url``: create the schema in a new one, refuse one that needs upgrading."""
+        engine = make_engine(url)
+        try:
+            ensure_current(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    @contextmanager
+    def transaction(self) -> Iterator[SqlTransaction]:
+        with self.engine.begin() as connection:
+            yield SqlTransaction(connection)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _conversation_row(conversation: Conversation, version: int) -> dict[str, Any]:
+    data = encode(attrs.evolve(conversation, version=0))
+    source, platform, external_id = conversation.feedback.key
+    return {
+        "id": conversation.id,
+        "source": source,
+        "platform": platform,
+        "external_id": external_id,
+        "place_id": conversation.place_id,
+        "folder": conversation.folder.value,
+        "priority": priority(conversation.category),
+        "updated_us": microseconds(conversation.last_updated_at),
+        "version": version,
+        "document": data,
+    }
+
+
+def _load_conversation(document: str, version: int) -> Conversation:
+    return attrs.evolve(decode(document, Conversation), version=version)
+
+
+class SqlTransaction:
+    """One use case's connection, inside one database transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def _execute(self, statement: Any, parameters: Any = None) -> Any:
+        return self.connection.execute(statement, parameters)
+
+    def _upsert(self, table: Any, values: Any, keys: Sequence[str], update_columns: Mapping[str, Any]) -> None:
+        dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
+        statement = dialect.insert(table).values(values)
+        excluded = statement.excluded
+        statement = statement.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={
+                name: (value(table, excluded) if callable(value) else excluded[name])
+                for name, value in update_columns.items()
+            },
+        )
+        self._execute(statement)
+
+    # -- places and people ---------------------------------------------------------------------------------
+
+    def places(self) -> Mapping[str, Place]:
+        rows = self._execute(select(schema.places.c.id, schema.places.c.name))
+        return {row.id: Place(id=row.id, name=row.name) for row in rows}
+
+    def groups(self) -> Mapping[str, PlaceGroup]:
+        rows = self._execute(select(schema.groups.c.document))
+        found = (decode(row.document, PlaceGroup) for row in rows)
+        return {group.id: group for group in found}
+
+    def put_place(self, place: Place) -> None:
+        self._upsert(schema.places, {"id": place.id, "name": place.name}, ["id"], {"name": None})
+
+    def put_group(self, group: PlaceGroup) -> None:
+        self._upsert(schema.groups, {"id": group.id, "document": encode(group)}, ["id"], {"document": None})
+
+    def get_user(self, user_id: str) -> User | None:
+        document = self._execute(select(schema.users.c.document).where(schema.users.c.id == user_id)).scalar()
+        return None if document is None else decode(document, User)
+
+    def put_user(self, user: User) -> None:
+        self._upsert(schema.users, {"id": user.id, "document": encode(user)}, ["id"], {"document": None})
+
+    # -- conversations ---------------------------------------------------------------------------------------
+
+    def find_conversations(self, keys: Sequence[FeedbackKey]) -> Mapping[FeedbackKey, str]:
+        if not keys:
+            return {}
+        table = schema.conversations
+        key_columns = tuple_(table.c.source, table.c.platform, table.c.external_id)
+        rows = self._execute(
+            select(table.c.source, table.c.platform, table.c.external_id, table.c.id).where(key_columns.in_(list(keys)))
+        )
+        return {(row.source, row.platform, row.external_id): row.id for row in rows}
+
+    def add_conversations(self, conversations: Sequence[Conversation]) -> None:
+        if not conversations:
+            return
+        try:
+            self._execute(insert(schema.conversations), [_conversation_row(c, 1) for c in conversations])
+        except IntegrityError:
+            raise InvalidInput(
+                "some of this feedback is already stored (same source, platform and external id)"
+            ) from None
+        self._count(Counter((c.place_id, c.folder.value, priority(c.category)) for c in conversations))
+
+    def _count(self, changes: Mapping[tuple[str, str, int], int]) -> None:
+        rows = [
+            {"place_id": place_id, "folder": folder, "priority": rank, "total": number}
+            for (place_id, folder, rank), number in changes.items()
+            if number
+        ]
+        if rows:
+            self._upsert(
+                schema.inbox_counts,
+                rows,
+                ["place_id", "folder", "priority"],
+                {"total": lambda table, excluded: table.c.total + excluded.total},
+            )
+
+    def get_conversation(self, conversation_id: str) -> Conversation:
+        table = schema.conversations
+        row = self._execute(select(table.c.document, table.c.version).where(table.c.id == conversation_id)).first()
+        if row is None:
+            raise NotFound(f"no conversation has id {conversation_id!r}")
+        return _load_conversation(row.document, row.version)
+
+    def save_conversation(self, conversation: Conversation) -> Conversation:
+        table = schema.conversations
+        before = self._execute(
+            select(table.c.place_id, table.c.folder, table.c.priority).where(table.c.id == conversation.id)
+        ).first()
+        if before is None:
+            raise NotFound(f"no conversation has id {conversation.id!r}")
+        row = _conversation_row(conversation, conversation.version + 1)
+        changed = self._execute(
+            update(table)
+            .where(and_(table.c.id == conversation.id, table.c.version == conversation.version))
+            .values({name: row[name] for name in ("folder", "priority", "updated_us", "version", "document")})
+        )
+        if changed.rowcount != 1:
+            raise ConcurrentUpdate(
+                f"conversation {conversation.id} was changed by someone else since version "
+                f"{conversation.version}; load it again and retry"
+            )
+        moved: Counter[tuple[str, str, int]] = Counter()
+        moved[(before.place_id, before.folder, before.priority)] -= 1
+        moved[(conversation.place_id, row["folder"], row["priority"])] += 1
+        self._count(moved)
+        return attrs.evolve(conversation, version=conversation.version + 1)
+
+    def list_conversations(self, query: InboxQuery) -> list[Conversation]:
+        table = schema.conversations
+        order = (table.c.priority.desc(), table.c.updated_us.desc(), table.c.id.desc())
+
+        def page_of(place_id: str | None) -> Any:
+            statement = select(table.c.id, table.c.priority, table.c.updated_us).where(
+                table.c.folder == query.folder.value
+            )
+            if place_id is not None:
+                statement = statement.where(table.c.place_id == place_id)
+            if query.category is not None:
+                statement = statement.where(table.c.priority == priority(query.category))
+            if query.after is not None:
+                statement = statement.where(
+                    tuple_(table.c.priority, table.c.updated_us, table.c.id) < tuple_(*query.after.key)
+                )
+            return statement.order_by(*order).limit(query.limit)
+
+        places = query.place_ids
+        if places is not None and not places:
+            return []
+        if places is None:
+            keys = page_of(None)
+        elif len(places) <= MERGE_PLACES_UP_TO:
+            merged = union_all(*(page_of(place_id).subquery().select() for place_id in sorted(places))).subquery()
+            keys = (
+                select(merged.c.id)
+                .order_by(merged.c.priority.desc(), merged.c.updated_us.desc(), merged.c.id.desc())
+                .limit(query.limit)
+            )
+        else:
+            keys = page_of(None).where(table.c.place_id.in_(sorted(places)))
+        ids = [row.id for row in self._execute(keys)]
+        if not ids:
+            return []
+        rows = self._execute(select(table.c.id, table.c.document, table.c.version).where(table.c.id.in_(ids)))
+        loaded = {row.id: _load_conversation(row.document, row.version) for row in rows}
+        return [loaded[conversation_id] for conversation_id in ids]
+
+    def count_conversations(self, place_ids: frozenset[str] | None) -> Mapping[tuple[Folder, Category], int]:
+        table = schema.inbox_counts
+        statement = select(table.c.folder, table.c.priority, func.sum(table.c.total).label("total")).group_by(
+            table.c.folder, table.c.priority
+        )
+        if place_ids is not None:
+            if not place_ids:
+                return {}
+            statement = statement.where(table.c.place_id.in_(sorted(place_ids)))
+        return {
+            (Folder(row.folder), CATEGORY_OF_PRIORITY[row.priority]): int(row.total)
+            for row in self._execute(statement)
+            if row.total
+        }
+
+    # -- common replies and templates ------------------------------------------------------------------------
+
+    def get_common_replies(self, user_id: str) -> tuple[str, ...]:
+        table = schema.common_replies
+        document = self._execute(select(table.c.document).where(table.c.user_id == user_id)).scalar()
+        return () if document is None else tuple(decode(document, list[str]))
+
+    def put_common_replies(self, user_id: str, replies: tuple[str, ...]) -> None:
+        row = {"user_id": user_id, "document": encode(list(replies))}
+        self._upsert(schema.common_replies, row, ["user_id"], {"document": None})
+
+    def templates(self) -> Sequence[Template]:
+        return [decode(row.document, Template) for row in self._execute(select(schema.templates.c.document))]
+
+    def put_template(self, template: Template) -> None:
+        row = {"id": template.id, "document": encode(template)}
+        self._upsert(schema.templates, row, ["id"], {"document": None})
+
+    def delete_template(self, template_id: str) -> None:
+        table = schema.templates
+        if self._execute(delete(table).where(table.c.id == template_id)).rowcount != 1:
+            raise NotFound(f"no template has id {template_id!r}")
+
+    # -- the outbox ------------------------------------------------------------------------------------------
+
+    def add_messages(self, messages: Sequence[OutboundMessage]) -> None:
+        if messages:
+            rows = [
+                {
+                    "id": message.id,
+                    "conversation_id": message.conversation_id,
+                    "status": message.status.value,
+                    "created_us": microseconds(message.created_at),
+                    "document": encode(message),
+                }
+                for message in messages
+            ]
+            self._execute(insert(schema.messages), rows)
+
+    def get_message(self, message_id: str) -> OutboundMessage:
+        table = schema.messages
+        document = self._execute(select(table.c.document).where(table.c.id == message_id)).scalar()
+        if document is None:
+            raise NotFound(f"no outbound message has id {message_id!r}")
+        return decode(document, OutboundMessage)
+
+    def put_message(self, message: OutboundMessage) -> None:
+        table = schema.messages
+        changed = self._execute(
+            update(table).where(table.c.id == message.id).values(status=message.status.value, document=encode(message))
+        )
+        if changed.rowcount != 1:
+            raise NotFound(f"no outbound message has id {message.id!r}")
+
+    def list_messages(
+        self, *, status: Delivery | None, conversation_id: str | None, limit: int | None
+    ) -> list[OutboundMessage]:
+        table = schema.messages
+        statement = select(table.c.document).order_by(table.c.created_us, table.c.id)
+        if status is not None:
+            statement = statement.where(table.c.status == status.value)
+        if conversation_id is not None:
+            statement = statement.where(table.c.conversation_id == conversation_id)
+        if limit is not None:
+            statement = statement.limit(limit)
+        return [decode(row.document, OutboundMessage) for row in self._execute(statement)]
+
+    # -- reply links -----------------------------------------------------------------------------------------
+
+    def add_token(self, token: ReplyToken) -> None:
+        self._execute(
+            insert(schema.tokens),
+            {
+                "token_hash": token.token_hash,
+                "conversation_id": token.conversation_id,
+                "created_us": microseconds(token.created_at),
+                "expires_us": microseconds(token.expires_at),
+                "used_us": None if token.used_at is None else microseconds(token.used_at),
+            },
+        )
+
+    def get_token(self, token_hash: str) -> ReplyToken | None:
+        table = schema.tokens
+        row = self._execute(select(table).where(table.c.token_hash == token_hash)).first()
+        if row is None:
+            return None
+        return ReplyToken(
+            token_hash=row.token_hash,
+            conversation_id=row.conversation_id,
+            created_at=from_microseconds(row.created_us),
+            expires_at=from_microseconds(row.expires_us),
+            used_at=None if row.used_us is None else from_microseconds(row.used_us),
+        )
+
+    def use_token(self, token_hash: str, now: datetime) -> None:
+        table = schema.tokens
+        changed = self._execute(
+            update(table)
+            .where(and_(table.c.token_hash == token_hash, table.c.used_us.is_(None)))
+            .values(used_us=microseconds(now))
+        )
+        if changed.rowcount == 1:
+            return
+        if self.get_token(token_hash) is None:
+            raise NotFound("no such reply link")
+        raise UsedToken("this reply link was already used to send a message; each link works once")

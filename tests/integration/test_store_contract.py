@@ -1,0 +1,35 @@
+"""The store contract, run by every built-in store, PostgreSQL included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from closedloop.ports import Store
+from closedloop.storage.memory import MemoryStore
+from closedloop.storage.sql import SqlStore
+from closedloop.testing.contract import StoreContract
+
+
+class TestMemoryStore(StoreContract):
+    def make_store(self) -> Store:
+        return MemoryStore()
+
+
+class TestSqliteStore(StoreContract):
+    @pytest.fixture(autouse=True)
+    def _folder(self, tmp_path: Path) -> None:
+        self.folder = tmp_path
+
+    def make_store(self) -> Store:
+        return SqlStore.from_url(f"sqlite:///{self.folder / 'contract.db'}")
+
+
+class TestPostgresStore(StoreContract):
+    @pytest.fixture(autouse=True)
+    def _database(self, postgres_url: str) -> None:
+        self.url = postgres_url
+
+    def make_store(self) -> Store:
+        return SqlStore.from_url(self.url)
