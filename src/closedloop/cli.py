@@ -1,30 +1,97 @@
-"""The ``closedloop`` command (also ``python -m closedloop``)."""
+"""The ``closedloop`` command (also ``python -m closedloop``).
+
+Commands that need a database take ``--url``; without it they use ``CLOSEDLOOP_DATABASE_URL``, and the demo
+falls back to its own SQLite file.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from closedloop import __version__
-from closedloop.domain.errors import ClosedLoopError
+from closedloop.domain.errors import ClosedLoopError, InvalidInput
+
+URL_VARIABLE = "CLOSEDLOOP_DATABASE_URL"
+DEMO_FILE = "closedloop-demo.db"
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="closedloop", description="Closed-loop customer feedback handling.")
     parser.add_argument("--version", action="version", version=f"closedloop {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("demo", help="run the whole loop on sample feedback and show the inbox before and after")
+
+    demo = commands.add_parser("demo", help="run the whole loop on sample feedback and show the inbox before and after")
+    demo.add_argument(
+        "--url",
+        help=f"an empty database to run in (default: ${URL_VARIABLE}, else a fresh ./{DEMO_FILE})",
+    )
+
+    inbox = commands.add_parser("inbox", help="print a user's inbox and counts from a database")
+    inbox.add_argument("--user", required=True, help="the id of the user whose inbox to show")
+    inbox.add_argument("--folder", default="inbox", choices=["inbox", "done", "spam"])
+    inbox.add_argument("--url", help=f"the database (default: ${URL_VARIABLE}, else ./{DEMO_FILE})")
+
+    database = commands.add_parser("db", help="database schema: upgrade or status")
+    actions = database.add_subparsers(dest="action", required=True, metavar="ACTION")
+    for name, text in (("upgrade", "bring a database to this closedloop's schema"), ("status", "show its schema")):
+        action = actions.add_parser(name, help=text)
+        action.add_argument("url", nargs="?", help=f"the database (default: ${URL_VARIABLE})")
     return parser
+
+
+def database_url(given: str | None, fallback: str | None = None) -> str:
+    url = given or os.environ.get(URL_VARIABLE) or fallback
+    if not url:
+        raise InvalidInput(f"give a database URL (e.g. sqlite:///feedback.db) or set {URL_VARIABLE}")
+    return url
+
+
+def run_demo(given: str | None) -> None:
+    from closedloop.demo import run
+
+    url = given or os.environ.get(URL_VARIABLE)
+    if not url:
+        for leftover in Path(".").glob(f"{DEMO_FILE}*"):
+            leftover.unlink()
+        url = f"sqlite:///{DEMO_FILE}"
+        print(f"A fresh demo database: {DEMO_FILE}")
+    run(url=url).close()
+    print(f"\nAll of this is stored in {url}; show it again with:")
+    print(f"  python -m closedloop inbox --user ana --url {url}")
+
+
+def show_inbox(given: str | None, user: str, folder: str) -> None:
+    from closedloop.demo import show_folder
+    from closedloop.desk import Desk
+
+    with Desk.open(database_url(given, fallback=f"sqlite:///{DEMO_FILE}")) as desk:
+        show_folder(desk, user, folder, print)
+
+
+def run_database(action: str, given: str | None) -> None:
+    from closedloop.storage.sql.migrate import status, upgrade
+
+    url = database_url(given)
+    if action == "upgrade":
+        before, after = upgrade(url)
+        print(f"{url}: schema {before or 'empty'} -> {after}" if before != after else f"{url}: already at {after}")
+    else:
+        print(f"{url}: {status(url)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
     try:
         if arguments.command == "demo":
-            from closedloop.demo import run
-
-            run().close()
+            run_demo(arguments.url)
+        elif arguments.command == "inbox":
+            show_inbox(arguments.url, arguments.user, arguments.folder)
+        else:
+            run_database(arguments.action, arguments.url)
     except ClosedLoopError as error:
         print(f"closedloop: {error}", file=sys.stderr)
         return 2

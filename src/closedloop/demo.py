@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from closedloop.desk import Desk
 from closedloop.domain.conversation import Conversation, Folder
+from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import Contact, Feedback, Rating, RatingKind, Source
 from closedloop.domain.people import Place, PlaceGroup, Role, User
 from closedloop.testing.channels import RecordingChannel
@@ -45,16 +46,28 @@ def sample_feedback(clock: FakeClock) -> list[Feedback]:
     return items
 
 
-def show_inbox(desk: Desk, user: str, title: str, out: Print) -> None:
+def counts_line(desk: Desk, user: str) -> str:
     counts = desk.counts(user)
-    out(f"\n== {title} ==")
-    out(
+    return (
         f"Inbox {counts.inbox}  (on hold {counts.on_hold}, alerts {counts.alert}, new messages "
         f"{counts.new_message})   Done {counts.done}   Spam {counts.spam}"
     )
+
+
+def show_inbox(desk: Desk, user: str, title: str, out: Print) -> None:
+    """The counts and every folder, as the demo prints them before and after the work."""
+    out(f"\n== {title} ==")
+    out(counts_line(desk, user))
     for folder in Folder:
         for conversation in desk.inbox(user, folder=folder).items:
             out(f"  [{folder.value:5}] {describe(conversation)}")
+
+
+def show_folder(desk: Desk, user: str, folder: str, out: Print) -> None:
+    """The counts and the first page of one folder, for ``closedloop inbox``."""
+    out(counts_line(desk, user))
+    for conversation in desk.inbox(user, folder=folder).items:
+        out(f"  {describe(conversation)}")
 
 
 def describe(conversation: Conversation) -> str:
@@ -68,12 +81,18 @@ def describe(conversation: Conversation) -> str:
 
 
 def run(out: Print = print, url: str | None = None) -> Desk:
-    """Open a desk, take in the samples, work them, and print the inbox before and after."""
-    clock = FakeClock()
+    """Open a desk on ``url`` (in memory by default), take in the samples, work them, and print the inbox
+    before and after. The story starts six hours ago, so the clock can move on as people answer."""
+    clock = FakeClock(datetime.now(UTC) - timedelta(hours=6))
     email = RecordingChannel("email")
     desk = Desk.open(
         url, clock=clock, plugins=[email], business_name="Chez Closedloop", customer_service_email="care@example.com"
     )
+    with desk.store.transaction() as tx:
+        stored = sum(tx.count_conversations(None).values())
+    if stored:
+        desk.close()
+        raise InvalidInput(f"the demo needs an empty database, and {url} already holds {stored} conversations")
     desk.add_place(Place(id="paris-opera", name="Chez Closedloop Opéra"))
     desk.add_place(Place(id="lyon-centre", name="Chez Closedloop Lyon"))
     desk.add_group(PlaceGroup(id="france", name="France", place_ids={"paris-opera", "lyon-centre"}))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,12 +23,22 @@ from closedloop.domain.alerts import AlertStatus, raise_alert
 from closedloop.domain.conversation import Category, Concept, Conversation, Folder
 from closedloop.domain.customer import TOKEN_BYTES, CustomerView, ReplyToken, customer_view, hash_token
 from closedloop.domain.customer_file import CustomerFile
-from closedloop.domain.errors import ChannelUnavailable, InvalidInput, NotConfigured, NotFound, UnknownToken
+from closedloop.domain.errors import (
+    ChannelUnavailable,
+    ClosedLoopError,
+    ConcurrentUpdate,
+    DuplicateFeedback,
+    InvalidInput,
+    NotConfigured,
+    NotFound,
+    UnknownToken,
+)
 from closedloop.domain.feedback import Feedback
 from closedloop.domain.inbox import Counts, Cursor, InboxQuery, Page, check_page_size
 from closedloop.domain.messages import NO_LIMITS, Delivery, MessageKind, OutboundMessage
 from closedloop.domain.people import Place, PlaceGroup, Scope, User
 from closedloop.events import ConversationChange
+from closedloop.intake import IngestReport, as_feedback, batched, check_batch_size
 from closedloop.library import CommonReplies, TemplateLibrary
 from closedloop.plugins import make_plugin_manager, plugin_names
 from closedloop.ports import Assistant, Channel, Store, StoreTransaction
@@ -37,6 +47,8 @@ from closedloop.serialization import to_json
 from closedloop.settings import Settings
 
 DEFAULT_URL = "memory://"
+#: How often a use case is tried when another process changed the same conversation meanwhile.
+RETRIES = 3
 
 UserRef = str | User
 Action = Callable[[Conversation, User, StoreTransaction], rules.Change]
@@ -45,6 +57,15 @@ Action = Callable[[Conversation, User, StoreTransaction], rules.Change]
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
+
+
+@attrs.define
+class OpenedBatch:
+    """What one intake batch did: conversations opened, duplicates skipped, feedback for unknown places."""
+
+    opened: list[Conversation] = attrs.field(factory=list)
+    duplicates: int = 0
+    unknown_places: list[tuple[int, Feedback]] = attrs.field(factory=list)
 
 
 @attrs.frozen(kw_only=True)
@@ -164,23 +185,92 @@ class Desk:
         conversation already stored, unchanged."""
         if not isinstance(feedback, Feedback):
             raise InvalidInput(f"ingest takes a closedloop.Feedback; got {type(feedback).__name__}")
-        now = self.clock.now()
+        batch = self._open_batch([(0, feedback)])
+        if batch.unknown_places:
+            raise InvalidInput(
+                f"feedback {feedback.external_id!r} is for place {feedback.place_id!r}, which this desk "
+                "does not know; add it with desk.add_place(Place(...)) first"
+            )
+        if batch.opened:
+            return batch.opened[0]
         with self.store.transaction() as tx:
-            existing = tx.find_conversations([feedback.key])
-            if feedback.key in existing:
-                return tx.get_conversation(existing[feedback.key])
-            if feedback.place_id not in tx.places():
-                raise InvalidInput(
-                    f"feedback {feedback.external_id!r} is for place {feedback.place_id!r}, which this desk "
-                    "does not know; add it with desk.add_place(Place(...)) first"
+            return tx.get_conversation(tx.find_conversations([feedback.key])[feedback.key])
+
+    def ingest_many(
+        self,
+        items: Iterable[Feedback | Mapping[str, Any]],
+        *,
+        batch_size: int = 1000,
+        progress: Callable[[IngestReport], object] | None = None,
+    ) -> IngestReport:
+        """Take in any number of feedback items, a batch per transaction, in constant memory.
+
+        Items are :class:`Feedback` objects or dicts describing one. Feedback already stored is counted as a
+        duplicate and skipped; invalid items are rejected with their reason without stopping the rest.
+        Alert rules, analyzers and ``closedloop_feedback_ingested`` run for every batch. ``progress`` is
+        called with the report after each batch, so a long import can show how far it got; running the same
+        import again after an interruption skips what was already taken in.
+        """
+        size = check_batch_size(batch_size)
+        report = IngestReport()
+        for chunk in batched(enumerate(items), size):
+            readable: list[tuple[int, Feedback]] = []
+            for position, item in chunk:
+                try:
+                    readable.append((position, as_feedback(item)))
+                except ClosedLoopError as error:
+                    report.reject(position, item, str(error))
+            batch = self._open_batch(readable)
+            report.ingested += len(batch.opened)
+            report.duplicates += batch.duplicates
+            for position, feedback in batch.unknown_places:
+                report.reject(position, feedback, f"unknown place {feedback.place_id!r}; add it with desk.add_place")
+            if progress is not None:
+                progress(report)
+        return report
+
+    def _open_batch(self, feedbacks: Sequence[tuple[int, Feedback]]) -> OpenedBatch:
+        """Open conversations for the new feedback of one batch, in one transaction, then tell the plugins.
+
+        Another process may take in the same feedback between our look-up and our insert; the store then
+        refuses the whole batch, and looking again sorts the newcomers from the duplicates.
+        """
+        for attempt in range(RETRIES):
+            try:
+                batch = self._open_batch_once(feedbacks)
+                break
+            except DuplicateFeedback:
+                if attempt == RETRIES - 1:
+                    raise
+        if batch.opened:
+            self.plugins.hook.closedloop_feedback_ingested(desk=self, conversations=list(batch.opened))
+        return batch
+
+    def _open_batch_once(self, feedbacks: Sequence[tuple[int, Feedback]]) -> OpenedBatch:
+        now = self.clock.now()
+        batch = OpenedBatch()
+        with self.store.transaction() as tx:
+            places = tx.places()
+            stored = tx.find_conversations(list({feedback.key for _position, feedback in feedbacks}))
+            fresh: dict[tuple[str, str, str], Feedback] = {}
+            for position, feedback in feedbacks:
+                if feedback.key in stored or feedback.key in fresh:
+                    batch.duplicates += 1
+                elif feedback.place_id not in places:
+                    batch.unknown_places.append((position, feedback))
+                else:
+                    fresh[feedback.key] = feedback
+            news = list(fresh.values())
+            rules_ = self.registry.alert_rules
+            opened = [
+                rules.open_conversation(
+                    _new_id(), feedback, now=now, alert=raise_alert(feedback, rules_, now), analysis=analysis
                 )
-            analysis = self._analyze([feedback])[0]
-            alert = raise_alert(feedback, self.registry.alert_rules, now)
-            conversation = rules.open_conversation(_new_id(), feedback, now=now, alert=alert, analysis=analysis)
-            tx.add_conversations([conversation])
-            stored = tx.get_conversation(conversation.id)
-        self.plugins.hook.closedloop_feedback_ingested(desk=self, conversations=[stored])
-        return stored
+                for feedback, analysis in zip(news, self._analyze(news), strict=True)
+            ]
+            tx.add_conversations(opened)
+        batch.opened = [attrs.evolve(conversation, version=1) for conversation in opened]
+        return batch
 
     def _analyze(self, batch: Sequence[Feedback]) -> list[tuple[Concept, ...]]:
         found: list[list[Concept]] = [[] for _ in batch]
@@ -249,13 +339,21 @@ class Desk:
     # -- acting ----------------------------------------------------------------------------------------------
 
     def _act(self, conversation_id: str, by: UserRef, action: Action) -> Conversation:
-        with self.store.transaction() as tx:
-            conversation, member = self._visible(tx, conversation_id, by)
-            change = action(conversation, member, tx)
-            if change.conversation is conversation:
-                return conversation
-            saved = tx.save_conversation(change.conversation)
-            tx.add_messages(change.messages)
+        """Run an action in one transaction. If another process saved the conversation meanwhile, the action
+        runs again on the fresh state (the domain is pure, so this is safe) and may then be refused."""
+        for attempt in range(RETRIES):
+            try:
+                with self.store.transaction() as tx:
+                    conversation, member = self._visible(tx, conversation_id, by)
+                    change = action(conversation, member, tx)
+                    if change.conversation is conversation:
+                        return conversation
+                    saved = tx.save_conversation(change.conversation)
+                    tx.add_messages(change.messages)
+                break
+            except ConcurrentUpdate:
+                if attempt == RETRIES - 1:
+                    raise
         self._changed([ConversationChange(conversation=saved, added=change.added_since(conversation))])
         return saved
 

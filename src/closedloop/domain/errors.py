@@ -15,6 +15,10 @@ class InvalidInput(ClosedLoopError, ValueError):
     """A value given by the caller cannot be used as it is."""
 
 
+class DuplicateFeedback(InvalidInput):
+    """Feedback with the same (source, platform, external id) is already stored."""
+
+
 class InvalidTransition(ClosedLoopError):
     """The conversation's status does not allow this action."""
 

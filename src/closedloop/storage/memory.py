@@ -16,7 +16,7 @@ import attrs
 
 from closedloop.domain.conversation import Category, Conversation, Folder
 from closedloop.domain.customer import ReplyToken
-from closedloop.domain.errors import ConcurrentUpdate, InvalidInput, NotFound, UsedToken
+from closedloop.domain.errors import ConcurrentUpdate, DuplicateFeedback, InvalidInput, NotFound, UsedToken
 from closedloop.domain.inbox import InboxQuery, inbox_key
 from closedloop.domain.messages import Delivery, OutboundMessage
 from closedloop.domain.people import Place, PlaceGroup, User
@@ -111,7 +111,7 @@ class MemoryTransaction:
         for conversation in conversations:
             key = conversation.feedback.key
             if conversation.id in self._store.conversations or key in self._store.keys:
-                raise InvalidInput(f"feedback {key} is already stored")
+                raise DuplicateFeedback(f"feedback {key} is already stored")
             stored = attrs.evolve(conversation, version=1)
             self._set(self._store.conversations, conversation.id, stored)
             self._set(self._store.keys, key, conversation.id)

@@ -92,3 +92,19 @@ def upgrade(url: str) -> tuple[str | None, str]:
             return before, head_revision()
     finally:
         engine.dispose()
+
+
+def status(url: str) -> str:
+    """A person-readable word on the schema of the database at ``url``."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            revision = current_revision(connection)
+    finally:
+        engine.dispose()
+    head = head_revision()
+    if revision is None:
+        return f"no closedloop schema yet (a desk creates schema {head} when it opens the database)"
+    if revision == head:
+        return f"schema {revision}, current"
+    return f"schema {revision}, older than this closedloop's {head}: run python -m closedloop db upgrade {url}"

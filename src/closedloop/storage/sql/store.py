@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from closedloop.domain.conversation import CATEGORY_ORDER, Category, Conversation, Folder
 from closedloop.domain.customer import ReplyToken
-from closedloop.domain.errors import ConcurrentUpdate, InvalidInput, NotFound, UsedToken
+from closedloop.domain.errors import ConcurrentUpdate, DuplicateFeedback, NotFound, UsedToken
 from closedloop.domain.inbox import InboxQuery, priority
 from closedloop.domain.messages import Delivery, OutboundMessage
 from closedloop.domain.moments import from_microseconds, microseconds
@@ -149,7 +149,7 @@ class SqlTransaction:
         try:
             self._execute(insert(schema.conversations), [_conversation_row(c, 1) for c in conversations])
         except IntegrityError:
-            raise InvalidInput(
+            raise DuplicateFeedback(
                 "some of this feedback is already stored (same source, platform and external id)"
             ) from None
         self._count(Counter((c.place_id, c.folder.value, priority(c.category)) for c in conversations))
