@@ -7,7 +7,9 @@ anything is saved, and the transaction undoes whatever was written.
 
 from __future__ import annotations
 
+import random
 import secrets
+import time
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -48,7 +50,7 @@ from closedloop.settings import Settings
 
 DEFAULT_URL = "memory://"
 #: How often a use case is tried when another process changed the same conversation meanwhile.
-RETRIES = 3
+RETRIES = 5
 
 UserRef = str | User
 Action = Callable[[Conversation, User, StoreTransaction], rules.Change]
@@ -354,6 +356,7 @@ class Desk:
             except ConcurrentUpdate:
                 if attempt == RETRIES - 1:
                     raise
+                _back_off(attempt)
         self._changed([ConversationChange(conversation=saved, added=change.added_since(conversation))])
         return saved
 
@@ -619,6 +622,11 @@ class Desk:
                     )
                 )
         return updated
+
+
+def _back_off(attempt: int) -> None:
+    """Wait a little, longer after each try and by a random amount, so competing processes spread out."""
+    time.sleep(random.uniform(0, 0.01 * 2**attempt))
 
 
 def _alert_status(value: AlertStatus | str | None) -> AlertStatus | None:
