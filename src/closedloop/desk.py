@@ -80,7 +80,10 @@ class DispatchReport:
 
 
 def _new_id() -> str:
-    return uuid.uuid4().hex
+    """A random id that starts with the time in milliseconds, like UUIDv7: ids made later sort later, so
+    database indexes grow at their end instead of being written all over."""
+    milliseconds = time.time_ns() // 1_000_000
+    return uuid.UUID(int=(milliseconds << 80) | secrets.randbits(80)).hex
 
 
 class Desk:
@@ -271,7 +274,7 @@ class Desk:
                 for feedback, analysis in zip(news, self._analyze(news), strict=True)
             ]
             tx.add_conversations(opened)
-        batch.opened = [attrs.evolve(conversation, version=1) for conversation in opened]
+        batch.opened = opened
         return batch
 
     def _analyze(self, batch: Sequence[Feedback]) -> list[tuple[Concept, ...]]:

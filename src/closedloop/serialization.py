@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
+import attrs
 import cattrs
 import orjson
 from cattrs.preconf.json import make_converter
@@ -23,6 +26,27 @@ converter.register_unstructure_hook(tuple[float, float] | None, lambda scale: No
 converter.register_unstructure_hook_func(lambda cls: getattr(cls, "__origin__", None) is frozenset, sorted)
 
 
+def _leave_to_orjson(cls: Any) -> Callable[[Any], Any]:
+    """Tuples of records become lists of their dicts; other tuples orjson writes as they are."""
+    arguments: tuple[Any, ...] = getattr(cls, "__args__", ())
+    if len(arguments) == 2 and arguments[1] is Ellipsis and attrs.has(arguments[0]):
+        element = storage_converter.get_unstructure_hook(arguments[0])
+        return lambda values: [element(value) for value in values]
+    return lambda values: values
+
+
+# The same JSON as ``converter`` gives, made faster for storage: orjson writes datetimes, enums and tuples
+# itself, in C, so they are left to it.
+storage_converter = converter.copy()
+storage_converter.register_unstructure_hook(datetime, lambda moment: moment)
+storage_converter.register_unstructure_hook_func(
+    lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), lambda member: member
+)
+storage_converter.register_unstructure_hook_factory(
+    lambda cls: getattr(cls, "__origin__", None) is tuple, _leave_to_orjson
+)
+
+
 def to_data(value: Any) -> Any:
     """Plain dicts, lists, strings and numbers; datetimes become ISO 8601 strings."""
     return converter.unstructure(value)
@@ -38,7 +62,7 @@ def from_data(data: Any, cls: type[T]) -> T:
 
 def encode(value: Any) -> str:
     """Compact JSON for storage; orjson keeps bulk intake fast."""
-    return orjson.dumps(converter.unstructure(value)).decode("utf-8")
+    return orjson.dumps(storage_converter.unstructure(value)).decode("utf-8")
 
 
 def decode(text: str | bytes, cls: type[T]) -> T:

@@ -117,7 +117,8 @@ class Concept:
 
 @attrs.frozen(kw_only=True)
 class Conversation:
-    """The loop around one feedback. ``version`` grows with every saved change (optimistic locking)."""
+    """The loop around one feedback. ``version`` is 1 when it opens and grows with every saved change, so a
+    store can refuse a change made to a version that is no longer the stored one (optimistic locking)."""
 
     id: str
     feedback: Feedback
@@ -130,7 +131,7 @@ class Conversation:
     assignee: str | None = None
     analysis: tuple[Concept, ...] = ()
     history: tuple[Interaction, ...] = ()
-    version: int = 0
+    version: int = 1
 
     @property
     def place_id(self) -> str:

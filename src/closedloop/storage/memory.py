@@ -112,8 +112,7 @@ class MemoryTransaction:
             key = conversation.feedback.key
             if conversation.id in self._store.conversations or key in self._store.keys:
                 raise DuplicateFeedback(f"feedback {key} is already stored")
-            stored = attrs.evolve(conversation, version=1)
-            self._set(self._store.conversations, conversation.id, stored)
+            self._set(self._store.conversations, conversation.id, conversation)
             self._set(self._store.keys, key, conversation.id)
 
     def get_conversation(self, conversation_id: str) -> Conversation:

@@ -58,7 +58,7 @@ conversations = Table(
     Column("updated_us", BigInteger, nullable=False),
     Column("version", Integer, nullable=False),
     Column("document", Text, nullable=False),
-    UniqueConstraint("source", "platform", "external_id", name="uq_cl_conversations_key"),
+    UniqueConstraint("external_id", "source", "platform", name="uq_cl_conversations_key"),
     Index("ix_cl_conversations_inbox", "folder", "priority", "updated_us", "id"),
     Index("ix_cl_conversations_place_inbox", "place_id", "folder", "priority", "updated_us", "id"),
 )

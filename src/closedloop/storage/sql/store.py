@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import attrs
+import orjson
 from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, tuple_, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -27,10 +28,17 @@ from closedloop.domain.moments import from_microseconds, microseconds
 from closedloop.domain.people import Place, PlaceGroup, User
 from closedloop.domain.templates import Template
 from closedloop.ports import FeedbackKey
-from closedloop.serialization import decode, encode
+from closedloop.serialization import converter, decode, encode, storage_converter
 from closedloop.storage.sql import schema
 from closedloop.storage.sql.engine import make_engine
 from closedloop.storage.sql.migrate import ensure_current
+
+_COLUMNS = [column.name for column in schema.conversations.columns]
+#: The bulk insert of intake, in the driver's own SQL: it skips SQLAlchemy's per-row parameter handling.
+_INSERT_CONVERSATION = {
+    style: f"INSERT INTO cl_conversations ({', '.join(_COLUMNS)}) VALUES ({', '.join([mark] * len(_COLUMNS))})"
+    for style, mark in (("qmark", "?"), ("format", "%s"), ("pyformat", "%s"))
+}
 
 #: Above this many places a scoped inbox reads one index and filters, instead of merging one query per place.
 MERGE_PLACES_UP_TO = 64
@@ -65,7 +73,9 @@ class SqlStore:
 
 
 def _conversation_row(conversation: Conversation, version: int) -> dict[str, Any]:
-    data = encode(attrs.evolve(conversation, version=0))
+    """The columns of a conversation; its version lives in a column only, not in the document."""
+    data = storage_converter.unstructure(conversation)
+    del data["version"]
     source, platform, external_id = conversation.feedback.key
     return {
         "id": conversation.id,
@@ -77,12 +87,14 @@ def _conversation_row(conversation: Conversation, version: int) -> dict[str, Any
         "priority": priority(conversation.category),
         "updated_us": microseconds(conversation.last_updated_at),
         "version": version,
-        "document": data,
+        "document": orjson.dumps(data).decode("utf-8"),
     }
 
 
 def _load_conversation(document: str, version: int) -> Conversation:
-    return attrs.evolve(decode(document, Conversation), version=version)
+    data = orjson.loads(document)
+    data["version"] = version
+    return converter.structure(data, Conversation)
 
 
 class SqlTransaction:
@@ -94,18 +106,20 @@ class SqlTransaction:
     def _execute(self, statement: Any, parameters: Any = None) -> Any:
         return self.connection.execute(statement, parameters)
 
-    def _upsert(self, table: Any, values: Any, keys: Sequence[str], update_columns: Mapping[str, Any]) -> None:
+    def _upsert(
+        self, table: Any, rows: Sequence[Mapping[str, Any]], keys: Sequence[str], add_up: str | None = None
+    ) -> None:
+        """Insert rows, or update the existing ones with the same ``keys``: replaced, or for ``add_up``,
+        added to. One statement for all rows, so its compiled form is cached."""
+        if not rows:
+            return
         dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(table).values(values)
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={
-                name: (value(table, excluded) if callable(value) else excluded[name])
-                for name, value in update_columns.items()
-            },
-        )
-        self._execute(statement)
+        statement = dialect.insert(table)
+        columns = [name for name in rows[0] if name not in keys]
+        changes = {name: statement.excluded[name] for name in columns}
+        if add_up is not None:
+            changes[add_up] = table.c[add_up] + statement.excluded[add_up]
+        self._execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes), list(rows))
 
     # -- places and people ---------------------------------------------------------------------------------
 
@@ -119,17 +133,17 @@ class SqlTransaction:
         return {group.id: group for group in found}
 
     def put_place(self, place: Place) -> None:
-        self._upsert(schema.places, {"id": place.id, "name": place.name}, ["id"], {"name": None})
+        self._upsert(schema.places, [{"id": place.id, "name": place.name}], ["id"])
 
     def put_group(self, group: PlaceGroup) -> None:
-        self._upsert(schema.groups, {"id": group.id, "document": encode(group)}, ["id"], {"document": None})
+        self._upsert(schema.groups, [{"id": group.id, "document": encode(group)}], ["id"])
 
     def get_user(self, user_id: str) -> User | None:
         document = self._execute(select(schema.users.c.document).where(schema.users.c.id == user_id)).scalar()
         return None if document is None else decode(document, User)
 
     def put_user(self, user: User) -> None:
-        self._upsert(schema.users, {"id": user.id, "document": encode(user)}, ["id"], {"document": None})
+        self._upsert(schema.users, [{"id": user.id, "document": encode(user)}], ["id"])
 
     # -- conversations ---------------------------------------------------------------------------------------
 
@@ -137,17 +151,21 @@ class SqlTransaction:
         if not keys:
             return {}
         table = schema.conversations
-        key_columns = tuple_(table.c.source, table.c.platform, table.c.external_id)
+        wanted = set(keys)
         rows = self._execute(
-            select(table.c.source, table.c.platform, table.c.external_id, table.c.id).where(key_columns.in_(list(keys)))
+            select(table.c.source, table.c.platform, table.c.external_id, table.c.id).where(
+                table.c.external_id.in_(sorted({external_id for _source, _platform, external_id in wanted}))
+            )
         )
-        return {(row.source, row.platform, row.external_id): row.id for row in rows}
+        found = {(row.source, row.platform, row.external_id): row.id for row in rows}
+        return {key: conversation_id for key, conversation_id in found.items() if key in wanted}
 
     def add_conversations(self, conversations: Sequence[Conversation]) -> None:
         if not conversations:
             return
+        rows = [tuple(map(_conversation_row(conversation, 1).__getitem__, _COLUMNS)) for conversation in conversations]
         try:
-            self._execute(insert(schema.conversations), [_conversation_row(c, 1) for c in conversations])
+            self.connection.exec_driver_sql(_INSERT_CONVERSATION[self.connection.dialect.paramstyle], rows)
         except IntegrityError:
             raise DuplicateFeedback(
                 "some of this feedback is already stored (same source, platform and external id)"
@@ -160,13 +178,7 @@ class SqlTransaction:
             for (place_id, folder, rank), number in changes.items()
             if number
         ]
-        if rows:
-            self._upsert(
-                schema.inbox_counts,
-                rows,
-                ["place_id", "folder", "priority"],
-                {"total": lambda table, excluded: table.c.total + excluded.total},
-            )
+        self._upsert(schema.inbox_counts, rows, ["place_id", "folder", "priority"], add_up="total")
 
     def get_conversation(self, conversation_id: str) -> Conversation:
         table = schema.conversations
@@ -261,15 +273,13 @@ class SqlTransaction:
         return () if document is None else tuple(decode(document, list[str]))
 
     def put_common_replies(self, user_id: str, replies: tuple[str, ...]) -> None:
-        row = {"user_id": user_id, "document": encode(list(replies))}
-        self._upsert(schema.common_replies, row, ["user_id"], {"document": None})
+        self._upsert(schema.common_replies, [{"user_id": user_id, "document": encode(list(replies))}], ["user_id"])
 
     def templates(self) -> Sequence[Template]:
         return [decode(row.document, Template) for row in self._execute(select(schema.templates.c.document))]
 
     def put_template(self, template: Template) -> None:
-        row = {"id": template.id, "document": encode(template)}
-        self._upsert(schema.templates, row, ["id"], {"document": None})
+        self._upsert(schema.templates, [{"id": template.id, "document": encode(template)}], ["id"])
 
     def delete_template(self, template_id: str) -> None:
         table = schema.templates

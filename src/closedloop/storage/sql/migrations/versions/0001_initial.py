@@ -40,7 +40,7 @@ def upgrade() -> None:
         sa.Column("updated_us", sa.BigInteger, nullable=False),
         sa.Column("version", sa.Integer, nullable=False),
         sa.Column("document", sa.Text, nullable=False),
-        sa.UniqueConstraint("source", "platform", "external_id", name="uq_cl_conversations_key"),
+        sa.UniqueConstraint("external_id", "source", "platform", name="uq_cl_conversations_key"),
     )
     op.create_index("ix_cl_conversations_inbox", "cl_conversations", ["folder", "priority", "updated_us", "id"])
     op.create_index(
