@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -170,7 +171,7 @@ class Feedback:
                 "the platform its reply goes to"
             )
 
-    @property
+    @functools.cached_property
     def key(self) -> tuple[str, str, str]:
         """What makes intake idempotent: the same key is the same feedback."""
         return (self.source.value, self.platform, self.external_id)

@@ -7,7 +7,9 @@ links are used up with a conditional update, so a link works once even under con
 
 from __future__ import annotations
 
-from collections import Counter
+import functools
+import threading
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -15,7 +17,20 @@ from typing import Any
 
 import attrs
 import orjson
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, tuple_, union_all, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    and_,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    tuple_,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -40,17 +55,58 @@ _INSERT_CONVERSATION = {
     for style, mark in (("qmark", "?"), ("format", "%s"), ("pyformat", "%s"))
 }
 
+#: How many decoded conversations a store keeps, by id and version.
+CACHE_SIZE = 4096
 #: Above this many places a scoped inbox reads one index and filters, instead of merging one query per place.
 MERGE_PLACES_UP_TO = 64
 
 CATEGORY_OF_PRIORITY = {priority(category): category for category in CATEGORY_ORDER}
 
 
+@functools.lru_cache(maxsize=256)
+def _inbox_keys(mode: str, place_count: int, by_category: bool, after: bool) -> Any:
+    """The statement that finds a page's ids, built once per shape and then reused with new parameters.
+
+    ``all`` walks the inbox index in order; ``merge`` takes the first page of each place from the
+    per-place index and merges them, so the work depends on the page size and the number of places, not on
+    how many conversations there are; ``in`` walks the inbox index keeping the listed places.
+    """
+    table = schema.conversations
+    order = (table.c.priority.desc(), table.c.updated_us.desc(), table.c.id.desc())
+
+    def page(place: Any) -> Any:
+        statement = select(table.c.id, table.c.priority, table.c.updated_us).where(
+            table.c.folder == bindparam("folder")
+        )
+        if place is not None:
+            statement = statement.where(place)
+        if by_category:
+            statement = statement.where(table.c.priority == bindparam("priority"))
+        if after:
+            cursor = tuple_(bindparam("after_priority"), bindparam("after_updated"), bindparam("after_id"))
+            statement = statement.where(tuple_(table.c.priority, table.c.updated_us, table.c.id) < cursor)
+        return statement.order_by(*order).limit(bindparam("limit", type_=Integer))
+
+    if mode == "all":
+        return page(None)
+    if mode == "in":
+        return page(table.c.place_id.in_(bindparam("places", expanding=True)))
+    merged = union_all(
+        *(page(table.c.place_id == bindparam(f"place_{number}")).subquery().select() for number in range(place_count))
+    ).subquery()
+    return (
+        select(merged.c.id)
+        .order_by(merged.c.priority.desc(), merged.c.updated_us.desc(), merged.c.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
+
+
 class SqlStore:
     """A store in an SQL database reached through SQLAlchemy; ``sqlite:///path`` or ``postgresql+psycopg://``."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cache_size: int = CACHE_SIZE) -> None:
         self.engine = engine
+        self.cache = ConversationCache(cache_size)
 
     @classmethod
     def from_url(cls, url: str, settings: object = None) -> SqlStore:
@@ -66,7 +122,9 @@ class SqlStore:
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
         with self.engine.begin() as connection:
-            yield SqlTransaction(connection)
+            transaction = SqlTransaction(connection, self.cache)
+            yield transaction
+        self.cache.publish(transaction.decoded)  # only once committed: a rolled-back read may not be the truth
 
     def close(self) -> None:
         self.engine.dispose()
@@ -97,11 +155,46 @@ def _load_conversation(document: str, version: int) -> Conversation:
     return converter.structure(data, Conversation)
 
 
+class ConversationCache:
+    """Decoded conversations by (id, version). A version never changes once committed, so an entry is
+    never stale; it saves decoding the same documents each time an inbox page is shown again."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[tuple[str, int], Conversation] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, int]) -> Conversation | None:
+        with self.lock:
+            found = self.entries.get(key)
+            if found is not None:
+                self.entries.move_to_end(key)
+            return found
+
+    def publish(self, decoded: Mapping[tuple[str, int], Conversation]) -> None:
+        with self.lock:
+            self.entries.update(decoded)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
 class SqlTransaction:
     """One use case's connection, inside one database transaction."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, cache: ConversationCache) -> None:
         self.connection = connection
+        self.cache = cache
+        self.decoded: dict[tuple[str, int], Conversation] = {}
+        self.written: set[str] = set()
+
+    def _conversation(self, conversation_id: str, version: int, document: str) -> Conversation:
+        key = (conversation_id, version)
+        found = self.decoded.get(key) or self.cache.get(key)
+        if found is None:
+            found = _load_conversation(document, version)
+            if conversation_id not in self.written:
+                self.decoded[key] = found
+        return found
 
     def _execute(self, statement: Any, parameters: Any = None) -> Any:
         return self.connection.execute(statement, parameters)
@@ -163,6 +256,7 @@ class SqlTransaction:
     def add_conversations(self, conversations: Sequence[Conversation]) -> None:
         if not conversations:
             return
+        self.written.update(conversation.id for conversation in conversations)
         rows = [tuple(map(_conversation_row(conversation, 1).__getitem__, _COLUMNS)) for conversation in conversations]
         try:
             self.connection.exec_driver_sql(_INSERT_CONVERSATION[self.connection.dialect.paramstyle], rows)
@@ -185,7 +279,7 @@ class SqlTransaction:
         row = self._execute(select(table.c.document, table.c.version).where(table.c.id == conversation_id)).first()
         if row is None:
             raise NotFound(f"no conversation has id {conversation_id!r}")
-        return _load_conversation(row.document, row.version)
+        return self._conversation(conversation_id, row.version, row.document)
 
     def save_conversation(self, conversation: Conversation) -> Conversation:
         table = schema.conversations
@@ -195,6 +289,7 @@ class SqlTransaction:
         if before is None:
             raise NotFound(f"no conversation has id {conversation.id!r}")
         row = _conversation_row(conversation, conversation.version + 1)
+        self.written.add(conversation.id)
         changed = self._execute(
             update(table)
             .where(and_(table.c.id == conversation.id, table.c.version == conversation.version))
@@ -212,42 +307,35 @@ class SqlTransaction:
         return attrs.evolve(conversation, version=conversation.version + 1)
 
     def list_conversations(self, query: InboxQuery) -> list[Conversation]:
-        table = schema.conversations
-        order = (table.c.priority.desc(), table.c.updated_us.desc(), table.c.id.desc())
-
-        def page_of(place_id: str | None) -> Any:
-            statement = select(table.c.id, table.c.priority, table.c.updated_us).where(
-                table.c.folder == query.folder.value
-            )
-            if place_id is not None:
-                statement = statement.where(table.c.place_id == place_id)
-            if query.category is not None:
-                statement = statement.where(table.c.priority == priority(query.category))
-            if query.after is not None:
-                statement = statement.where(
-                    tuple_(table.c.priority, table.c.updated_us, table.c.id) < tuple_(*query.after.key)
-                )
-            return statement.order_by(*order).limit(query.limit)
-
         places = query.place_ids
         if places is not None and not places:
             return []
+        parameters: dict[str, Any] = {"folder": query.folder.value, "limit": query.limit}
+        if query.category is not None:
+            parameters["priority"] = priority(query.category)
+        if query.after is not None:
+            parameters["after_priority"], parameters["after_updated"], parameters["after_id"] = query.after.key
         if places is None:
-            keys = page_of(None)
+            mode = "all"
         elif len(places) <= MERGE_PLACES_UP_TO:
-            merged = union_all(*(page_of(place_id).subquery().select() for place_id in sorted(places))).subquery()
-            keys = (
-                select(merged.c.id)
-                .order_by(merged.c.priority.desc(), merged.c.updated_us.desc(), merged.c.id.desc())
-                .limit(query.limit)
-            )
+            mode = "merge"
+            parameters.update({f"place_{number}": place for number, place in enumerate(sorted(places))})
         else:
-            keys = page_of(None).where(table.c.place_id.in_(sorted(places)))
-        ids = [row.id for row in self._execute(keys)]
+            mode = "in"
+            parameters["places"] = sorted(places)
+        statement = _inbox_keys(mode, len(places or ()), query.category is not None, query.after is not None)
+        ids = [row.id for row in self._execute(statement, parameters)]
         if not ids:
             return []
-        rows = self._execute(select(table.c.id, table.c.document, table.c.version).where(table.c.id.in_(ids)))
-        loaded = {row.id: _load_conversation(row.document, row.version) for row in rows}
+        table = schema.conversations
+        versions = {
+            row.id: row.version for row in self._execute(select(table.c.id, table.c.version).where(table.c.id.in_(ids)))
+        }
+        loaded = {key[0]: found for key in versions.items() if (found := self.cache.get(key)) is not None}
+        missing = [conversation_id for conversation_id in ids if conversation_id not in loaded]
+        if missing:
+            rows = self._execute(select(table.c.id, table.c.version, table.c.document).where(table.c.id.in_(missing)))
+            loaded.update({row.id: self._conversation(row.id, row.version, row.document) for row in rows})
         return [loaded[conversation_id] for conversation_id in ids]
 
     def count_conversations(self, place_ids: frozenset[str] | None) -> Mapping[tuple[Folder, Category], int]:

@@ -1,0 +1,45 @@
+"""Runs every benchmark and prints its figures with their ratio to a baseline measured in the same run.
+
+python benchmarks/run.py            # the full sizes: 1,000,000 items; takes several minutes
+python benchmarks/run.py --small    # small sizes, as the test suite runs them
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import inbox
+import intake
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--small", action="store_true", help="small sizes, to check that the benchmarks work")
+    parser.add_argument("--folder", type=Path, help="where the databases go (default: a temporary folder)")
+    arguments = parser.parse_args()
+    intake_size, sizes, runs = (
+        (5_000, [1_000, 12_000], 20) if arguments.small else (1_000_000, [10_000, 100_000, 1_000_000], 200)
+    )
+    folder = arguments.folder or Path(tempfile.mkdtemp(prefix="closedloop-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    print(f"databases in {folder}\n")
+
+    intake.main(intake_size, folder)
+    measured = subprocess.run(
+        [sys.executable, str(HERE / "intake.py"), "memory", str(intake_size), str(folder)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    print(f"  peak memory of a process streaming {intake_size:,} items through ingest_many: "
+          f"{float(measured.stdout):.0f} MB  (target under 300 MB)\n")  # fmt: skip
+
+    inbox.main(folder, sizes, runs)
+
+
+if __name__ == "__main__":
+    main()
