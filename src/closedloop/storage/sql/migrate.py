@@ -51,34 +51,36 @@ def _lock(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
 
 
+def _refuse_unknown(connection: Connection, revision: str | None, url: str) -> None:
+    """Refuse a database this closedloop cannot use or upgrade: newer, or not made by closedloop."""
+    if revision is None:
+        if any(name.startswith("cl_") for name in inspect(connection).get_table_names()):
+            raise SchemaUnknown(f"{url} has closedloop tables but no schema revision; it was not made by closedloop")
+        return
+    known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+    if revision not in known:
+        raise SchemaUnknown(
+            f"the database at {url} is at schema {revision}, which this closedloop does not know; "
+            "it was probably made by a newer closedloop: upgrade closedloop"
+        )
+
+
 def ensure_current(engine: Engine) -> None:
     """Create the schema in an empty database; refuse one at another revision, saying what to do."""
     url = engine.url.render_as_string(hide_password=True)
     with engine.begin() as connection:
         _lock(connection)
         revision = current_revision(connection)
+        _refuse_unknown(connection, revision, url)
         if revision is None:
-            tables = [name for name in inspect(connection).get_table_names() if name.startswith("cl_")]
-            if tables:
-                raise SchemaUnknown(
-                    f"{url} has closedloop tables but no schema revision; it was not made by closedloop"
-                )
             command.upgrade(alembic_config(connection), "head")
             return
     head = head_revision()
-    if revision == head:
-        return
-    known = {script.revision for script in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
-    if revision in known:
+    if revision != head:
         raise SchemaOutdated(
             f"the database at {url} uses an older closedloop schema ({revision}; this version needs {head}). "
-            f"Back it up, then run: python -m closedloop db upgrade {url}  (or desk-less: "
-            "closedloop.storage.sql.migrate.upgrade(url))"
+            f"Back it up, then run: python -m closedloop db upgrade {url}"
         )
-    raise SchemaUnknown(
-        f"the database at {url} is at schema {revision}, which this closedloop does not know; "
-        "it was probably made by a newer closedloop: upgrade closedloop"
-    )
 
 
 def upgrade(url: str) -> tuple[str | None, str]:
@@ -88,6 +90,7 @@ def upgrade(url: str) -> tuple[str | None, str]:
         with engine.begin() as connection:
             _lock(connection)
             before = current_revision(connection)
+            _refuse_unknown(connection, before, engine.url.render_as_string(hide_password=True))
             command.upgrade(alembic_config(connection), "head")
             return before, head_revision()
     finally:
@@ -100,6 +103,10 @@ def status(url: str) -> str:
     try:
         with engine.connect() as connection:
             revision = current_revision(connection)
+            try:
+                _refuse_unknown(connection, revision, url)
+            except SchemaUnknown as error:
+                return f"cannot be used: {error}"
     finally:
         engine.dispose()
     head = head_revision()
