@@ -24,6 +24,12 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+
+def _documents(name: str, key: str) -> Table:
+    """A table of JSON documents by key, for what is only ever read whole."""
+    return Table(name, metadata, Column(key, String, primary_key=True), Column("document", Text, nullable=False))
+
+
 places = Table(
     "cl_places",
     metadata,
@@ -31,19 +37,9 @@ places = Table(
     Column("name", String, nullable=False),
 )
 
-groups = Table(
-    "cl_groups",
-    metadata,
-    Column("id", String, primary_key=True),
-    Column("document", Text, nullable=False),
-)
+groups = _documents("cl_groups", "id")
 
-users = Table(
-    "cl_users",
-    metadata,
-    Column("id", String, primary_key=True),
-    Column("document", Text, nullable=False),
-)
+users = _documents("cl_users", "id")
 
 conversations = Table(
     "cl_conversations",
@@ -73,19 +69,9 @@ inbox_counts = Table(
     PrimaryKeyConstraint("place_id", "folder", "priority", name="pk_cl_inbox_counts"),
 )
 
-common_replies = Table(
-    "cl_common_replies",
-    metadata,
-    Column("user_id", String, primary_key=True),
-    Column("document", Text, nullable=False),
-)
+common_replies = _documents("cl_common_replies", "user_id")
 
-templates = Table(
-    "cl_templates",
-    metadata,
-    Column("id", String, primary_key=True),
-    Column("document", Text, nullable=False),
-)
+templates = _documents("cl_templates", "id")
 
 messages = Table(
     "cl_messages",
