@@ -276,6 +276,8 @@ class Desk:
         return batch
 
     def _analyze(self, batch: Sequence[Feedback]) -> list[tuple[Concept, ...]]:
+        if not batch:
+            return []
         found: list[list[Concept]] = [[] for _ in batch]
         texts = [feedback.text for feedback in batch]
         for analyzer in self.registry.analyzers:

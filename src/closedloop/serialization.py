@@ -82,8 +82,16 @@ def from_data(data: Any, cls: type[T]) -> T:
     """Rebuild a domain object from :func:`to_data`'s output; bad data is an :class:`InvalidInput`."""
     try:
         return converter.structure(data, cls)
-    except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as error:
+    except cattrs.BaseValidationError as error:
+        reasons = "; ".join(cattrs.transform_error(error, format_exception=_reason))
+        raise InvalidInput(f"this data does not describe a {cls.__name__}: {reasons}") from None
+    except (ValueError, TypeError, KeyError) as error:
         raise InvalidInput(f"this data does not describe a {cls.__name__}: {error}") from None
+
+
+def _reason(error: BaseException, type_: Any) -> str:
+    """Keep closedloop's own messages, which say what is wrong; cattrs words the rest."""
+    return str(error) if isinstance(error, InvalidInput) else cattrs.v.format_exception(error, type_)
 
 
 def encode(value: Any) -> str:

@@ -257,7 +257,8 @@ class SqlTransaction:
         if not conversations:
             return
         self.written.update(conversation.id for conversation in conversations)
-        rows = [tuple(map(_conversation_row(conversation, 1).__getitem__, _COLUMNS)) for conversation in conversations]
+        in_key_order = sorted(conversations, key=lambda conversation: conversation.feedback.key)
+        rows = [tuple(map(_conversation_row(conversation, 1).__getitem__, _COLUMNS)) for conversation in in_key_order]
         try:
             self.connection.exec_driver_sql(_INSERT_CONVERSATION[self.connection.dialect.paramstyle], rows)
         except IntegrityError:
@@ -269,7 +270,7 @@ class SqlTransaction:
     def _count(self, changes: Mapping[tuple[str, str, int], int]) -> None:
         rows = [
             {"place_id": place_id, "folder": folder, "priority": rank, "total": number}
-            for (place_id, folder, rank), number in changes.items()
+            for (place_id, folder, rank), number in sorted(changes.items())
             if number
         ]
         self._upsert(schema.inbox_counts, rows, ["place_id", "folder", "priority"], add_up="total")
