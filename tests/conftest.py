@@ -27,8 +27,8 @@ def postgres_server() -> Iterator[PostgresServer]:
         missing("PostgreSQL binaries (Debian package postgresql) are not installed")
     assert bindir is not None
     server = PostgresServer(bindir)
-    server.start()
     try:
+        server.start()
         yield server
     finally:
         server.stop()
