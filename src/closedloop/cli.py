@@ -7,12 +7,14 @@ falls back to its own SQLite file.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from closedloop import __version__
+from closedloop.desk import DispatchReport
 from closedloop.domain.errors import ClosedLoopError, InvalidInput
 
 URL_VARIABLE = "CLOSEDLOOP_DATABASE_URL"
@@ -34,6 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
     inbox.add_argument("--user", required=True, help="the id of the user whose inbox to show")
     inbox.add_argument("--folder", default="inbox", choices=["inbox", "done", "spam"])
     inbox.add_argument("--url", help=f"the database (default: ${URL_VARIABLE}, else ./{DEMO_FILE})")
+
+    worker = commands.add_parser("worker", help="send the outbox: email over SMTP, review replies, with retries")
+    worker.add_argument("--url", help=f"the database (default: ${URL_VARIABLE})")
+    worker.add_argument("--poll", type=float, default=5.0, help="seconds to wait when nothing is due (default 5)")
+    worker.add_argument("--once", action="store_true", help="send what is due now, then stop")
 
     database = commands.add_parser("db", help="database schema: upgrade or status")
     actions = database.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -72,6 +79,40 @@ def show_inbox(given: str | None, user: str, folder: str) -> None:
         show_folder(desk, user, folder, print)
 
 
+SMTP_VARIABLES = ("host", "port", "security", "username", "password", "sender", "sender_name", "reply_to")
+
+
+def smtp_from_environment() -> dict[str, object] | None:
+    """SMTP settings from ``CLOSEDLOOP_SMTP_HOST``, ``..._PORT``, ``..._SENDER`` and the rest, if set."""
+    found: dict[str, object] = {}
+    for name in SMTP_VARIABLES:
+        value = os.environ.get(f"CLOSEDLOOP_SMTP_{name.upper()}")
+        if value:
+            found[name] = int(value) if name == "port" else value
+    return found or None
+
+
+def describe(report: DispatchReport) -> str:
+    return f"sent {report.sent}, failed {report.failed}, to retry {report.retrying}"
+
+
+def run_worker(given: str | None, poll: float, once: bool) -> None:
+    import signal
+    import threading
+
+    from closedloop.desk import Desk
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with Desk.open(database_url(given), smtp=smtp_from_environment()) as desk:
+        print(f"closedloop worker: channels {', '.join(sorted(desk.registry.channels))}", flush=True)
+        if once:
+            print(describe(desk.dispatch(limit=None)))
+            return
+        with contextlib.suppress(KeyboardInterrupt):
+            desk.work(stop, poll, progress=lambda report: print(describe(report), flush=True))
+
+
 def run_database(action: str, given: str | None) -> None:
     from closedloop.storage.sql.migrate import status, upgrade
 
@@ -88,6 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if arguments.command == "demo":
             run_demo(arguments.url)
+        elif arguments.command == "worker":
+            run_worker(arguments.url, arguments.poll, arguments.once)
         elif arguments.command == "inbox":
             show_inbox(arguments.url, arguments.user, arguments.folder)
         else:

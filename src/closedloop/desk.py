@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -42,7 +43,7 @@ from closedloop.events import ConversationChange
 from closedloop.intake import IngestReport, as_feedback, batched, check_batch_size
 from closedloop.library import CommonReplies, TemplateLibrary
 from closedloop.plugins import make_plugin_manager, plugin_names
-from closedloop.ports import Assistant, Channel, Store, StoreTransaction
+from closedloop.ports import Assistant, Channel, SendResult, Store, StoreTransaction
 from closedloop.registry import Registry
 from closedloop.serialization import to_json
 from closedloop.settings import Settings
@@ -586,52 +587,113 @@ class Desk:
                 status=None if status is None else Delivery(status), conversation_id=conversation_id, limit=None
             )
 
-    def dispatch(self, limit: int | None = None) -> DispatchReport:
-        """Hand pending messages to their channels, a batch per channel, and record what happened."""
+    def dispatch(self, limit: int | None = 100) -> DispatchReport:
+        """Send what is due in the outbox, a batch per channel, and record what happened.
+
+        Messages are claimed first (committed, with a lease), then sent outside any transaction, then their
+        outcome is recorded. A dispatcher that dies in between leaves its messages claimed until the lease
+        ends; they are then sent again with the same Message-ID, so nothing is lost. On PostgreSQL, several
+        dispatchers skip each other's claimed rows and never send the same message at once.
+        """
+        policy = self.settings.retry
         with self.store.transaction() as tx:
-            pending = tx.list_messages(status=Delivery.PENDING, conversation_id=None, limit=limit)
+            claimed = tx.claim_messages(self.clock.now(), policy, limit)
+        if not claimed:
+            return DispatchReport()
+        results: dict[str, SendResult] = {}
         batches: dict[str, list[OutboundMessage]] = defaultdict(list)
-        for message in pending:
+        for message in claimed:
             batches[message.channel].append(message)
-        outcomes: list[OutboundMessage] = []
         for name, batch in batches.items():
-            outcomes.extend(self._send(name, batch))
-        with self.store.transaction() as tx:
-            for message in outcomes:
-                tx.put_message(message)
+            results.update(self._send(name, batch))
+        outcomes = [
+            policy.outcome(message, self.clock.now(), ok=result.ok, error=result.error, permanent=result.permanent)
+            for message in claimed
+            for result in [results[message.id]]
+        ]
+        changes = self._record_outcomes(outcomes)
+        if changes:
+            self._changed(changes)
         return DispatchReport(
             sent=sum(message.status is Delivery.SENT for message in outcomes),
             failed=sum(message.status is Delivery.FAILED for message in outcomes),
             retrying=sum(message.status is Delivery.PENDING for message in outcomes),
         )
 
-    def _send(self, name: str, batch: list[OutboundMessage]) -> list[OutboundMessage]:
+    def _send(self, name: str, batch: list[OutboundMessage]) -> dict[str, SendResult]:
+        """One result per message, whatever happens: a channel's crash must not lose the batch."""
+
+        def every(error: str, permanent: bool) -> dict[str, SendResult]:
+            return {m.id: SendResult(message_id=m.id, ok=False, error=error, permanent=permanent) for m in batch}
+
         channel = self.registry.channels.get(name)
-        now = self.clock.now()
         if channel is None:
-            return [attrs.evolve(m, last_error=f"no channel named {name!r} is registered") for m in batch]
-        results = {result.message_id: result for result in channel.send(batch)}
-        updated = []
-        for message in batch:
-            result = results.get(message.id)
-            if result is not None and result.ok:
-                updated.append(
-                    attrs.evolve(
-                        message, status=Delivery.SENT, attempts=message.attempts + 1, sent_at=now, last_error=None
-                    )
-                )
-            else:
-                error = result.error if result is not None else "the channel returned no result for it"
-                permanent = result is not None and result.permanent
-                updated.append(
-                    attrs.evolve(
-                        message,
-                        status=Delivery.FAILED if permanent else Delivery.PENDING,
-                        attempts=message.attempts + 1,
-                        last_error=error,
-                    )
-                )
-        return updated
+            return every(f"no channel named {name!r} is registered", False)
+        try:
+            given = {result.message_id: result for result in channel.send(batch)}
+        except ChannelUnavailable as error:
+            return every(str(error), True)
+        except Exception as error:
+            return every(f"the {name} channel failed: {error!r}", False)
+        missing = SendResult(message_id="", ok=False, error=f"the {name} channel returned no result for it")
+        return {m.id: given.get(m.id, attrs.evolve(missing, message_id=m.id)) for m in batch}
+
+    def _record_outcomes(self, outcomes: Sequence[OutboundMessage]) -> list[ConversationChange]:
+        """Store each outcome; a final failure is also written into its conversation's history."""
+        for attempt in range(RETRIES):
+            changes = []
+            try:
+                with self.store.transaction() as tx:
+                    for message in outcomes:
+                        tx.put_message(message)
+                        if message.status is Delivery.FAILED:
+                            before = tx.get_conversation(message.conversation_id)
+                            change = rules.delivery_failed(before, message, self.clock.now())
+                            saved = tx.save_conversation(change.conversation)
+                            changes.append(ConversationChange(conversation=saved, added=change.added_since(before)))
+                return changes
+            except ConcurrentUpdate:
+                if attempt == RETRIES - 1:
+                    raise
+                _back_off(attempt)
+        return []
+
+    def retry(self, message_id: str, *, by: UserRef) -> OutboundMessage:
+        """Send a failed message again, with a fresh round of attempts; the history records who asked."""
+        with self.store.transaction() as tx:
+            message = tx.get_message(message_id)
+            self._visible(tx, message.conversation_id, by)
+        retried = self.settings.retry.again(message)
+
+        def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
+            tx.put_message(self.settings.retry.again(tx.get_message(message_id)))
+            return rules.delivery_retried(conversation, message, by=user, now=self.clock.now())
+
+        self._act(message.conversation_id, by, action)
+        return retried
+
+    def work(
+        self,
+        stop: threading.Event,
+        poll_seconds: float = 5.0,
+        progress: Callable[[DispatchReport], object] | None = None,
+    ) -> DispatchReport:
+        """Dispatch until ``stop`` is set, waiting ``poll_seconds`` whenever nothing was due: the outbox
+        worker that ``python -m closedloop worker`` runs. ``progress`` hears of every round that did work."""
+        total = DispatchReport()
+        while not stop.is_set():
+            report = self.dispatch()
+            if not (report.sent or report.failed or report.retrying):
+                stop.wait(poll_seconds)
+                continue
+            total = DispatchReport(
+                sent=total.sent + report.sent,
+                failed=total.failed + report.failed,
+                retrying=total.retrying + report.retrying,
+            )
+            if progress is not None:
+                progress(report)
+        return total
 
 
 def _back_off(attempt: int) -> None:

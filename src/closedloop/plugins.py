@@ -21,6 +21,7 @@ BUILTINS: tuple[str, ...] = (
     "closedloop.storage.memory",
     "closedloop.storage.sql",
     "closedloop.channels.phone",
+    "closedloop.channels.email",
     "closedloop.alerting",
 )
 

@@ -16,7 +16,7 @@ import attrs
 from closedloop.domain.conversation import Category, Concept, Conversation, Folder
 from closedloop.domain.customer import ReplyToken
 from closedloop.domain.inbox import InboxQuery
-from closedloop.domain.messages import ChannelLimits, Delivery, MessageKind, OutboundMessage
+from closedloop.domain.messages import ChannelLimits, Delivery, MessageKind, OutboundMessage, RetryPolicy
 from closedloop.domain.people import Place, PlaceGroup, User
 from closedloop.domain.templates import Template
 
@@ -71,6 +71,10 @@ class StoreTransaction(Protocol):
         self, *, status: Delivery | None, conversation_id: str | None, limit: int | None
     ) -> list[OutboundMessage]:
         """Messages oldest first, optionally only those of one status or one conversation."""
+
+    def claim_messages(self, now: datetime, policy: RetryPolicy, limit: int | None) -> list[OutboundMessage]:
+        """Take the messages due at ``now``, soonest due first, for one dispatcher, and store them claimed
+        (``policy.claim``). Two dispatchers never get the same message while its lease runs."""
 
     def add_token(self, token: ReplyToken) -> None: ...
     def get_token(self, token_hash: str) -> ReplyToken | None: ...

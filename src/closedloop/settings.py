@@ -10,6 +10,7 @@ import attrs
 
 from closedloop.domain.alerts import AlertRule
 from closedloop.domain.errors import InvalidInput
+from closedloop.domain.messages import RetryPolicy
 from closedloop.ports import Clock
 
 
@@ -28,6 +29,8 @@ class Settings:
     blocked_plugins: Sequence[str] = ()
     load_entry_points: bool = True
     clock: Clock | None = None
+    smtp: Any = None  # a closedloop.channels.email.SmtpSettings, or a dict of its fields
+    retry: RetryPolicy = attrs.field(factory=RetryPolicy)
     extra: dict[str, Any] = attrs.field(factory=dict)
 
     @classmethod

@@ -56,6 +56,8 @@ class InteractionKind(enum.StrEnum):
     HOLD = "hold"
     RELEASE = "release"
     STATUS_CHANGE = "status_change"
+    DELIVERY_FAILED = "delivery_failed"
+    DELIVERY_RETRIED = "delivery_retried"
 
     @property
     def customer_visible(self) -> bool:
@@ -152,6 +154,16 @@ class Conversation:
         if self.alert is not None and self.alert.is_open:
             return Category.ALERT
         return Category.NEW_MESSAGE
+
+    @property
+    def delivery_failed(self) -> bool:
+        """A message of this conversation failed for good and nobody has retried it since."""
+        for entry in reversed(self.history):
+            if entry.kind is InteractionKind.DELIVERY_FAILED:
+                return True
+            if entry.kind is InteractionKind.DELIVERY_RETRIED:
+                return False
+        return False
 
     @property
     def customer_messages(self) -> tuple[Interaction, ...]:

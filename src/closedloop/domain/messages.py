@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import attrs
 
-from closedloop.domain.errors import InvalidInput
+from closedloop.domain.errors import InvalidInput, InvalidTransition
 
 
 class MessageKind(enum.StrEnum):
@@ -19,7 +19,12 @@ class MessageKind(enum.StrEnum):
 
 
 class Delivery(enum.StrEnum):
+    """PENDING waits for its next attempt; SENDING is claimed by a dispatcher until its lease ends (if that
+    dispatcher dies, the message is claimed again and sent with the same Message-ID); SENT and FAILED are
+    final, though a person can retry a failed one."""
+
     PENDING = "pending"
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
 
@@ -44,6 +49,64 @@ class OutboundMessage:
     attempts: int = 0
     last_error: str | None = None
     sent_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    lease_until: datetime | None = None
+
+    def due(self, now: datetime) -> bool:
+        """Whether a dispatcher may take it now: pending and its time has come, or its lease has run out."""
+        if self.status is Delivery.PENDING:
+            return self.next_attempt_at is None or self.next_attempt_at <= now
+        return self.status is Delivery.SENDING and self.lease_until is not None and self.lease_until <= now
+
+    @property
+    def due_at(self) -> datetime | None:
+        """When it becomes due; ``None`` once it is sent or failed."""
+        if self.status is Delivery.PENDING:
+            return self.next_attempt_at or self.created_at
+        return self.lease_until if self.status is Delivery.SENDING else None
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """How often, and how far apart, a temporary failure is tried again: ``first_wait`` doubling each time,
+    at most ``longest_wait``, for ``max_attempts`` attempts in all."""
+
+    max_attempts: int = 6
+    first_wait: timedelta = timedelta(seconds=30)
+    longest_wait: timedelta = timedelta(hours=1)
+    lease: timedelta = timedelta(minutes=5)
+
+    def __attrs_post_init__(self) -> None:
+        if self.max_attempts < 1 or self.first_wait <= timedelta(0) or self.lease <= timedelta(0):
+            raise InvalidInput("a retry policy needs max_attempts >= 1 and positive first_wait and lease")
+
+    def claim(self, message: OutboundMessage, now: datetime) -> OutboundMessage:
+        """Taken by a dispatcher: an attempt starts, and the lease says until when it is theirs."""
+        return attrs.evolve(
+            message, status=Delivery.SENDING, attempts=message.attempts + 1, lease_until=now + self.lease
+        )
+
+    def outcome(
+        self, message: OutboundMessage, now: datetime, *, ok: bool, error: str | None, permanent: bool
+    ) -> OutboundMessage:
+        """The message after an attempt: sent, waiting to be tried again, or failed for good."""
+        if ok:
+            return attrs.evolve(message, status=Delivery.SENT, sent_at=now, last_error=None, lease_until=None)
+        if permanent or message.attempts >= self.max_attempts:
+            reason = error or "unknown error"
+            if not permanent:
+                reason = f"{reason} (gave up after {message.attempts} attempts)"
+            return attrs.evolve(message, status=Delivery.FAILED, last_error=reason, lease_until=None)
+        wait = min(self.first_wait * 2 ** (message.attempts - 1), self.longest_wait)
+        return attrs.evolve(
+            message, status=Delivery.PENDING, last_error=error, next_attempt_at=now + wait, lease_until=None
+        )
+
+    def again(self, message: OutboundMessage) -> OutboundMessage:
+        """A failed message, back in the queue for a fresh round of attempts."""
+        if message.status is not Delivery.FAILED:
+            raise InvalidTransition(f"message {message.id} is {message.status.value}; only failed messages are retried")
+        return attrs.evolve(message, status=Delivery.PENDING, attempts=0, next_attempt_at=None, lease_until=None)
 
 
 @attrs.frozen(kw_only=True)

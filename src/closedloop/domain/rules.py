@@ -397,6 +397,28 @@ def reply_to_review(conversation: Conversation, *, by: User, now: datetime, body
     return Change(updated, (message,))
 
 
+def delivery_failed(conversation: Conversation, message: OutboundMessage, now: datetime) -> Change:
+    """A message could not be delivered: the history says so, with the reason, for people to act on."""
+    entry = Interaction(
+        kind=InteractionKind.DELIVERY_FAILED,
+        at=now,
+        author=SYSTEM,
+        body=message.last_error or "",
+        recipients=message.recipients,
+        message_id=message.id,
+        details={"channel": message.channel},
+    )
+    return Change(_record(conversation, SYSTEM, now, [entry]))
+
+
+def delivery_retried(conversation: Conversation, message: OutboundMessage, *, by: User, now: datetime) -> Change:
+    entry = Interaction(
+        kind=InteractionKind.DELIVERY_RETRIED, at=now, author=user_actor(by), message_id=message.id,
+        details={"channel": message.channel},
+    )  # fmt: skip
+    return Change(_record(conversation, user_actor(by), now, [entry]))
+
+
 def customer_message(conversation: Conversation, *, now: datetime, body: str) -> Change:
     """The customer answered: back to the inbox as unread (even from DONE), except out of SPAM."""
     actor = customer_actor(conversation.feedback)

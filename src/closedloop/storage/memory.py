@@ -18,7 +18,7 @@ from closedloop.domain.conversation import Category, Conversation, Folder
 from closedloop.domain.customer import ReplyToken
 from closedloop.domain.errors import ConcurrentUpdate, DuplicateFeedback, InvalidInput, NotFound, UsedToken
 from closedloop.domain.inbox import InboxQuery, inbox_key
-from closedloop.domain.messages import Delivery, OutboundMessage
+from closedloop.domain.messages import Delivery, OutboundMessage, RetryPolicy
 from closedloop.domain.people import Place, PlaceGroup, User
 from closedloop.domain.templates import Template
 from closedloop.hookspecs import hookimpl
@@ -189,6 +189,16 @@ class MemoryTransaction:
         ]
         found.sort(key=lambda message: message.created_at)
         return found if limit is None else found[:limit]
+
+    def claim_messages(self, now: datetime, policy: RetryPolicy, limit: int | None) -> list[OutboundMessage]:
+        due = sorted(
+            (message for message in self._store.messages.values() if message.due(now)),
+            key=lambda message: (message.due_at or now, message.id),
+        )
+        claimed = [policy.claim(message, now) for message in (due if limit is None else due[:limit])]
+        for message in claimed:
+            self._set(self._store.messages, message.id, message)
+        return claimed
 
     def add_token(self, token: ReplyToken) -> None:
         self._set(self._store.tokens, token.token_hash, token)

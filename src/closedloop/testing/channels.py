@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from closedloop.domain.errors import ChannelUnavailable
 from closedloop.domain.messages import NO_LIMITS, ChannelLimits, MessageKind, OutboundMessage
 from closedloop.hookspecs import hookimpl
 from closedloop.ports import SendResult
@@ -32,6 +33,9 @@ class RecordingChannel:
         self.permanent = False
 
     def send(self, messages: Sequence[OutboundMessage]) -> Sequence[SendResult]:
+        for message in messages:
+            if message.kind not in self.kinds:
+                raise ChannelUnavailable(f"the {self.name} channel does not carry {message.kind.value} messages")
         if self.fail_with is not None:
             return [
                 SendResult(message_id=m.id, ok=False, error=self.fail_with, permanent=self.permanent) for m in messages

@@ -81,7 +81,9 @@ messages = Table(
     Column("status", String, nullable=False),
     Column("created_us", BigInteger, nullable=False),
     Column("document", Text, nullable=False),
+    Column("due_us", BigInteger, nullable=True),
     Index("ix_cl_messages_status", "status", "created_us"),
+    Index("ix_cl_messages_due", "status", "due_us"),
 )
 
 tokens = Table(

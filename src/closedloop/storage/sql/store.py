@@ -38,7 +38,7 @@ from closedloop.domain.conversation import CATEGORY_ORDER, Category, Conversatio
 from closedloop.domain.customer import ReplyToken
 from closedloop.domain.errors import ConcurrentUpdate, DuplicateFeedback, NotFound, UsedToken
 from closedloop.domain.inbox import InboxQuery, priority
-from closedloop.domain.messages import Delivery, OutboundMessage
+from closedloop.domain.messages import Delivery, OutboundMessage, RetryPolicy
 from closedloop.domain.moments import from_microseconds, microseconds
 from closedloop.domain.people import Place, PlaceGroup, User
 from closedloop.domain.templates import Template
@@ -147,6 +147,11 @@ def _conversation_row(conversation: Conversation, version: int) -> dict[str, Any
         "version": version,
         "document": orjson.dumps(data).decode("utf-8"),
     }
+
+
+def _due_us(message: OutboundMessage) -> int | None:
+    due = message.due_at
+    return None if due is None else microseconds(due)
 
 
 def _load_conversation(document: str, version: int) -> Conversation:
@@ -385,6 +390,7 @@ class SqlTransaction:
                     "conversation_id": message.conversation_id,
                     "status": message.status.value,
                     "created_us": microseconds(message.created_at),
+                    "due_us": _due_us(message),
                     "document": encode(message),
                 }
                 for message in messages
@@ -401,7 +407,9 @@ class SqlTransaction:
     def put_message(self, message: OutboundMessage) -> None:
         table = schema.messages
         changed = self._execute(
-            update(table).where(table.c.id == message.id).values(status=message.status.value, document=encode(message))
+            update(table)
+            .where(table.c.id == message.id)
+            .values(status=message.status.value, due_us=_due_us(message), document=encode(message))
         )
         if changed.rowcount != 1:
             raise NotFound(f"no outbound message has id {message.id!r}")
@@ -418,6 +426,22 @@ class SqlTransaction:
         if limit is not None:
             statement = statement.limit(limit)
         return [decode(row.document, OutboundMessage) for row in self._execute(statement)]
+
+    def claim_messages(self, now: datetime, policy: RetryPolicy, limit: int | None) -> list[OutboundMessage]:
+        table = schema.messages
+        statement = (
+            select(table.c.document)
+            .where(table.c.status.in_([Delivery.PENDING.value, Delivery.SENDING.value]))
+            .where(table.c.due_us <= microseconds(now))
+            .order_by(table.c.due_us, table.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)  # PostgreSQL: another dispatcher's rows are passed over
+        )
+        due = [decode(row.document, OutboundMessage) for row in self._execute(statement)]
+        claimed = [policy.claim(message, now) for message in due if message.due(now)]
+        for message in claimed:
+            self.put_message(message)
+        return claimed
 
     # -- reply links -----------------------------------------------------------------------------------------
 
