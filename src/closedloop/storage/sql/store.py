@@ -149,6 +149,22 @@ def _conversation_row(conversation: Conversation, version: int) -> dict[str, Any
     }
 
 
+_UPDATE_MESSAGE = (
+    update(schema.messages)
+    .where(schema.messages.c.id == bindparam("message_id"))
+    .values(status=bindparam("status"), due_us=bindparam("due_us"), document=bindparam("document"))
+)
+
+
+def _message_values(message: OutboundMessage) -> dict[str, Any]:
+    return {
+        "message_id": message.id,
+        "status": message.status.value,
+        "due_us": _due_us(message),
+        "document": encode(message),
+    }
+
+
 def _due_us(message: OutboundMessage) -> int | None:
     due = message.due_at
     return None if due is None else microseconds(due)
@@ -405,12 +421,7 @@ class SqlTransaction:
         return decode(document, OutboundMessage)
 
     def put_message(self, message: OutboundMessage) -> None:
-        table = schema.messages
-        changed = self._execute(
-            update(table)
-            .where(table.c.id == message.id)
-            .values(status=message.status.value, due_us=_due_us(message), document=encode(message))
-        )
+        changed = self._execute(_UPDATE_MESSAGE, _message_values(message))
         if changed.rowcount != 1:
             raise NotFound(f"no outbound message has id {message.id!r}")
 
@@ -439,8 +450,8 @@ class SqlTransaction:
         )
         due = [decode(row.document, OutboundMessage) for row in self._execute(statement)]
         claimed = [policy.claim(message, now) for message in due if message.due(now)]
-        for message in claimed:
-            self.put_message(message)
+        if claimed:
+            self._execute(_UPDATE_MESSAGE, [_message_values(message) for message in claimed])
         return claimed
 
     # -- reply links -----------------------------------------------------------------------------------------
