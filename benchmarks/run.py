@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import email_dispatch
 import inbox
 import intake
 
@@ -23,9 +24,10 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="small sizes, to check that the benchmarks work")
     parser.add_argument("--folder", type=Path, help="where the databases go (default: a temporary folder)")
     arguments = parser.parse_args()
-    intake_size, sizes, runs = (
-        (5_000, [1_000, 12_000], 20) if arguments.small else (1_000_000, [10_000, 100_000, 1_000_000], 200)
-    )
+    if arguments.small:
+        intake_size, sizes, runs, emails = 5_000, [1_000, 12_000], 20, 300
+    else:
+        intake_size, sizes, runs, emails = 1_000_000, [10_000, 100_000, 1_000_000], 200, 10_000
     folder = arguments.folder or Path(tempfile.mkdtemp(prefix="closedloop-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     print(f"databases in {folder}\n")
@@ -39,6 +41,8 @@ def main() -> None:
           f"{float(measured.stdout):.0f} MB  (target under 300 MB)\n")  # fmt: skip
 
     inbox.main(folder, sizes, runs)
+    print()
+    email_dispatch.main(emails, folder)
 
 
 if __name__ == "__main__":
