@@ -13,9 +13,10 @@ import html
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from typing import Any, Literal
 
 import attrs
@@ -115,8 +116,11 @@ def build_email(message: OutboundMessage, settings: SmtpSettings, checks: Contac
     email = EmailMessage(policy=SMTP)
     email["Message-ID"] = f"<{message.id}@{settings.domain}>"
     email["Date"] = format_datetime(message.created_at)
-    email["From"] = formataddr((one_line(settings.sender_name or message.sender_name), settings.sender))
-    email["To"] = ", ".join(recipients)
+    # Address objects quote a display name as a whole, so a name can never smuggle in an address of its own
+    email["From"] = Address(
+        display_name=one_line(settings.sender_name or message.sender_name), addr_spec=settings.sender
+    )
+    email["To"] = [Address(addr_spec=recipient) for recipient in recipients]
     if settings.reply_to:
         email["Reply-To"] = settings.reply_to
     email["Subject"] = one_line(message.subject)
@@ -208,8 +212,14 @@ class SmtpChannel:
                 error=f"SMTP {error.smtp_code} {text}",
                 permanent=is_permanent(error.smtp_code),
             )
+        except smtplib.SMTPNotSupportedError as error:
+            return SendResult(
+                message_id=message.id, ok=False, error=f"the SMTP server cannot take it: {error}", permanent=True
+            )
         except (smtplib.SMTPServerDisconnected, OSError) as error:
             return SendResult(message_id=message.id, ok=False, error=f"the SMTP connection was lost: {error}")
+        except smtplib.SMTPException as error:
+            return SendResult(message_id=message.id, ok=False, error=f"SMTP error: {error}")
         if refused:
             return SendResult(message_id=message.id, ok=True, error=f"some recipients refused: {refused}")
         return SendResult(message_id=message.id, ok=True)
