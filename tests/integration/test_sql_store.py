@@ -477,7 +477,8 @@ FAILURES: dict[str, tuple[str, int, Action]] = {
         1,
         lambda desk, ids, tokens: desk.ingest_many(more_feedback(5), batch_size=10),
     ),
-    "dispatch, after recording the second delivery": ("put_message", 2, lambda desk, ids, tokens: desk.dispatch()),
+    # dispatch is not here on purpose: it commits its claim before sending, so that a crash later re-sends
+    # rather than loses; tests/integration/test_email.py shows a failure while recording and what follows
     "common reply, after storing the list": (
         "put_common_replies",
         1,
