@@ -216,10 +216,12 @@ class SmtpChannel:
             return SendResult(
                 message_id=message.id, ok=False, error=f"the SMTP server cannot take it: {error}", permanent=True
             )
-        except (smtplib.SMTPServerDisconnected, OSError) as error:
+        except smtplib.SMTPServerDisconnected as error:
             return SendResult(message_id=message.id, ok=False, error=f"the SMTP connection was lost: {error}")
         except smtplib.SMTPException as error:
             return SendResult(message_id=message.id, ok=False, error=f"SMTP error: {error}")
+        except OSError as error:
+            return SendResult(message_id=message.id, ok=False, error=f"the SMTP connection was lost: {error}")
         if refused:
             return SendResult(message_id=message.id, ok=True, error=f"some recipients refused: {refused}")
         return SendResult(message_id=message.id, ok=True)
