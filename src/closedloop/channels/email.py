@@ -164,28 +164,33 @@ class SmtpChannel:
             if message.kind not in self.kinds:
                 raise ChannelUnavailable(f"the email channel cannot carry {message.kind.value} messages")
         results: list[SendResult] = []
-        try:
-            connection = self.connect()
-        except (OSError, smtplib.SMTPException) as error:
-            return [
-                SendResult(message_id=m.id, ok=False, error=f"cannot reach the SMTP server: {error}") for m in messages
-            ]
-        try:
-            for index, message in enumerate(messages):
-                result = self._send_one(connection, message)
-                results.append(result)
-                if result.error and "connection" in result.error and not result.permanent:
+        connection: smtplib.SMTP | None = None
+        for message in messages:
+            if connection is None:
+                try:
+                    connection = self.connect()
+                except (OSError, smtplib.SMTPException) as error:
+                    unreached = f"cannot reach the SMTP server: {error}"
                     results += [
-                        SendResult(message_id=m.id, ok=False, error="not sent: the SMTP connection was lost")
-                        for m in messages[index + 1 :]
+                        SendResult(message_id=m.id, ok=False, error=unreached) for m in messages[len(results) :]
                     ]
                     break
-        finally:
-            try:
-                connection.quit()
-            except (OSError, smtplib.SMTPException):
-                connection.close()
+            result = self._send_one(connection, message)
+            results.append(result)
+            if result.error and "connection was lost" in result.error:
+                # the lost message is tried again later; the ones behind it get a fresh connection now
+                self._close(connection)
+                connection = None
+        if connection is not None:
+            self._close(connection)
         return results
+
+    @staticmethod
+    def _close(connection: smtplib.SMTP) -> None:
+        try:
+            connection.quit()
+        except (OSError, smtplib.SMTPException):
+            connection.close()
 
     def _send_one(self, connection: smtplib.SMTP, message: OutboundMessage) -> SendResult:
         try:
