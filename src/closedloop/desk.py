@@ -661,16 +661,17 @@ class Desk:
     def retry(self, message_id: str, *, by: UserRef) -> OutboundMessage:
         """Send a failed message again, with a fresh round of attempts; the history records who asked."""
         with self.store.transaction() as tx:
-            message = tx.get_message(message_id)
-            self._visible(tx, message.conversation_id, by)
-        retried = self.settings.retry.again(message)
+            conversation_id = tx.get_message(message_id).conversation_id
+        retried: list[OutboundMessage] = []
 
         def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
-            tx.put_message(self.settings.retry.again(tx.get_message(message_id)))
+            message = self.settings.retry.again(tx.get_message(message_id))
+            tx.put_message(message)
+            retried[:] = [message]
             return rules.delivery_retried(conversation, message, by=user, now=self.clock.now())
 
-        self._act(message.conversation_id, by, action)
-        return retried
+        self._act(conversation_id, by, action)  # checks that the user may see the conversation first
+        return retried[0]
 
     def work(
         self,
