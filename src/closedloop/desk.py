@@ -40,7 +40,7 @@ from closedloop.domain.inbox import Counts, Cursor, InboxQuery, Page, check_page
 from closedloop.domain.messages import NO_LIMITS, Delivery, MessageKind, OutboundMessage
 from closedloop.domain.people import Place, PlaceGroup, Scope, User
 from closedloop.events import ConversationChange
-from closedloop.intake import IngestReport, as_feedback, batched, check_batch_size
+from closedloop.intake import IngestReport, as_feedback, batched, check_batch_size, collector_paused
 from closedloop.library import CommonReplies, TemplateLibrary
 from closedloop.plugins import make_plugin_manager, plugin_names
 from closedloop.ports import Assistant, Channel, SendResult, Store, StoreTransaction
@@ -82,7 +82,14 @@ class DispatchReport:
 def _new_id() -> str:
     """A random id that starts with the time in milliseconds, like UUIDv7: ids made later sort later, so
     database indexes grow at their end instead of being written all over."""
-    return f"{time.time_ns() // 1_000_000:012x}{secrets.randbits(80):020x}"
+    return _new_ids(1)[0]
+
+
+def _new_ids(count: int) -> list[str]:
+    """``count`` ids as :func:`_new_id` makes them, drawing their randomness in one call rather than one each."""
+    stamp = f"{time.time_ns() // 1_000_000:012x}"
+    noise = secrets.token_bytes(10 * count).hex()
+    return [stamp + noise[start : start + 20] for start in range(0, 20 * count, 20)]
 
 
 class Desk:
@@ -218,13 +225,14 @@ class Desk:
         size = check_batch_size(batch_size)
         report = IngestReport()
         for chunk in batched(enumerate(items), size):
-            readable: list[tuple[int, Feedback]] = []
-            for position, item in chunk:
-                try:
-                    readable.append((position, as_feedback(item)))
-                except ClosedLoopError as error:
-                    report.reject(position, item, str(error))
-            batch = self._open_batch(readable)
+            with collector_paused():
+                readable: list[tuple[int, Feedback]] = []
+                for position, item in chunk:
+                    try:
+                        readable.append((position, as_feedback(item)))
+                    except ClosedLoopError as error:
+                        report.reject(position, item, str(error))
+                batch = self._open_batch(readable)
             report.ingested += len(batch.opened)
             report.duplicates += batch.duplicates
             for position, feedback in batch.unknown_places:
@@ -268,17 +276,19 @@ class Desk:
             rules_ = self.registry.alert_rules
             opened = [
                 rules.open_conversation(
-                    _new_id(), feedback, now=now, alert=raise_alert(feedback, rules_, now), analysis=analysis
+                    conversation_id, feedback, now=now, alert=raise_alert(feedback, rules_, now), analysis=analysis
                 )
-                for feedback, analysis in zip(news, self._analyze(news), strict=True)
+                for conversation_id, feedback, analysis in zip(
+                    _new_ids(len(news)), news, self._analyze(news), strict=True
+                )
             ]
             tx.add_conversations(opened)
         batch.opened = opened
         return batch
 
     def _analyze(self, batch: Sequence[Feedback]) -> list[tuple[Concept, ...]]:
-        if not batch:
-            return []
+        if not batch or not self.registry.analyzers:
+            return [() for _ in batch]
         found: list[list[Concept]] = [[] for _ in batch]
         texts = [feedback.text for feedback in batch]
         for analyzer in self.registry.analyzers:

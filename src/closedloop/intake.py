@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TypeVar
@@ -79,3 +81,21 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while batch := list(itertools.islice(iterator, size)):
         yield batch
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cycle collector while one batch builds its many small objects.
+
+    A batch's objects form no reference cycles, so nothing is left waiting for the collector, which would
+    otherwise walk the whole heap again and again as the objects pile up: about a third of the Python time
+    of a bulk intake. A batch is bounded, so the pause is short; a collector already paused is left so.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import attrs
 import cattrs
-import orjson
+import msgspec
 from cattrs.preconf.json import make_converter
 
 from closedloop.domain.errors import InvalidInput
@@ -52,8 +52,8 @@ converter.register_structure_hook_func(lambda cls: isinstance(cls, type) and iss
 converter.register_structure_hook_factory(lambda cls: getattr(cls, "__origin__", None) is tuple, _tuple_of)
 
 
-def _leave_to_orjson(cls: Any) -> Callable[[Any], Any]:
-    """Tuples of records become lists of their dicts; other tuples orjson writes as they are."""
+def _leave_to_encoder(cls: Any) -> Callable[[Any], Any]:
+    """Tuples of records become lists of their dicts; other tuples the JSON encoder writes as they are."""
     arguments: tuple[Any, ...] = getattr(cls, "__args__", ())
     if len(arguments) == 2 and arguments[1] is Ellipsis and attrs.has(arguments[0]):
         element = storage_converter.get_unstructure_hook(arguments[0])
@@ -61,7 +61,7 @@ def _leave_to_orjson(cls: Any) -> Callable[[Any], Any]:
     return lambda values: values
 
 
-# The same JSON as ``converter`` gives, made faster for storage: orjson writes datetimes, enums and tuples
+# The same JSON as ``converter`` gives, made faster for storage: msgspec writes datetimes, enums and tuples
 # itself, in C, so they are left to it.
 storage_converter = converter.copy()
 storage_converter.register_unstructure_hook(datetime, lambda moment: moment)
@@ -69,7 +69,7 @@ storage_converter.register_unstructure_hook_func(
     lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), lambda member: member
 )
 storage_converter.register_unstructure_hook_factory(
-    lambda cls: getattr(cls, "__origin__", None) is tuple, _leave_to_orjson
+    lambda cls: getattr(cls, "__origin__", None) is tuple, _leave_to_encoder
 )
 
 
@@ -94,14 +94,31 @@ def _reason(error: BaseException, type_: Any) -> str:
     return str(error) if isinstance(error, InvalidInput) else cattrs.v.format_exception(error, type_)
 
 
+_json_encoder = msgspec.json.Encoder()
+
+
 def encode(value: Any) -> str:
-    """Compact JSON for storage; orjson keeps bulk intake fast."""
-    return orjson.dumps(storage_converter.unstructure(value)).decode("utf-8")
+    """Compact JSON for storage, with sets sorted as :func:`to_data` sorts them."""
+    return _json_encoder.encode(storage_converter.unstructure(value)).decode("utf-8")
+
+
+def encode_record(record: Any) -> str:
+    """Compact JSON of an attrs record with no sets in it, written by msgspec straight from its fields.
+
+    Several times faster than :func:`encode` (no intermediate dicts), which is what keeps bulk intake close
+    to the database's own speed; the JSON reads back the same.
+    """
+    return _json_encoder.encode(record).decode("utf-8")
 
 
 def decode(text: str | bytes, cls: type[T]) -> T:
     """The inverse of :func:`encode`, for documents this library stored itself."""
-    return converter.structure(orjson.loads(text), cls)
+    return converter.structure(read_json(text), cls)
+
+
+def read_json(text: str | bytes) -> Any:
+    """Plain data from JSON this library stored."""
+    return msgspec.json.decode(text)
 
 
 def to_json(value: Any) -> str:

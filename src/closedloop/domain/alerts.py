@@ -61,13 +61,14 @@ class RatingAtMost:
             object.__setattr__(self, "name", f"{self.key or self.kind} <= {self.threshold:g}")
 
     def check(self, feedback: Feedback) -> str | None:
+        kind, key, threshold = self.kind, self.key, self.threshold  # runs for every item of a bulk intake
         for rating in feedback.ratings:
-            if self.kind is not None and rating.kind is not self.kind:
-                continue
-            if self.key is not None and rating.key != self.key:
-                continue
-            if rating.value <= self.threshold:
-                return f"{rating.key} is {rating.value:g}, at or below {self.threshold:g}"
+            if (
+                rating.value <= threshold
+                and (kind is None or rating.kind is kind)
+                and (key is None or rating.key == key)
+            ):
+                return f"{rating.key} is {rating.value:g}, at or below {threshold:g}"
         return None
 
 

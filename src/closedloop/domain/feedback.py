@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import functools
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
@@ -171,7 +170,7 @@ class Feedback:
                 "the platform its reply goes to"
             )
 
-    @functools.cached_property
+    @property
     def key(self) -> tuple[str, str, str]:
         """What makes intake idempotent: the same key is the same feedback."""
         return (self.source.value, self.platform, self.external_id)

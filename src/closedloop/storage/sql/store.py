@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 import attrs
-import orjson
 from sqlalchemy import (
     Connection,
     Engine,
@@ -43,7 +42,7 @@ from closedloop.domain.moments import from_microseconds, microseconds
 from closedloop.domain.people import Place, PlaceGroup, User
 from closedloop.domain.templates import Template
 from closedloop.ports import FeedbackKey
-from closedloop.serialization import converter, decode, encode, storage_converter
+from closedloop.serialization import converter, decode, encode, encode_record, read_json
 from closedloop.storage.sql import schema
 from closedloop.storage.sql.engine import make_engine
 from closedloop.storage.sql.migrate import ensure_current
@@ -131,22 +130,25 @@ class SqlStore:
 
 
 def _conversation_row(conversation: Conversation, version: int) -> dict[str, Any]:
-    """The columns of a conversation; its version lives in a column only, not in the document."""
-    data = storage_converter.unstructure(conversation)
-    del data["version"]
-    source, platform, external_id = conversation.feedback.key
-    return {
-        "id": conversation.id,
-        "source": source,
-        "platform": platform,
-        "external_id": external_id,
-        "place_id": conversation.place_id,
-        "folder": conversation.folder.value,
-        "priority": priority(conversation.category),
-        "updated_us": microseconds(conversation.last_updated_at),
-        "version": version,
-        "document": orjson.dumps(data).decode("utf-8"),
-    }
+    """The columns of a conversation. The version column is the truth: the document's copy is ignored on load."""
+    return dict(zip(_COLUMNS, _conversation_values(conversation, version), strict=True))
+
+
+def _conversation_values(conversation: Conversation, version: int) -> tuple[Any, ...]:
+    """The columns of a conversation in table order, as bulk inserts bind them."""
+    feedback = conversation.feedback
+    return (
+        conversation.id,
+        feedback.source.value,
+        feedback.platform,
+        feedback.external_id,
+        conversation.place_id,
+        conversation.folder.value,
+        priority(conversation.category),
+        microseconds(conversation.last_updated_at),
+        version,
+        encode_record(conversation),
+    )
 
 
 _UPDATE_MESSAGE = (
@@ -171,7 +173,7 @@ def _due_us(message: OutboundMessage) -> int | None:
 
 
 def _load_conversation(document: str, version: int) -> Conversation:
-    data = orjson.loads(document)
+    data = read_json(document)
     data["version"] = version
     return converter.structure(data, Conversation)
 
@@ -279,7 +281,7 @@ class SqlTransaction:
             return
         self.written.update(conversation.id for conversation in conversations)
         in_key_order = sorted(conversations, key=lambda conversation: conversation.feedback.key)
-        rows = [tuple(map(_conversation_row(conversation, 1).__getitem__, _COLUMNS)) for conversation in in_key_order]
+        rows = [_conversation_values(conversation, 1) for conversation in in_key_order]
         try:
             self.connection.exec_driver_sql(_INSERT_CONVERSATION[self.connection.dialect.paramstyle], rows)
         except IntegrityError:
