@@ -47,7 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     for name, text in (("upgrade", "bring a database to this closedloop's schema"), ("status", "show its schema")):
         action = actions.add_parser(name, help=text)
         action.add_argument("url", nargs="?", help=f"the database (default: ${URL_VARIABLE})")
+    _plugin_commands(commands)
     return parser
+
+
+def _plugin_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Commands that installed plugins add, such as ``serve`` from closedloop-web."""
+    from closedloop.plugins import make_plugin_manager
+    from closedloop.settings import Settings
+
+    make_plugin_manager(Settings()).hook.closedloop_add_commands(commands=commands)
 
 
 def database_url(given: str | None, fallback: str | None = None) -> str:
@@ -127,6 +136,8 @@ def run_database(action: str, given: str | None) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = build_parser().parse_args(argv)
     try:
+        if getattr(arguments, "run", None) is not None:
+            return int(arguments.run(arguments) or 0)
         if arguments.command == "demo":
             run_demo(arguments.url)
         elif arguments.command == "worker":

@@ -130,6 +130,8 @@ def run(out: Print = print, url: str | None = None) -> Desk:
     out("Ana marks the 'free money' survey as spam.")
     report = desk.dispatch()
     out(f"The outbox delivered {report.sent} more message(s) ({len(email.sent)} in all).")
+    hugo_link = next(message.reply_link for message in email.sent if message.conversation_id == happy.id)
+    out(f"Hugo's reply link, unused yet (open it while `closedloop serve` runs): {hugo_link}")
 
     show_inbox(desk, "ana", "Ana's inbox after the work", out)
     return desk

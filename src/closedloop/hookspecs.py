@@ -7,6 +7,7 @@ desk opens. Event hooks run after a use case's transaction is committed. Every h
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -87,4 +88,15 @@ def closedloop_conversation_changed(desk: Desk, changes: Sequence[ConversationCh
 
     :param desk: the desk that made the change.
     :param changes: each changed conversation with the interactions the change appended.
+    """
+
+
+@hookspec
+def closedloop_add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add subcommands to the ``closedloop`` command line (``python -m closedloop``) when it starts.
+
+    :param commands: call ``commands.add_parser(name, help=...)``, add its arguments, and give it
+        ``set_defaults(run=function)``; the command line calls ``function(arguments)`` and exits with the
+        number it returns (``None`` is 0). A :class:`~closedloop.ClosedLoopError` it raises is printed as
+        the reason, with exit status 2.
     """
