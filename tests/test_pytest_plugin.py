@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -36,3 +39,9 @@ def test_fixtures_reach_a_users_suite_through_the_entry_point(pytester: pytest.P
     pytester.makepyfile(test_user=USER_TESTS)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+def test_the_plugin_loads_without_aiosmtpd() -> None:
+    """pytest loads the plugin in every run of a user's suite, and aiosmtpd comes only with the test extra."""
+    without_aiosmtpd = "import sys; sys.modules['aiosmtpd'] = None; import closedloop.testing.pytest_plugin"
+    subprocess.run([sys.executable, "-c", without_aiosmtpd], check=True, timeout=60)

@@ -1,4 +1,4 @@
-"""Closing the loop over email (issue 4), against a real SMTP server on loopback (aiosmtpd, see smtp_server.py).
+"""Closing the loop over email (issue 4), against a real SMTP server on loopback (closedloop.testing.smtp).
 
 - a reply reaches the server with its one-time link; the link opens the customer view, the customer's answer
   makes the conversation unread, mark as read takes it in hand, and the link works once;
@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from smtp_server import SENDER, Received, SmtpServer
 
 from closedloop import (
     AccessDenied,
@@ -57,7 +56,9 @@ from closedloop.channels.email import SmtpChannel, SmtpSettings
 from closedloop.domain.messages import RetryPolicy
 from closedloop.testing import FakeClock, RecordingChannel
 from closedloop.testing.channel_contract import ChannelContract
+from closedloop.testing.smtp import Received, SmtpServer
 
+SENDER = "feedback@chez-nous.example"
 DOMAIN = SENDER.rsplit("@", 1)[1]
 REPLY_BASE = "https://chez-nous.example/reply/"
 FILE_LINKS = "https://app.chez-nous.example/files/{id}"
@@ -103,7 +104,7 @@ EVIL = 'Éve\r\nBcc: evil@example.com\nX-Injected: 1\r<script>alert(1)</script> 
 def open_desk(server: SmtpServer, clock: FakeClock, url: str | None = None, **settings: Any) -> Desk:
     options: dict[str, Any] = {
         "clock": clock,
-        "smtp": server.settings(),
+        "smtp": server.settings(sender=SENDER),
         "business_name": "Chez Nous",
         "reply_link_base": REPLY_BASE,
         "file_link_template": FILE_LINKS,
@@ -311,7 +312,9 @@ def test_one_connection_carries_a_whole_batch(desk: Desk, smtp_server: SmtpServe
 
 
 def test_the_sender_name_and_reply_to_settings_are_used(smtp_server: SmtpServer, clock: FakeClock) -> None:
-    settings = smtp_server.settings(sender_name="Chez Nous Service", reply_to="Answers@Chez-Nous.example")
+    settings = smtp_server.settings(
+        sender=SENDER, sender_name="Chez Nous Service", reply_to="Answers@Chez-Nous.example"
+    )
     with open_desk(smtp_server, clock, smtp=settings) as desk:
         add_world(desk)
         desk.reply(ingest(desk, clock), by="ana", body="Hello")
@@ -687,7 +690,7 @@ def test_the_customers_name_through_a_template_is_harmless(
 
 
 def test_business_place_and_sender_names_stay_on_one_line(smtp_server: SmtpServer, clock: FakeClock) -> None:
-    for settings in ({"business_name": EVIL}, {"smtp": smtp_server.settings(sender_name=EVIL)}):
+    for settings in ({"business_name": EVIL}, {"smtp": smtp_server.settings(sender=SENDER, sender_name=EVIL)}):
         with open_desk(smtp_server, clock, **settings) as desk:
             add_world(desk, place_name=EVIL)
             desk.reply(ingest(desk, clock), by="ana", body="Hello")
@@ -711,7 +714,7 @@ def test_business_place_and_sender_names_stay_on_one_line(smtp_server: SmtpServe
 )
 def test_no_name_changes_the_from_address(smtp_server: SmtpServer, clock: FakeClock, name: str) -> None:
     """The From display name comes from the business name, the smtp sender_name, or (hand-offs) the user's name."""
-    for settings in ({"business_name": name}, {"smtp": smtp_server.settings(sender_name=name)}):
+    for settings in ({"business_name": name}, {"smtp": smtp_server.settings(sender=SENDER, sender_name=name)}):
         with open_desk(smtp_server, clock, **settings) as desk:
             add_world(desk)
             desk.reply(ingest(desk, clock), by="ana", body="Hello")
@@ -782,13 +785,17 @@ def test_addresses_with_injected_headers_are_refused_and_change_nothing(
         assert desk.dispatch().sent == 0
     for field in ("sender", "reply_to"):
         with pytest.raises(InvalidInput):
-            open_desk(smtp_server, clock, smtp=smtp_server.settings(**{field: address}))
+            open_desk(smtp_server, clock, smtp={**smtp_server.settings(sender=SENDER), field: address})
     assert smtp_server.received == []
 
 
 def test_a_host_with_commands_in_it_is_refused(smtp_server: SmtpServer, clock: FakeClock) -> None:
     with pytest.raises(InvalidInput):
-        open_desk(smtp_server, clock, smtp=smtp_server.settings(host="127.0.0.1\r\nMAIL FROM:<evil@example.com>"))
+        open_desk(
+            smtp_server,
+            clock,
+            smtp=smtp_server.settings(sender=SENDER, host="127.0.0.1\r\nMAIL FROM:<evil@example.com>"),
+        )
     with pytest.raises(InvalidInput):
         SmtpSettings.of({"host": "127.0.0.1", "sender": SENDER, "security": "plain"})
 
@@ -827,7 +834,7 @@ def test_starttls_sends_encrypted_to_a_trusted_server(
     tls_server: SmtpServer, certificate: tuple[Path, Path], clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
-    with open_desk(tls_server, clock, smtp=tls_server.settings(security="starttls")) as desk:
+    with open_desk(tls_server, clock, smtp=tls_server.settings(sender=SENDER, security="starttls")) as desk:
         add_world(desk)
         desk.reply(ingest(desk, clock), by="ana", body="Hello over TLS")
         assert desk.dispatch().sent == 1
@@ -841,7 +848,7 @@ def test_starttls_to_an_untrusted_server_sends_nothing_and_keeps_the_message(
 ) -> None:
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    with open_desk(tls_server, clock, smtp=tls_server.settings(security="starttls")) as desk:
+    with open_desk(tls_server, clock, smtp=tls_server.settings(sender=SENDER, security="starttls")) as desk:
         add_world(desk)
         desk.reply(ingest(desk, clock), by="ana", body="Hello over TLS")
         assert desk.dispatch().retrying == 1
@@ -873,7 +880,7 @@ class SmtpChannelContract(ChannelContract):
         self.server = smtp_server
 
     def make_channel(self) -> SmtpChannel:
-        return SmtpChannel(SmtpSettings.of(self.server.settings()))
+        return SmtpChannel(SmtpSettings.of(self.server.settings(sender=SENDER)))
 
     def delivered(self, channel: Any) -> list[str]:
         return [received.text for received in self.server.received]

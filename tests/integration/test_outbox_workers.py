@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from smtp_server import HOST, SENDER, SmtpServer
-
 from closedloop import Contact, Delivery, Desk, Feedback, Place, Role, Source, User
+from closedloop.testing.smtp import HOST, SmtpServer
 
+SENDER = "feedback@chez-nous.example"
 DOMAIN = SENDER.rsplit("@", 1)[1]
 MESSAGES = 300
 DEADLINE_SECONDS = 60

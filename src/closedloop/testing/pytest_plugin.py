@@ -1,13 +1,16 @@
 """Pytest fixtures for applications that embed closedloop, published through the ``pytest11`` entry point.
 
 ``clock`` is a :class:`FakeClock`, ``email_channel`` a :class:`RecordingChannel` named ``email``,
-``desk`` an in-memory desk wired to both, and ``outbox`` that desk's :class:`Outbox`. Define a fixture of
-the same name in your own ``conftest.py`` to replace any of them.
+``desk`` an in-memory desk wired to both, and ``outbox`` that desk's :class:`Outbox`. ``smtp_server`` is a
+real SMTP server on loopback (:class:`~closedloop.testing.smtp.SmtpServer`); it needs the ``test`` extra, so it
+is imported only when a test asks for it. Define a fixture of the same name in your own ``conftest.py`` to
+replace any of them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,6 +18,9 @@ from closedloop.desk import Desk
 from closedloop.testing.channels import RecordingChannel
 from closedloop.testing.clock import FakeClock
 from closedloop.testing.outbox import Outbox
+
+if TYPE_CHECKING:
+    from closedloop.testing.smtp import SmtpServer
 
 
 @pytest.fixture
@@ -36,3 +42,15 @@ def desk(clock: FakeClock, email_channel: RecordingChannel) -> Iterator[Desk]:
 @pytest.fixture
 def outbox(desk: Desk) -> Outbox:
     return Outbox(desk)
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """An aiosmtpd server on 127.0.0.1 and a free port, started; stopped at the end of the test."""
+    from closedloop.testing.smtp import SmtpServer
+
+    server = SmtpServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -86,7 +86,8 @@ class ReplyPages:
     async def _post(self, request: Request, token: str, view: CustomerView) -> Response:
         form = await request.form(max_files=0, max_fields=4)
         body = form.get("message")
-        text = body if isinstance(body, str) else ""
+        # browsers send a line break as CR LF but count it as one character against maxlength, as we do
+        text = body.replace("\r\n", "\n") if isinstance(body, str) else ""
         language = language_of(view.locale)
         if not csrf.is_genuine(request, form.get(csrf.FIELD)):
             return self._form(request, view, text=text, error=TEXTS[language]["form_expired"], status=403)
@@ -96,7 +97,7 @@ class ReplyPages:
             error = TEXTS[language]["too_long"].format(count=len(text.strip()), limit=MAX_CUSTOMER_MESSAGE)
             return self._form(request, view, text=text, error=error, status=422)
         try:
-            await run_in_threadpool(lambda: self.desk.customer_reply(token, body=text))
+            await run_in_threadpool(lambda: self.desk.customer_reply(token, body=text.strip()))
         except (ExpiredToken, UsedToken) as error:  # the link was used or expired while the form was open
             return self._problem(request, "used" if isinstance(error, UsedToken) else "expired", 410)
         except InvalidInput as error:

@@ -1,10 +1,14 @@
-"""A real SMTP server on loopback for the email tests: aiosmtpd with a handler that keeps, refuses or drops.
+"""A real SMTP server on loopback for email tests: aiosmtpd with a handler that keeps, refuses or drops.
 
 ``SmtpServer`` wraps an ``aiosmtpd.controller.Controller`` on 127.0.0.1 and a free port. Its handler keeps
 every accepted message (envelope and parsed content) in ``received``, and logs in ``events`` every attempt,
 accepted or not, so a test can tell "never tried" from "tried and refused". Tests break it with
 ``answer_rcpt`` / ``answer_data`` (e.g. ``"451 4.3.0 try later"``), ``drop_data`` (close the connection inside
 DATA, before answering) or ``stop()``, and mend it again; the port stays the same across restarts.
+
+It lives in the library, not in closedloop's own tests, so that plugin packages test their email against the
+same server. aiosmtpd comes with the ``test`` extra: import this module only from tests (the ``smtp_server``
+fixture does so when a test asks for it).
 """
 
 from __future__ import annotations
@@ -22,10 +26,10 @@ import attrs
 from aiosmtpd.controller import Controller
 
 HOST = "127.0.0.1"
-SENDER = "feedback@chez-nous.example"
 
 
 def free_port() -> int:
+    """A port nobody listens on now, so that parallel runs do not collide."""
     with socket.socket() as probe:
         probe.bind((HOST, 0))
         return int(probe.getsockname()[1])
@@ -167,6 +171,9 @@ class SmtpServer:
         """How many times each Message-ID arrived."""
         return Counter(received.message_id for received in self.handler.received)
 
-    def settings(self, **overrides: Any) -> dict[str, Any]:
-        """The ``smtp={...}`` of ``Desk.open`` for this server (plain SMTP: the loopback server has no TLS)."""
-        return {"host": HOST, "port": self.port, "security": "none", "sender": SENDER, "timeout": 10.0, **overrides}
+    def settings(self, *, sender: str, **overrides: Any) -> dict[str, Any]:
+        """The ``smtp={...}`` of ``Desk.open`` for this server (plain SMTP: the loopback server has no TLS).
+
+        The sender is the caller's: the server takes mail from anyone, and a test checks the address it chose.
+        """
+        return {"host": HOST, "port": self.port, "security": "none", "sender": sender, "timeout": 10.0, **overrides}

@@ -1,0 +1,339 @@
+"""The reply page end to end, in headless chromium against the app served by uvicorn on loopback.
+
+The desk sends its email over real SMTP to the loopback server of ``closedloop.testing.smtp``; each test takes
+the link from the email the server received, as the customer would, and opens it in the browser.
+Screenshots go to the folder named by ``CLOSEDLOOP_SCREENSHOTS``, else to the test's temporary folder.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import attrs
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, Dialog, Page
+
+from closedloop import (
+    Contact,
+    Conversation,
+    Desk,
+    Feedback,
+    InteractionKind,
+    Place,
+    Rating,
+    RatingKind,
+    Role,
+    Source,
+    Status,
+    User,
+)
+from closedloop.testing import FakeClock
+from closedloop.testing.smtp import HOST, SmtpServer, free_port
+from closedloop_web.plugin import standalone_app
+
+SENDER = "feedback@chez-nous.example"
+CUSTOMER_EMAIL = "claire@example.com"
+PLACE = "Chez Nous Opéra"
+LIMIT = 5000
+
+#: Each would set ``window.__pwned`` if the page ever ran it.
+PAYLOADS = (
+    "<script>window.__pwned=1</script>",
+    '<img src=x onerror="window.__pwned=1">',
+    "</textarea><script>window.__pwned=1</script>",
+)
+EVIL = " ".join(PAYLOADS)
+
+
+# -- the app, served for real --------------------------------------------------------------------------------------
+
+
+@contextmanager
+def serving(desk: Desk, port: int) -> Iterator[None]:
+    """The reply page as ``closedloop serve`` runs it, in uvicorn on a background thread."""
+    server = uvicorn.Server(uvicorn.Config(standalone_app(desk), host=HOST, port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        assert thread.is_alive(), "uvicorn stopped before it started"
+        assert time.monotonic() < deadline, "uvicorn did not start in 15 s"
+        time.sleep(0.01)
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@attrs.define
+class Site:
+    """A desk that emails through the loopback SMTP server, and its reply page served on loopback."""
+
+    desk: Desk
+    clock: FakeClock
+    smtp: SmtpServer
+    base: str
+    numbers: int = 0
+
+    def feedback(self, *, name: str = "Claire Dupont", comment: str = "The soup was cold.", locale: str = "en") -> str:
+        self.numbers += 1
+        conversation = self.desk.ingest(
+            Feedback(
+                source=Source.SURVEY,
+                external_id=f"survey-{self.numbers}",
+                place_id="opera",
+                received_at=self.clock.now(),
+                contact=Contact(name=name, email=CUSTOMER_EMAIL),
+                ratings=[
+                    Rating(key="stars", kind=RatingKind.STARS, value=2),
+                    Rating(key="nps", kind=RatingKind.NPS, value=3),
+                ],
+                comments=comment,
+                locale=locale,
+            )
+        )
+        return conversation.id
+
+    def reply_by_email(self, conversation_id: str, body: str) -> str:
+        """Ana answers by email; the link in the email the SMTP server received."""
+        before = len(self.smtp.received)
+        self.desk.reply(conversation_id, by="ana", body=body, channel="email")
+        assert self.desk.dispatch().sent == 1
+        received = self.smtp.received[before:]
+        assert [item.rcpt_tos for item in received] == [(CUSTOMER_EMAIL,)]
+        assert body in received[0].text.replace("\r\n", "\n")
+        found = re.search(re.escape(self.base) + r"\S+", received[0].text)
+        assert found is not None, received[0].text
+        return found.group(0)
+
+    def read(self, conversation_id: str) -> Conversation:
+        return self.desk.conversation(conversation_id, by="ana")
+
+    def customer_said(self, conversation_id: str) -> list[str]:
+        history = self.read(conversation_id).history
+        return [entry.body for entry in history if entry.kind is InteractionKind.CUSTOMER_MESSAGE]
+
+
+@pytest.fixture
+def site(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[Site]:
+    port = free_port()
+    base = f"http://{HOST}:{port}/reply/"
+    clock = FakeClock()
+    with Desk.open(
+        f"sqlite:///{tmp_path}/f.db",
+        smtp=smtp_server.settings(sender=SENDER),
+        clock=clock,
+        business_name="Chez Nous",
+        reply_link_base=base,
+        load_entry_points=False,
+    ) as desk:
+        desk.add_place(Place(id="opera", name=PLACE))
+        desk.add_user(User(id="ana", name="Ana Roux", role=Role.AGENT, places={"opera"}))
+        with serving(desk, port):
+            yield Site(desk, clock, smtp_server, base)
+
+
+# -- what the browser did --------------------------------------------------------------------------------------
+
+
+@attrs.define
+class Watch:
+    """Dialogs, script errors, policy violations and requests a page made: what injected markup would leave.
+
+    The page's Content-Security-Policy blocks inline scripts even if markup got through, so ``window.__pwned``
+    alone proves little: a blocked script still shows as a policy violation, and an injected image as a request.
+    """
+
+    origin: str
+    dialogs: list[str] = attrs.field(factory=list)
+    errors: list[str] = attrs.field(factory=list)
+    violations: list[str] = attrs.field(factory=list)
+    requests: list[str] = attrs.field(factory=list)
+
+    def attach(self, page: Page) -> Page:
+        def dialog(opened: Dialog) -> None:
+            self.dialogs.append(opened.message)
+            opened.dismiss()
+
+        page.on("dialog", dialog)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", lambda message: self._console(message.text))
+        page.on("request", lambda request: self.requests.append(f"{request.resource_type} {request.url}"))
+        return page
+
+    def _console(self, text: str) -> None:
+        if "Content Security Policy" in text:
+            self.violations.append(text)
+
+    def assert_nothing_ran(self, page: Page) -> None:
+        assert page.evaluate("typeof window.__pwned") == "undefined"
+        assert self.dialogs == [] and self.errors == []
+        assert self.violations == [], self.violations
+        stylesheet = f"stylesheet {self.origin}reply/assets/closedloop.css"
+        strangers = [
+            request
+            for request in self.requests
+            if request != stylesheet and not request.startswith(f"document {self.origin}reply/")
+        ]
+        assert strangers == [], strangers
+
+
+@pytest.fixture
+def watch(site: Site) -> Watch:
+    return Watch(origin=site.base.split("/reply/")[0] + "/")
+
+
+@contextmanager
+def browsing(browser: Browser, width: int = 1280, height: int = 800) -> Iterator[Page]:
+    """A page in a fresh context of that viewport: no cookie of another test."""
+    context = browser.new_context(viewport={"width": width, "height": height})
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def screenshots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("CLOSEDLOOP_SCREENSHOTS") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+# -- the whole loop --------------------------------------------------------------------------------------------------
+
+
+def test_the_customer_closes_the_loop_from_the_email_link(browser: Browser, site: Site, watch: Watch) -> None:
+    """Issue's loop: an emailed reply, the link opened in a browser, an answer sent, the team sees it unread."""
+    conversation_id = site.feedback()
+    link = site.reply_by_email(conversation_id, "Claire, we are sorry about the soup. Dinner is on us.")
+
+    with browsing(browser) as page:
+        watch.attach(page)
+        page.goto(link)
+        assert page.title() == "Your conversation with Chez Nous"
+        main = page.locator("main")
+        assert "2 out of 5 stars" in main.inner_text()
+        assert "3 on a scale from 0 to 10" in main.inner_text()
+        assert "The soup was cold." in main.inner_text()
+        assert "Claire, we are sorry about the soup. Dinner is on us." in main.inner_text()
+
+        # the label names the textarea (its section is named by the same words, hence the textarea filter)
+        answer = page.get_by_label("Your answer", exact=True).and_(page.locator("textarea"))
+        answer.fill("Thank you!\nWe will come on Friday.")
+        page.get_by_role("button", name="Send my answer").click()
+        page.wait_for_load_state()
+        assert page.get_by_role("heading", name="Thank you").is_visible()
+        assert PLACE in main.inner_text()
+        watch.assert_nothing_ran(page)
+
+        assert site.read(conversation_id).status is Status.UNREAD_CUSTOMER_REPLY
+        said = site.customer_said(conversation_id)
+        assert [text.replace("\r\n", "\n") for text in said] == ["Thank you!\nWe will come on Friday."]
+        assert site.desk.mark_read(conversation_id, by="ana").status is Status.PENDING_ACTION
+
+        response = page.goto(link)
+        assert response is not None and response.status == 410
+        assert page.get_by_role("heading", name="This link was already used").is_visible()
+        assert page.locator("form").count() == 0
+
+
+def test_a_message_of_the_announced_length_with_line_breaks_is_accepted(browser: Browser, site: Site) -> None:
+    """The textarea lets a customer type 5000 characters, line breaks counting one; the server must agree."""
+    conversation_id = site.feedback()
+    link = site.reply_by_email(conversation_id, "Tell us more?")
+    line = "x" * 99 + "\n"
+    message = (line * (LIMIT // len(line)))[:-1] + "!"
+    assert len(message) == LIMIT
+
+    with browsing(browser) as page:
+        page.goto(link)
+        box = page.get_by_role("textbox", name="Your answer")
+        box.fill(message)
+        assert box.evaluate("element => element.value.length") == LIMIT  # what the browser let through
+        page.get_by_role("button", name="Send my answer").click()
+        page.wait_for_load_state()
+        assert page.locator(".error").count() == 0, page.locator(".error").inner_text()
+        assert page.get_by_role("heading", name="Thank you").is_visible()
+    assert [text.replace("\r\n", "\n") for text in site.customer_said(conversation_id)] == [message]
+
+
+# -- how it looks ------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("width", "height"), [(360, 740), (1280, 800)])
+def test_the_page_fits_the_screen(browser: Browser, site: Site, tmp_path: Path, width: int, height: int) -> None:
+    """On a small phone as on a desktop, nothing scrolls sideways and the form is there to use."""
+    conversation_id = site.feedback(
+        comment="The soup was cold and we waited forty minutes for the main course, which is a long time."
+    )
+    link = site.reply_by_email(
+        conversation_id,
+        "Dear Claire,\n\nWe are sorry about the soup and the wait. Please come back as our guests.\n\nAna",
+    )
+    with browsing(browser, width, height) as page:
+        page.goto(link)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert page.get_by_role("textbox", name="Your answer").is_visible()
+        assert page.get_by_role("button", name="Send my answer").is_visible()
+        path = screenshots(tmp_path) / f"reply-{width}x{height}.png"
+        page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 0
+    print(f"screenshot: {path}")
+
+
+# -- what people wrote never runs ------------------------------------------------------------------------------------
+
+
+def test_script_payloads_never_execute(browser: Browser, site: Site, watch: Watch) -> None:
+    """Names, comments, replies and the customer's own text show as text, on every page that shows them."""
+    conversation_id = site.feedback(name=f"Claire {EVIL}", comment=f"Cold soup. {EVIL}")
+    link = site.reply_by_email(conversation_id, f"Sorry! {EVIL}")
+    message = f"Thanks {EVIL}"
+
+    with browsing(browser) as page:
+        watch.attach(page)
+        page.goto(link)
+        watch.assert_nothing_ran(page)
+        text = page.locator("main").inner_text()
+        assert f"Claire {EVIL}" in text
+        assert f"Cold soup. {EVIL}" in text
+        assert f"Sorry! {EVIL}" in text
+
+        # too long: refused and shown again, payload and all (the page's own maxlength taken off first)
+        box = page.get_by_role("textbox", name="Your answer")
+        box.evaluate("element => element.removeAttribute('maxlength')")
+        box.fill(message + "x" * LIMIT)
+        page.get_by_role("button", name="Send my answer").click()
+        page.wait_for_load_state()
+        assert page.locator(".error").is_visible()
+        assert page.get_by_role("textbox", name="Your answer").input_value() == message + "x" * LIMIT
+        watch.assert_nothing_ran(page)
+
+        # the form expired (no cookie any more): refused and shown again
+        page.context.clear_cookies()
+        page.get_by_role("textbox", name="Your answer").fill(message)
+        page.get_by_role("button", name="Send my answer").click()
+        page.wait_for_load_state()
+        assert "This form had expired" in page.locator(".error").inner_text()
+        assert page.get_by_role("textbox", name="Your answer").input_value() == message
+        watch.assert_nothing_ran(page)
+
+        page.get_by_role("button", name="Send my answer").click()
+        page.wait_for_load_state()
+        assert page.get_by_role("heading", name="Thank you").is_visible()
+        watch.assert_nothing_ran(page)
+        assert site.customer_said(conversation_id) == [message]
+
+        # the customer's message, on the page of the next reply
+        page.goto(site.reply_by_email(conversation_id, "Noted, thank you."))
+        watch.assert_nothing_ran(page)
+        assert page.locator(".message.mine .body").inner_text() == message
+        assert page.get_by_role("textbox", name="Your answer").input_value() == ""
