@@ -14,9 +14,10 @@ from closedloop.events import ConversationChange
 from closedloop.hookspecs import hookimpl
 from closedloop.library import CommonReplies, TemplateLibrary
 from closedloop.plugins import PluginRefused
-from closedloop.ports import SendResult
+from closedloop.ports import ReviewSource, SendResult
 from closedloop.registry import Registry
 from closedloop.settings import Settings
+from closedloop.sync import SyncReport
 
 __version__ = "0.1.0"
 
@@ -30,8 +31,10 @@ __all__ = [
     "Page",
     "PluginRefused",
     "Registry",
+    "ReviewSource",
     "SendResult",
     "Settings",
+    "SyncReport",
     "TemplateLibrary",
     "hookimpl",
 ]

@@ -42,6 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--poll", type=float, default=5.0, help="seconds to wait when nothing is due (default 5)")
     worker.add_argument("--once", action="store_true", help="send what is due now, then stop")
 
+    sync = commands.add_parser(
+        "sync", help="bring a review platform's reviews in (its connector plugin must be installed)"
+    )
+    sync.add_argument("platform", help="the platform, e.g. google_business or google_play")
+    sync.add_argument("--url", help=f"the database (default: ${URL_VARIABLE})")
+    sync.add_argument(
+        "--full", action="store_true", help="read every review, not only those changed since the last sync"
+    )
+
     database = commands.add_parser("db", help="database schema: upgrade or status")
     actions = database.add_subparsers(dest="action", required=True, metavar="ACTION")
     for name, text in (("upgrade", "bring a database to this closedloop's schema"), ("status", "show its schema")):
@@ -122,6 +131,14 @@ def run_worker(given: str | None, poll: float, once: bool) -> None:
             desk.work(stop, poll, progress=lambda report: print(describe(report), flush=True))
 
 
+def run_sync(given: str | None, platform: str, full: bool) -> None:
+    from closedloop.desk import Desk
+
+    with Desk.open(database_url(given)) as desk:
+        report = desk.sync(platform, full=full, progress=lambda so_far: print(f"  ... {so_far}", flush=True))
+        print(report)
+
+
 def run_database(action: str, given: str | None) -> None:
     from closedloop.storage.sql.migrate import status, upgrade
 
@@ -142,6 +159,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             run_demo(arguments.url)
         elif arguments.command == "worker":
             run_worker(arguments.url, arguments.poll, arguments.once)
+        elif arguments.command == "sync":
+            run_sync(arguments.url, arguments.platform, arguments.full)
         elif arguments.command == "inbox":
             show_inbox(arguments.url, arguments.user, arguments.folder)
         else:

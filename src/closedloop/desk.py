@@ -39,6 +39,7 @@ from closedloop.domain.feedback import Feedback
 from closedloop.domain.inbox import Counts, Cursor, InboxQuery, Page, check_page_size
 from closedloop.domain.messages import NO_LIMITS, Delivery, MessageKind, OutboundMessage
 from closedloop.domain.people import Place, PlaceGroup, Scope, User
+from closedloop.domain.reviews import PlatformReview, sync_review
 from closedloop.events import ConversationChange
 from closedloop.intake import IngestReport, as_feedback, batched, check_batch_size, collector_paused
 from closedloop.library import CommonReplies, TemplateLibrary
@@ -47,6 +48,7 @@ from closedloop.ports import Assistant, Channel, SendResult, Store, StoreTransac
 from closedloop.registry import Registry
 from closedloop.serialization import to_json
 from closedloop.settings import Settings
+from closedloop.sync import OVERLAP, SyncReport, marker_name
 
 DEFAULT_URL = "memory://"
 #: How often a use case is tried when another process changed the same conversation meanwhile.
@@ -122,6 +124,7 @@ class Desk:
         hooks = manager.hook
         hooks.closedloop_register_stores(registry=registry)
         hooks.closedloop_register_channels(registry=registry, settings=chosen)
+        hooks.closedloop_register_sources(registry=registry, settings=chosen)
         hooks.closedloop_register_assistants(registry=registry, settings=chosen)
         hooks.closedloop_register_analyzers(registry=registry, settings=chosen)
         hooks.closedloop_register_alert_rules(registry=registry, settings=chosen)
@@ -130,6 +133,13 @@ class Desk:
         return cls(store, chosen, manager, registry)
 
     def close(self) -> None:
+        """Close the store, and each registered channel and review source that has a ``close()`` (a
+        connector's HTTP client, an SMTP connection); an object registered in both roles is closed once."""
+        parts = [*self.registry.channels.values(), *self.registry.sources.values()]
+        for part in {id(part): part for part in parts}.values():
+            close = getattr(part, "close", None)
+            if callable(close):
+                close()
         self.store.close()
 
     def __enter__(self) -> Desk:
@@ -240,6 +250,74 @@ class Desk:
             if progress is not None:
                 progress(report)
         return report
+
+    def sync(
+        self, platform: str, *, full: bool = False, progress: Callable[[SyncReport], object] | None = None
+    ) -> SyncReport:
+        """Bring a review platform up to date: new reviews open conversations (alert rules and plugins run as
+        at any intake), a review the customer edited comes back as a customer message, and a reply the
+        business made on the platform itself is recorded as the place's reply.
+
+        Each page of reviews is committed on its own and ``progress`` is called after each. Only a complete
+        sync moves the mark the next one starts from, so a sync that was interrupted is resumed by running it
+        again: what it already took in is seen again and records nothing. ``full=True`` reads every review.
+        """
+        source = self.registry.source(platform)
+        started = self.clock.now()
+        with self.store.transaction() as tx:
+            mark = tx.get_marker(marker_name(platform))
+        since = None if full or mark is None else datetime.fromisoformat(mark) - OVERLAP
+        report = SyncReport(platform=platform)
+        for page in source.reviews(since=since):
+            self._sync_page(list(page), report)
+            if progress is not None:
+                progress(report)
+        with self.store.transaction() as tx:
+            tx.put_marker(marker_name(platform), started.isoformat())
+        report.complete = True
+        return report
+
+    def _sync_page(self, page: Sequence[PlatformReview], report: SyncReport) -> None:
+        batch = self._open_batch([(position, review.as_new_feedback()) for position, review in enumerate(page)])
+        report.added += len(batch.opened)
+        refused = {position for position, _feedback in batch.unknown_places}
+        for _position, feedback in batch.unknown_places:
+            report.rejected.append(
+                (feedback.external_id, f"unknown place {feedback.place_id!r}; add it with desk.add_place")
+            )
+        opened = {conversation.feedback.key for conversation in batch.opened}
+        reviews = [review for position, review in enumerate(page) if position not in refused]
+        for attempt in range(RETRIES):
+            try:
+                changes, unchanged = self._fold_reviews(reviews)
+                break
+            except ConcurrentUpdate:
+                if attempt == RETRIES - 1:
+                    raise
+                _back_off(attempt)
+        for change in changes:
+            report.count(change, new=change.conversation.feedback.key in opened)
+        report.unchanged += sum(1 for review in unchanged if review.feedback.key not in opened)
+        if changes:
+            self._changed(changes)
+
+    def _fold_reviews(self, reviews: Sequence[PlatformReview]) -> tuple[list[ConversationChange], list[PlatformReview]]:
+        """Record what the platform shows of each stored review, in one transaction."""
+        now = self.clock.now()
+        changes: list[ConversationChange] = []
+        unchanged: list[PlatformReview] = []
+        with self.store.transaction() as tx:
+            places = tx.places()
+            stored = tx.find_conversations([review.feedback.key for review in reviews])
+            for review in reviews:
+                before = tx.get_conversation(stored[review.feedback.key])
+                change = sync_review(before, review, place=places[before.place_id], now=now)
+                if change.conversation is before:
+                    unchanged.append(review)
+                    continue
+                saved = tx.save_conversation(change.conversation)
+                changes.append(ConversationChange(conversation=saved, added=change.added_since(before)))
+        return changes, unchanged
 
     def _open_batch(self, feedbacks: Sequence[tuple[int, Feedback]]) -> OpenedBatch:
         """Open conversations for the new feedback of one batch, in one transaction, then tell the plugins.
@@ -617,7 +695,14 @@ class Desk:
         for name, batch in batches.items():
             results.update(self._send(name, batch))
         outcomes = [
-            policy.outcome(message, self.clock.now(), ok=result.ok, error=result.error, permanent=result.permanent)
+            policy.outcome(
+                message,
+                self.clock.now(),
+                ok=result.ok,
+                error=result.error,
+                permanent=result.permanent,
+                retry_after=result.retry_after,
+            )
             for message in claimed
             for result in [results[message.id]]
         ]

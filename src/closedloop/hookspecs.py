@@ -45,6 +45,16 @@ def closedloop_register_channels(registry: Registry, settings: Settings) -> None
 
 
 @hookspec
+def closedloop_register_sources(registry: Registry, settings: Settings) -> None:
+    """Register review sources, which ``desk.sync(platform)`` reads reviews from, when a desk opens.
+
+    :param registry: call ``registry.add_source(source)``; a connector usually registers its source and the
+        channel that posts its replies, under the same platform name.
+    :param settings: the desk's settings; plugin settings live in ``settings.extra``.
+    """
+
+
+@hookspec
 def closedloop_register_assistants(registry: Registry, settings: Settings) -> None:
     """Register AI assistants that suggest a first draft or rephrase one, when a desk opens.
 

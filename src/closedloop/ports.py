@@ -1,4 +1,5 @@
-"""The interfaces the core needs from the outside world: store, channel, assistant, analyzer, clock.
+"""The interfaces the core needs from the outside world: store, channel, review source, assistant, analyzer,
+clock.
 
 Adapters implement these; plugins hand them to a desk through the registration hooks. They are
 ``typing.Protocol`` classes, so an adapter needs no closedloop base class.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -18,6 +19,7 @@ from closedloop.domain.customer import ReplyToken
 from closedloop.domain.inbox import InboxQuery
 from closedloop.domain.messages import ChannelLimits, Delivery, MessageKind, OutboundMessage, RetryPolicy
 from closedloop.domain.people import Place, PlaceGroup, User
+from closedloop.domain.reviews import PlatformReview
 from closedloop.domain.templates import Template
 
 FeedbackKey = tuple[str, str, str]
@@ -76,6 +78,11 @@ class StoreTransaction(Protocol):
         """Take the messages due at ``now``, soonest due first, for one dispatcher, and store them claimed
         (``policy.claim``). Two dispatchers never get the same message while its lease runs."""
 
+    def get_marker(self, name: str) -> str | None:
+        """A small named value a use case keeps between runs, such as how far a review sync got."""
+
+    def put_marker(self, name: str, value: str) -> None: ...
+
     def add_token(self, token: ReplyToken) -> None: ...
     def get_token(self, token_hash: str) -> ReplyToken | None: ...
 
@@ -99,6 +106,7 @@ class SendResult:
     ok: bool
     error: str | None = None
     permanent: bool = False
+    retry_after: timedelta | None = None  # the platform asked us to wait this long (e.g. HTTP Retry-After)
 
 
 @runtime_checkable
@@ -139,3 +147,18 @@ class Analyzer(Protocol):
     def name(self) -> str: ...
 
     def analyze(self, texts: Sequence[str]) -> Sequence[Iterable[Concept]]: ...
+
+
+@runtime_checkable
+class ReviewSource(Protocol):
+    """Where a review platform's reviews are read from, for ``desk.sync(platform)``.
+
+    ``reviews(since=...)`` yields pages of reviews; ``since`` is when the last complete sync started (``None``
+    the first time), and a source may stop once the rest is older, or yield everything: a review seen again
+    records nothing. Each review's feedback names the desk's place it belongs to.
+    """
+
+    @property
+    def platform(self) -> str: ...
+
+    def reviews(self, *, since: datetime | None) -> Iterable[Sequence[PlatformReview]]: ...

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from closedloop.domain.alerts import AlertRule
-from closedloop.domain.errors import ChannelUnavailable, InvalidInput
-from closedloop.ports import Analyzer, Assistant, Channel, Store
+from closedloop.domain.errors import ChannelUnavailable, InvalidInput, NotConfigured
+from closedloop.ports import Analyzer, Assistant, Channel, ReviewSource, Store
 from closedloop.settings import Settings
 
 StoreFactory = Callable[[str, Settings], Store]
@@ -25,9 +25,26 @@ class Registry:
         self.assistants: dict[str, Assistant] = {}
         self.analyzers: list[Analyzer] = []
         self.alert_rules: list[AlertRule] = []
+        self.sources: dict[str, ReviewSource] = {}
 
     def add_store(self, scheme: str, factory: StoreFactory) -> None:
         self.stores.setdefault(scheme, factory)
+
+    def add_source(self, source: ReviewSource) -> None:
+        """A review platform to sync from, by its platform name; the first registration wins."""
+        if not isinstance(source, ReviewSource):
+            raise InvalidInput(f"{source!r} is not a review source: it needs platform and reviews(since=...)")
+        self.sources.setdefault(source.platform, source)
+
+    def source(self, platform: str) -> ReviewSource:
+        try:
+            return self.sources[platform]
+        except KeyError:
+            known = ", ".join(sorted(self.sources)) or "none"
+            raise NotConfigured(
+                f"no review source for platform {platform!r} (sources: {known}); install and configure its "
+                "connector plugin"
+            ) from None
 
     def add_channel(self, channel: Channel) -> None:
         if not isinstance(channel, Channel):

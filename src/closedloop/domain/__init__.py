@@ -45,6 +45,7 @@ from closedloop.domain.errors import (
 from closedloop.domain.feedback import Comment, Contact, Feedback, Rating, RatingKind, Source
 from closedloop.domain.messages import ChannelLimits, Delivery, MessageKind, OutboundMessage
 from closedloop.domain.people import Place, PlaceGroup, Role, Scope, User
+from closedloop.domain.reviews import PlatformReply, PlatformReview
 from closedloop.domain.templates import PLACEHOLDERS, ScopeLevel, Template
 
 __all__ = [
@@ -83,6 +84,8 @@ __all__ = [
     "OutboundMessage",
     "Place",
     "PlaceGroup",
+    "PlatformReply",
+    "PlatformReview",
     "Rating",
     "RatingAtMost",
     "RatingKind",

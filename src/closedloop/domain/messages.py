@@ -87,9 +87,20 @@ class RetryPolicy:
         )
 
     def outcome(
-        self, message: OutboundMessage, now: datetime, *, ok: bool, error: str | None, permanent: bool
+        self,
+        message: OutboundMessage,
+        now: datetime,
+        *,
+        ok: bool,
+        error: str | None,
+        permanent: bool,
+        retry_after: timedelta | None = None,
     ) -> OutboundMessage:
-        """The message after an attempt: sent, waiting to be tried again, or failed for good."""
+        """The message after an attempt: sent, waiting to be tried again, or failed for good.
+
+        A platform that says how long to wait (``retry_after``) is waited for at least that long, even past
+        ``longest_wait``: trying earlier would only be refused again.
+        """
         if ok:
             return attrs.evolve(message, status=Delivery.SENT, sent_at=now, last_error=None, lease_until=None)
         if permanent or message.attempts >= self.max_attempts:
@@ -98,6 +109,8 @@ class RetryPolicy:
                 reason = f"{reason} (gave up after {message.attempts} attempts)"
             return attrs.evolve(message, status=Delivery.FAILED, last_error=reason, lease_until=None)
         wait = min(self.first_wait * 2 ** (message.attempts - 1), self.longest_wait)
+        if retry_after is not None:
+            wait = max(wait, retry_after)
         return attrs.evolve(
             message, status=Delivery.PENDING, last_error=error, next_attempt_at=now + wait, lease_until=None
         )

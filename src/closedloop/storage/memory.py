@@ -43,6 +43,7 @@ class MemoryStore:
         self.templates: dict[str, Template] = {}
         self.messages: dict[str, OutboundMessage] = {}
         self.tokens: dict[str, ReplyToken] = {}
+        self.markers: dict[str, str] = {}
 
     @classmethod
     def from_url(cls, url: str, settings: Settings) -> MemoryStore:
@@ -199,6 +200,12 @@ class MemoryTransaction:
         for message in claimed:
             self._set(self._store.messages, message.id, message)
         return claimed
+
+    def get_marker(self, name: str) -> str | None:
+        return self._store.markers.get(name)
+
+    def put_marker(self, name: str, value: str) -> None:
+        self._set(self._store.markers, name, value)
 
     def add_token(self, token: ReplyToken) -> None:
         self._set(self._store.tokens, token.token_hash, token)

@@ -284,3 +284,18 @@ class StoreContract:
             with pytest.raises(NotFound):
                 tx.use_token("unknown", clock.now())
             assert tx.get_token("unknown") is None
+
+    def test_markers_are_kept_replaced_and_rolled_back(self, store: Store) -> None:
+        with store.transaction() as tx:
+            assert tx.get_marker("sync:example") is None
+            tx.put_marker("sync:example", "2026-01-01T00:00:00+00:00")
+        with store.transaction() as tx:
+            assert tx.get_marker("sync:example") == "2026-01-01T00:00:00+00:00"
+            tx.put_marker("sync:example", "2026-02-01T00:00:00+00:00")
+        with pytest.raises(RuntimeError), store.transaction() as tx:
+            tx.put_marker("sync:example", "lost")
+            tx.put_marker("sync:other", "lost")
+            raise RuntimeError("a failure inside the use case")
+        with store.transaction() as tx:
+            assert tx.get_marker("sync:example") == "2026-02-01T00:00:00+00:00"
+            assert tx.get_marker("sync:other") is None

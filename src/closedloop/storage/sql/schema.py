@@ -86,6 +86,13 @@ messages = Table(
     Index("ix_cl_messages_due", "status", "due_us"),
 )
 
+markers = Table(
+    "cl_markers",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
 tokens = Table(
     "cl_tokens",
     metadata,

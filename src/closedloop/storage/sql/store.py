@@ -456,6 +456,15 @@ class SqlTransaction:
             self._execute(_UPDATE_MESSAGE, [_message_values(message) for message in claimed])
         return claimed
 
+    # -- markers ---------------------------------------------------------------------------------------------
+
+    def get_marker(self, name: str) -> str | None:
+        value: str | None = self._execute(select(schema.markers.c.value).where(schema.markers.c.name == name)).scalar()
+        return value
+
+    def put_marker(self, name: str, value: str) -> None:
+        self._upsert(schema.markers, [{"name": name, "value": value}], ["name"])
+
     # -- reply links -----------------------------------------------------------------------------------------
 
     def add_token(self, token: ReplyToken) -> None:

@@ -1,0 +1,61 @@
+"""Fixtures of the closedloop-google-play suite: the fake Play API, the connector pointed at it, and a desk.
+
+Every request the connector made in a test is checked against the androidpublisher v3 discovery document when
+the fake server stops, so no test passes on a request the real API would not understand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fake_play import APP, OTHER_APP, TOKEN, FakePlay
+from play_discovery import DiscoveryChecker, load_document
+
+import closedloop_google_play.plugin
+from closedloop import Desk, Place, Role, User
+from closedloop.testing.clock import FakeClock
+from closedloop_google_play import GooglePlay
+
+
+@pytest.fixture(scope="session")
+def checker() -> DiscoveryChecker:
+    return DiscoveryChecker(load_document(), "reviews")
+
+
+@pytest.fixture
+def play(clock: FakeClock, checker: DiscoveryChecker) -> Iterator[FakePlay]:
+    fake = FakePlay(now=clock.now)
+    fake.known = {APP, OTHER_APP}
+    with fake.running():
+        yield fake
+    assert checker.all_problems(fake.requests) == []
+
+
+@pytest.fixture
+def connector(play: FakePlay, clock: FakeClock) -> Iterator[GooglePlay]:
+    google_play = GooglePlay(
+        token=lambda: TOKEN,
+        apps={APP: "paris", OTHER_APP: "lyon"},
+        base_url=play.url,
+        page_size=2,
+        clock=clock.now,
+    )
+    yield google_play
+    google_play.close()
+
+
+@pytest.fixture
+def desk(tmp_path: Path, connector: GooglePlay, clock: FakeClock) -> Iterator[Desk]:
+    with Desk.open(
+        f"sqlite:///{tmp_path}/d.db",
+        plugins=[closedloop_google_play.plugin],
+        extra={"google_play": {"connector": connector}},
+        clock=clock,
+        load_entry_points=False,
+    ) as opened:
+        opened.add_place(Place(id="paris", name="Chez Nous Paris"))
+        opened.add_place(Place(id="lyon", name="Chez Nous Lyon"))
+        opened.add_user(User(id="ana", name="Ana Roux", role=Role.ADMIN))
+        yield opened

@@ -1,0 +1,88 @@
+"""How a desk finds the connector: the installed entry point, settings.extra, or the environment."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from importlib.metadata import entry_points
+
+import pytest
+from fake_play import APP, TOKEN, FakePlay
+
+import closedloop_google_play.plugin
+from closedloop import Desk, InvalidInput, NotConfigured, Place
+from closedloop.testing.clock import FakeClock
+from closedloop_google_play import GooglePlay
+from closedloop_google_play.plugin import parse_apps
+
+VARIABLES = ("CLOSEDLOOP_GOOGLE_PLAY_TOKEN", "CLOSEDLOOP_GOOGLE_PLAY_APPS", "CLOSEDLOOP_GOOGLE_PLAY_URL")
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+
+
+def test_the_installed_package_is_an_entry_point_plugin() -> None:
+    [found] = [point for point in entry_points(group="closedloop") if point.name == "google_play"]
+    assert found.load() is closedloop_google_play.plugin
+
+
+def test_installed_and_configured_through_the_environment_it_syncs(
+    monkeypatch: pytest.MonkeyPatch, play: FakePlay, clock: FakeClock
+) -> None:
+    play.add_review(APP, "gp:1", text="Great app", stars=5, modified=clock.now() - timedelta(hours=1))
+    monkeypatch.setenv("CLOSEDLOOP_GOOGLE_PLAY_TOKEN", TOKEN)
+    monkeypatch.setenv("CLOSEDLOOP_GOOGLE_PLAY_APPS", f"{APP}=paris, com.example.other=lyon")
+    monkeypatch.setenv("CLOSEDLOOP_GOOGLE_PLAY_URL", play.url)
+
+    with Desk.open(clock=clock) as desk:
+        assert "google_play" in desk.plugin_names
+        assert desk.channel("google_play").limits.max_chars == 350
+        desk.add_place(Place(id="paris", name="Paris"))
+        desk.add_place(Place(id="lyon", name="Lyon"))
+        assert desk.sync("google_play").added == 1
+        for connector in {
+            id(c): c for c in (desk.registry.sources["google_play"], desk.channel("google_play"))
+        }.values():
+            assert isinstance(connector, GooglePlay)
+            connector.close()
+
+
+def test_nothing_configured_registers_nothing(clock: FakeClock) -> None:
+    with Desk.open(clock=clock) as desk:
+        assert "google_play" not in desk.registry.sources
+        assert "google_play" not in desk.registry.channels
+
+
+def test_half_configured_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOSEDLOOP_GOOGLE_PLAY_TOKEN", TOKEN)
+    with pytest.raises(NotConfigured, match="set CLOSEDLOOP_GOOGLE_PLAY_APPS too"):
+        Desk.open()
+
+
+def test_settings_in_extra_build_the_connector(play: FakePlay) -> None:
+    given = {"token": TOKEN, "apps": {APP: "paris"}, "base_url": play.url, "platform": "play_store"}
+    with Desk.open(
+        plugins=[closedloop_google_play.plugin], extra={"google_play": given}, load_entry_points=False
+    ) as desk:
+        source = desk.registry.sources["play_store"]
+        assert isinstance(source, GooglePlay)
+        assert (source.token(), source.apps, source.base_url) == (TOKEN, {APP: "paris"}, play.url)
+        assert desk.channel("play_store").name == "play_store"
+
+
+def test_a_built_connector_is_both_source_and_channel(connector: GooglePlay) -> None:
+    with Desk.open(
+        plugins=[closedloop_google_play.plugin],
+        extra={"google_play": {"connector": connector}},
+        load_entry_points=False,
+    ) as desk:
+        assert desk.registry.sources["google_play"] is connector
+        assert desk.channel("google_play") is connector
+
+
+def test_apps_are_read_as_package_place_pairs() -> None:
+    assert parse_apps("com.a=paris, com.b = lyon,") == {"com.a": "paris", "com.b": "lyon"}
+    with pytest.raises(InvalidInput, match=r"'com\.example\.app=place-id' pairs"):
+        parse_apps("com.a")

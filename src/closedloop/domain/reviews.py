@@ -1,0 +1,137 @@
+"""Online reviews as their platform shows them, and how a sync folds them into conversations.
+
+A platform is the truth about a review: the customer may edit it, and the business may answer it there
+without closedloop. A sync therefore compares what the platform shows with what the conversation knows and
+records the difference: an edit as a customer message (it brings the conversation back to the inbox), a reply
+made on the platform as the place's reply. Seeing the same review again records nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import attrs
+
+from closedloop.domain.conversation import Actor, ActorKind, Conversation, Interaction, InteractionKind, Status
+from closedloop.domain.errors import InvalidInput
+from closedloop.domain.feedback import Feedback, Rating, require_aware
+from closedloop.domain.people import Place
+from closedloop.domain.rules import Change, _record, customer_actor
+
+#: Written into a synced review's metadata and into the details of the edits recorded later: the platform's
+#: "last changed" time of the content the conversation holds.
+UPDATED_AT = "review_updated_at"
+#: Details of a reply recorded from the platform rather than sent by closedloop.
+FROM_PLATFORM = "from_platform"
+
+
+@attrs.frozen(kw_only=True)
+class PlatformReply:
+    """The business's public answer as the platform shows it."""
+
+    body: str
+    at: datetime
+
+    def __attrs_post_init__(self) -> None:
+        require_aware(self.at, "a platform reply's time")
+
+
+@attrs.frozen(kw_only=True)
+class PlatformReview:
+    """One review now: its content as feedback, when its content last changed, and the business's reply."""
+
+    feedback: Feedback
+    updated_at: datetime
+    reply: PlatformReply | None = None
+
+    def __attrs_post_init__(self) -> None:
+        require_aware(self.updated_at, "a review's updated_at")
+        if not self.feedback.source.is_public or not self.feedback.platform:
+            raise InvalidInput(
+                f"review {self.feedback.external_id!r} needs a public source (review or social) and its platform"
+            )
+
+    def as_new_feedback(self) -> Feedback:
+        """The feedback to open a conversation with, stamped with the time of the content it holds."""
+        metadata = {**self.feedback.metadata, UPDATED_AT: self.updated_at.isoformat()}
+        return attrs.evolve(self.feedback, metadata=metadata)
+
+
+@attrs.frozen
+class Known:
+    """What a conversation holds of its review: the latest text and stars, and when they were written."""
+
+    text: str
+    stars: str
+    updated_at: datetime | None
+
+
+def _stars(ratings: Sequence[Rating]) -> str:
+    return ",".join(f"{rating.key}={rating.value:g}" for rating in ratings)
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def known_content(conversation: Conversation) -> Known:
+    """The review's content as last recorded: the original feedback, or the last edit recorded since."""
+    feedback = conversation.feedback
+    known = Known(feedback.text, _stars(feedback.ratings), _moment(feedback.metadata.get(UPDATED_AT)))
+    for entry in conversation.history:
+        if entry.kind is InteractionKind.CUSTOMER_MESSAGE and UPDATED_AT in entry.details:
+            known = Known(entry.body, entry.details.get("stars", ""), _moment(entry.details[UPDATED_AT]))
+    return known
+
+
+def _platform_replied(conversation: Conversation, reply: PlatformReply) -> bool:
+    """Whether the conversation already holds this reply: recorded from the platform, or sent by us."""
+    latest = next(
+        (entry for entry in reversed(conversation.history) if entry.kind is InteractionKind.REVIEW_REPLY), None
+    )
+    return latest is not None and latest.body.strip() == reply.body.strip()
+
+
+def sync_review(conversation: Conversation, review: PlatformReview, *, place: Place, now: datetime) -> Change:
+    """Fold what the platform shows into the conversation, in the order things happened there."""
+    steps: list[tuple[datetime, int]] = []
+    known = known_content(conversation)
+    newer = known.updated_at is None or review.updated_at > known.updated_at
+    edited = newer and (review.feedback.text != known.text or _stars(review.feedback.ratings) != known.stars)
+    if edited:
+        steps.append((review.updated_at, 0))
+    if review.reply is not None and not _platform_replied(conversation, review.reply):
+        steps.append((review.reply.at, 1))
+    for _at, step in sorted(steps):
+        if step == 0:
+            conversation = _edit(conversation, review, now)
+        else:
+            assert review.reply is not None
+            conversation = _reply(conversation, review.reply, place, now)
+    return Change(conversation)
+
+
+def _edit(conversation: Conversation, review: PlatformReview, now: datetime) -> Conversation:
+    """The customer changed the review: a customer message with the new content, back to the inbox unread."""
+    details = {UPDATED_AT: review.updated_at.isoformat(), "stars": _stars(review.feedback.ratings)}
+    entry = Interaction(
+        kind=InteractionKind.CUSTOMER_MESSAGE,
+        at=review.updated_at,
+        author=customer_actor(review.feedback),
+        body=review.feedback.text,
+        details=details,
+    )
+    target = Status.SPAM if conversation.status is Status.SPAM else Status.UNREAD_CUSTOMER_REPLY
+    return _record(conversation, entry.author, now, [entry], target)
+
+
+def _reply(conversation: Conversation, reply: PlatformReply, place: Place, now: datetime) -> Conversation:
+    """The business answered on the platform: the place's reply; an open conversation now awaits the customer."""
+    author = Actor(kind=ActorKind.PLACE, id=place.id, name=place.name)
+    entry = Interaction(
+        kind=InteractionKind.REVIEW_REPLY, at=reply.at, author=author, body=reply.body, details={FROM_PLATFORM: "yes"}
+    )
+    open_statuses = (Status.NEW, Status.PENDING_ACTION, Status.UNREAD_CUSTOMER_REPLY)
+    target = Status.AWAITING_CUSTOMER if conversation.status in open_statuses else conversation.status
+    return _record(conversation, author, now, [entry], target)
