@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 from fake_play import APP, TOKEN, FakePlay
@@ -86,3 +90,29 @@ def test_apps_are_read_as_package_place_pairs() -> None:
     assert parse_apps("com.a=paris, com.b = lyon,") == {"com.a": "paris", "com.b": "lyon"}
     with pytest.raises(InvalidInput, match=r"'com\.example\.app=place-id' pairs"):
         parse_apps("com.a")
+
+
+def test_the_command_line_syncs_with_progress_and_a_report(tmp_path: Path, play: FakePlay, clock: FakeClock) -> None:
+    """``closedloop sync google_play`` in its own process, configured by the environment alone."""
+    for number in range(5):
+        play.add_review(APP, f"gp:{number}", text=f"Review {number}", stars=4, modified=clock.now())
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    with Desk.open(url, load_entry_points=False) as desk:
+        desk.add_place(Place(id="paris", name="Paris"))
+    environment = {
+        **os.environ,
+        "CLOSEDLOOP_GOOGLE_PLAY_TOKEN": TOKEN,
+        "CLOSEDLOOP_GOOGLE_PLAY_APPS": f"{APP}=paris",
+        "CLOSEDLOOP_GOOGLE_PLAY_URL": play.url,
+    }
+
+    def sync() -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "closedloop", "sync", "google_play", "--url", url]
+        return subprocess.run(command, env=environment, capture_output=True, text=True, timeout=60, check=False)
+
+    first, second = sync(), sync()
+
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.count("  ... ") >= 1, "progress is shown as pages arrive"
+    assert first.stdout.splitlines()[-1].startswith("google_play: 5 added, 0 updated")
+    assert second.returncode == 0 and "0 added" in second.stdout.splitlines()[-1]
