@@ -7,6 +7,7 @@ sent here, so a refused action (an exception) leaves everything as it was.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
@@ -61,6 +62,13 @@ def customer_actor(feedback: Feedback) -> Actor:
     return Actor(kind=ActorKind.CUSTOMER, id="customer", name=feedback.contact.name or "customer")
 
 
+@functools.lru_cache(maxsize=1)
+def opening_entry(now: datetime) -> Interaction:
+    """The entry that opens a conversation. Entries are immutable, so a bulk intake, where every
+    conversation of a batch opens at the same moment, shares one instead of building a thousand."""
+    return Interaction(kind=InteractionKind.STATUS_CHANGE, at=now, author=SYSTEM, to_status=Status.NEW)
+
+
 def open_conversation(
     conversation_id: str,
     feedback: Feedback,
@@ -70,7 +78,7 @@ def open_conversation(
     analysis: Sequence[Concept] = (),
 ) -> Conversation:
     """Ingested feedback starts a NEW conversation; the first entry records that."""
-    entry = Interaction(kind=InteractionKind.STATUS_CHANGE, at=now, author=SYSTEM, to_status=Status.NEW)
+    entry = opening_entry(now)
     return Conversation(
         id=conversation_id,
         feedback=feedback,

@@ -49,6 +49,10 @@ from closedloop.storage.sql.migrate import ensure_current
 
 _COLUMNS = [column.name for column in schema.conversations.columns]
 #: The bulk insert of intake, in the driver's own SQL: it skips SQLAlchemy's per-row parameter handling.
+#: Where a conversation row holds what the inbox counts are counted by.
+_PLACE_FOLDER_PRIORITY = slice(_COLUMNS.index("place_id"), _COLUMNS.index("priority") + 1)
+assert _COLUMNS[_PLACE_FOLDER_PRIORITY] == ["place_id", "folder", "priority"]
+
 _INSERT_CONVERSATION = {
     style: f"INSERT INTO cl_conversations ({', '.join(_COLUMNS)}) VALUES ({', '.join([mark] * len(_COLUMNS))})"
     for style, mark in (("qmark", "?"), ("format", "%s"), ("pyformat", "%s"))
@@ -288,7 +292,7 @@ class SqlTransaction:
             raise DuplicateFeedback(
                 "some of this feedback is already stored (same source, platform and external id)"
             ) from None
-        self._count(Counter((c.place_id, c.folder.value, priority(c.category)) for c in conversations))
+        self._count(Counter(row[_PLACE_FOLDER_PRIORITY] for row in rows))
 
     def _count(self, changes: Mapping[tuple[str, str, int], int]) -> None:
         rows = [
