@@ -48,14 +48,24 @@ from closedloop.storage.sql.engine import make_engine
 from closedloop.storage.sql.migrate import ensure_current
 
 _COLUMNS = [column.name for column in schema.conversations.columns]
-#: The bulk insert of intake, in the driver's own SQL: it skips SQLAlchemy's per-row parameter handling.
 #: Where a conversation row holds what the inbox counts are counted by.
 _PLACE_FOLDER_PRIORITY = slice(_COLUMNS.index("place_id"), _COLUMNS.index("priority") + 1)
 assert _COLUMNS[_PLACE_FOLDER_PRIORITY] == ["place_id", "folder", "priority"]
 
+_MARKS = (("qmark", "?"), ("format", "%s"), ("pyformat", "%s"))
+
+#: The bulk insert of intake, in the driver's own SQL: it skips SQLAlchemy's per-row parameter handling.
 _INSERT_CONVERSATION = {
     style: f"INSERT INTO cl_conversations ({', '.join(_COLUMNS)}) VALUES ({', '.join([mark] * len(_COLUMNS))})"
-    for style, mark in (("qmark", "?"), ("format", "%s"), ("pyformat", "%s"))
+    for style, mark in _MARKS
+}
+
+#: Adding to the inbox counts, also in the driver's SQL (SQLite and PostgreSQL share the upsert syntax).
+_ADD_TO_COUNTS = {
+    style: "INSERT INTO cl_inbox_counts (place_id, folder, priority, total) "
+    f"VALUES ({mark}, {mark}, {mark}, {mark}) ON CONFLICT (place_id, folder, priority) "
+    "DO UPDATE SET total = cl_inbox_counts.total + excluded.total"
+    for style, mark in _MARKS
 }
 
 #: How many decoded conversations a store keeps, by id and version.
@@ -226,19 +236,15 @@ class SqlTransaction:
     def _execute(self, statement: Any, parameters: Any = None) -> Any:
         return self.connection.execute(statement, parameters)
 
-    def _upsert(
-        self, table: Any, rows: Sequence[Mapping[str, Any]], keys: Sequence[str], add_up: str | None = None
-    ) -> None:
-        """Insert rows, or update the existing ones with the same ``keys``: replaced, or for ``add_up``,
-        added to. One statement for all rows, so its compiled form is cached."""
+    def _upsert(self, table: Any, rows: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> None:
+        """Insert rows, or replace the existing ones with the same ``keys``. One statement for all rows, so
+        its compiled form is cached."""
         if not rows:
             return
         dialect = postgresql if self.connection.dialect.name == "postgresql" else sqlite
         statement = dialect.insert(table)
         columns = [name for name in rows[0] if name not in keys]
         changes = {name: statement.excluded[name] for name in columns}
-        if add_up is not None:
-            changes[add_up] = table.c[add_up] + statement.excluded[add_up]
         self._execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes), list(rows))
 
     # -- places and people ---------------------------------------------------------------------------------
@@ -295,12 +301,10 @@ class SqlTransaction:
         self._count(Counter(row[_PLACE_FOLDER_PRIORITY] for row in rows))
 
     def _count(self, changes: Mapping[tuple[str, str, int], int]) -> None:
-        rows = [
-            {"place_id": place_id, "folder": folder, "priority": rank, "total": number}
-            for (place_id, folder, rank), number in sorted(changes.items())
-            if number
-        ]
-        self._upsert(schema.inbox_counts, rows, ["place_id", "folder", "priority"], add_up="total")
+        """Add to the inbox counts, in key order so that concurrent writers lock rows in the same order."""
+        rows = [(*key, number) for key, number in sorted(changes.items()) if number]
+        if rows:
+            self.connection.exec_driver_sql(_ADD_TO_COUNTS[self.connection.dialect.paramstyle], rows)
 
     def get_conversation(self, conversation_id: str) -> Conversation:
         table = schema.conversations
