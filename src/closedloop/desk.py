@@ -339,17 +339,18 @@ class Desk:
     def _open_batch_once(self, feedbacks: Sequence[tuple[int, Feedback]]) -> OpenedBatch:
         now = self.clock.now()
         batch = OpenedBatch()
+        keyed = [(position, feedback, feedback.key) for position, feedback in feedbacks]
         with self.store.transaction() as tx:
-            places = tx.places()
-            stored = tx.find_conversations(list({feedback.key for _position, feedback in feedbacks}))
+            places = tx.place_ids()
+            stored = tx.find_conversations(list({key for _position, _feedback, key in keyed}))
             fresh: dict[tuple[str, str, str], Feedback] = {}
-            for position, feedback in feedbacks:
-                if feedback.key in stored or feedback.key in fresh:
+            for position, feedback, key in keyed:
+                if key in stored or key in fresh:
                     batch.duplicates += 1
                 elif feedback.place_id not in places:
                     batch.unknown_places.append((position, feedback))
                 else:
-                    fresh[feedback.key] = feedback
+                    fresh[key] = feedback
             news = list(fresh.values())
             rules_ = self.registry.alert_rules
             opened = [

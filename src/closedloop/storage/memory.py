@@ -90,6 +90,9 @@ class MemoryTransaction:
     def places(self) -> Mapping[str, Place]:
         return dict(self._store.places)
 
+    def place_ids(self) -> frozenset[str]:
+        return frozenset(self._store.places)
+
     def groups(self) -> Mapping[str, PlaceGroup]:
         return dict(self._store.groups)
 

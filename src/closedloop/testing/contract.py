@@ -90,6 +90,7 @@ class StoreContract:
             tx.put_user(User(id="u", name="U", places={"a"}))
         with store.transaction() as tx:
             assert tx.places() == {"a": Place(id="a", name="A renamed")}
+            assert tx.place_ids() == frozenset({"a"})
             assert tx.groups() == {"g": PlaceGroup(id="g", name="G", place_ids={"a"})}
             assert tx.get_user("u") == User(id="u", name="U", places={"a"})
             assert tx.get_user("nobody") is None

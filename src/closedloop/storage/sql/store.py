@@ -8,6 +8,7 @@ links are used up with a conditional update, so a link works once even under con
 from __future__ import annotations
 
 import functools
+import operator
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
@@ -51,6 +52,9 @@ _COLUMNS = [column.name for column in schema.conversations.columns]
 #: Where a conversation row holds what the inbox counts are counted by.
 _PLACE_FOLDER_PRIORITY = slice(_COLUMNS.index("place_id"), _COLUMNS.index("priority") + 1)
 assert _COLUMNS[_PLACE_FOLDER_PRIORITY] == ["place_id", "folder", "priority"]
+
+#: Where a conversation row holds its feedback's key; rows are inserted in key order.
+_FEEDBACK_KEY = operator.itemgetter(*(_COLUMNS.index(name) for name in ("source", "platform", "external_id")))
 
 _MARKS = (("qmark", "?"), ("format", "%s"), ("pyformat", "%s"))
 
@@ -253,6 +257,9 @@ class SqlTransaction:
         rows = self._execute(select(schema.places.c.id, schema.places.c.name))
         return {row.id: Place(id=row.id, name=row.name) for row in rows}
 
+    def place_ids(self) -> frozenset[str]:
+        return frozenset(self._execute(select(schema.places.c.id)).scalars())
+
     def groups(self) -> Mapping[str, PlaceGroup]:
         rows = self._execute(select(schema.groups.c.document))
         found = (decode(row.document, PlaceGroup) for row in rows)
@@ -290,8 +297,7 @@ class SqlTransaction:
         if not conversations:
             return
         self.written.update(conversation.id for conversation in conversations)
-        in_key_order = sorted(conversations, key=lambda conversation: conversation.feedback.key)
-        rows = [_conversation_values(conversation, 1) for conversation in in_key_order]
+        rows = sorted((_conversation_values(conversation, 1) for conversation in conversations), key=_FEEDBACK_KEY)
         try:
             self.connection.exec_driver_sql(_INSERT_CONVERSATION[self.connection.dialect.paramstyle], rows)
         except IntegrityError:
