@@ -14,7 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import pluggy
@@ -53,6 +53,7 @@ from closedloop.sync import OVERLAP, SyncReport, marker_name
 DEFAULT_URL = "memory://"
 #: How often a use case is tried when another process changed the same conversation meanwhile.
 RETRIES = 5
+T = TypeVar("T")
 
 UserRef = str | User
 Action = Callable[[Conversation, User, StoreTransaction], rules.Change]
@@ -287,14 +288,7 @@ class Desk:
             )
         opened = {conversation.feedback.key for conversation in batch.opened}
         reviews = [review for position, review in enumerate(page) if position not in refused]
-        for attempt in range(RETRIES):
-            try:
-                changes, unchanged = self._fold_reviews(reviews)
-                break
-            except ConcurrentUpdate:
-                if attempt == RETRIES - 1:
-                    raise
-                _back_off(attempt)
+        changes, unchanged = _retrying_on_conflict(lambda: self._fold_reviews(reviews))
         for change in changes:
             report.count(change, new=change.conversation.feedback.key in opened)
         report.unchanged += sum(1 for review in unchanged if review.feedback.key not in opened)
@@ -443,21 +437,20 @@ class Desk:
     def _act(self, conversation_id: str, by: UserRef, action: Action) -> Conversation:
         """Run an action in one transaction. If another process saved the conversation meanwhile, the action
         runs again on the fresh state (the domain is pure, so this is safe) and may then be refused."""
-        for attempt in range(RETRIES):
-            try:
-                with self.store.transaction() as tx:
-                    conversation, member = self._visible(tx, conversation_id, by)
-                    change = action(conversation, member, tx)
-                    if change.conversation is conversation:
-                        return conversation
-                    saved = tx.save_conversation(change.conversation)
-                    tx.add_messages(change.messages)
-                break
-            except ConcurrentUpdate:
-                if attempt == RETRIES - 1:
-                    raise
-                _back_off(attempt)
-        self._changed([ConversationChange(conversation=saved, added=change.added_since(conversation))])
+
+        def attempt() -> tuple[Conversation, ConversationChange | None]:
+            with self.store.transaction() as tx:
+                conversation, member = self._visible(tx, conversation_id, by)
+                change = action(conversation, member, tx)
+                if change.conversation is conversation:
+                    return conversation, None
+                saved = tx.save_conversation(change.conversation)
+                tx.add_messages(change.messages)
+            return saved, ConversationChange(conversation=saved, added=change.added_since(conversation))
+
+        saved, changed = _retrying_on_conflict(attempt)
+        if changed is not None:
+            self._changed([changed])
         return saved
 
     def _changed(self, changes: Sequence[ConversationChange]) -> None:
@@ -736,23 +729,20 @@ class Desk:
 
     def _record_outcomes(self, outcomes: Sequence[OutboundMessage]) -> list[ConversationChange]:
         """Store each outcome; a final failure is also written into its conversation's history."""
-        for attempt in range(RETRIES):
+
+        def attempt() -> list[ConversationChange]:
             changes = []
-            try:
-                with self.store.transaction() as tx:
-                    for message in outcomes:
-                        tx.put_message(message)
-                        if message.status is Delivery.FAILED:
-                            before = tx.get_conversation(message.conversation_id)
-                            change = rules.delivery_failed(before, message, self.clock.now())
-                            saved = tx.save_conversation(change.conversation)
-                            changes.append(ConversationChange(conversation=saved, added=change.added_since(before)))
-                return changes
-            except ConcurrentUpdate:
-                if attempt == RETRIES - 1:
-                    raise
-                _back_off(attempt)
-        return []
+            with self.store.transaction() as tx:
+                for message in outcomes:
+                    tx.put_message(message)
+                    if message.status is Delivery.FAILED:
+                        before = tx.get_conversation(message.conversation_id)
+                        change = rules.delivery_failed(before, message, self.clock.now())
+                        saved = tx.save_conversation(change.conversation)
+                        changes.append(ConversationChange(conversation=saved, added=change.added_since(before)))
+            return changes
+
+        return _retrying_on_conflict(attempt)
 
     def retry(self, message_id: str, *, by: UserRef) -> OutboundMessage:
         """Send a failed message again, with a fresh round of attempts; the history records who asked."""
@@ -791,6 +781,17 @@ class Desk:
             if progress is not None:
                 progress(report)
         return total
+
+
+def _retrying_on_conflict(run: Callable[[], T]) -> T:
+    """Run a use case's transaction; when another process saved the same conversation meanwhile, run it again
+    on the fresh state (the domain is pure, so this is safe), up to ``RETRIES`` times in all."""
+    for attempt in range(RETRIES - 1):
+        try:
+            return run()
+        except ConcurrentUpdate:
+            _back_off(attempt)
+    return run()
 
 
 def _back_off(attempt: int) -> None:
