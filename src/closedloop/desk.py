@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -27,7 +27,6 @@ from closedloop.domain.customer import TOKEN_BYTES, CustomerView, ReplyToken, cu
 from closedloop.domain.customer_file import CustomerFile
 from closedloop.domain.errors import (
     ChannelUnavailable,
-    ClosedLoopError,
     ConcurrentUpdate,
     DuplicateFeedback,
     InvalidInput,
@@ -41,10 +40,28 @@ from closedloop.domain.messages import NO_LIMITS, Delivery, MessageKind, Outboun
 from closedloop.domain.people import Place, PlaceGroup, Scope, User
 from closedloop.domain.reviews import PlatformReview, sync_review
 from closedloop.events import ConversationChange
-from closedloop.intake import IngestReport, as_feedback, batched, check_batch_size, collector_paused
+from closedloop.intake import (
+    BatchWriter,
+    Chunk,
+    IngestReport,
+    OpenedBatch,
+    Settled,
+    batched,
+    check_batch_size,
+    collector_paused,
+    read_chunk,
+)
 from closedloop.library import CommonReplies, TemplateLibrary
 from closedloop.plugins import make_plugin_manager, plugin_names
-from closedloop.ports import Assistant, Channel, SendResult, Store, StoreTransaction
+from closedloop.ports import (
+    Assistant,
+    Channel,
+    FeedbackKey,
+    ReadsBesideWrites,
+    SendResult,
+    Store,
+    StoreTransaction,
+)
 from closedloop.registry import Registry
 from closedloop.serialization import to_json
 from closedloop.settings import Settings
@@ -62,15 +79,6 @@ Action = Callable[[Conversation, User, StoreTransaction], rules.Change]
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
-
-
-@attrs.define
-class OpenedBatch:
-    """What one intake batch did: conversations opened, duplicates skipped, feedback for unknown places."""
-
-    opened: list[Conversation] = attrs.field(factory=list)
-    duplicates: int = 0
-    unknown_places: list[tuple[int, Feedback]] = attrs.field(factory=list)
 
 
 @attrs.frozen(kw_only=True)
@@ -230,27 +238,45 @@ class Desk:
         Items are :class:`Feedback` objects or dicts describing one. Feedback already stored is counted as a
         duplicate and skipped; invalid items are rejected with their reason without stopping the rest.
         Alert rules, analyzers and ``closedloop_feedback_ingested`` run for every batch. ``progress`` is
-        called with the report after each batch, so a long import can show how far it got; running the same
-        import again after an interruption skips what was already taken in.
+        called with the report after each batch is committed, so a long import can show how far it got;
+        running the same import again after an interruption skips what was already taken in.
+
+        On a store that reads beside its writer (a SQLite file, PostgreSQL), one batch is written on a second
+        thread while the next is prepared; the input is then read one batch ahead of what is committed.
         """
         size = check_batch_size(batch_size)
         report = IngestReport()
-        for chunk in batched(enumerate(items), size):
-            with collector_paused():
-                readable: list[tuple[int, Feedback]] = []
-                for position, item in chunk:
-                    try:
-                        readable.append((position, as_feedback(item)))
-                    except ClosedLoopError as error:
-                        report.reject(position, item, str(error))
-                batch = self._open_batch(readable)
-            report.ingested += len(batch.opened)
-            report.duplicates += batch.duplicates
-            for position, feedback in batch.unknown_places:
-                report.reject(position, feedback, f"unknown place {feedback.place_id!r}; add it with desk.add_place")
-            if progress is not None:
-                progress(report)
+        with BatchWriter(self._write_batch) as writer:
+            try:
+                for items_of_batch in batched(enumerate(items), size):
+                    with collector_paused():
+                        chunk = read_chunk(items_of_batch)
+                        prepared = self._prepare_beside_writer(chunk.readable, writer.in_flight)
+                    if (settled := writer.settle()) is not None:
+                        self._report_batch(settled.chunk, self._written(settled), report, progress)
+                    if prepared is None:
+                        self._report_batch(chunk, self._open_batch(chunk.readable), report, progress)
+                    elif prepared.opened:
+                        writer.submit(chunk, prepared)
+                    else:
+                        self._report_batch(chunk, prepared, report, progress)
+            finally:  # the batch in flight is seen through even when the next one failed
+                if (settled := writer.settle()) is not None:
+                    self._report_batch(settled.chunk, self._written(settled), report, progress)
         return report
+
+    @staticmethod
+    def _report_batch(
+        chunk: Chunk, batch: OpenedBatch, report: IngestReport, progress: Callable[[IngestReport], object] | None
+    ) -> None:
+        for position, item, reason in chunk.unreadable:
+            report.reject(position, item, reason)
+        report.ingested += len(batch.opened)
+        report.duplicates += batch.duplicates
+        for position, feedback in batch.unknown_places:
+            report.reject(position, feedback, f"unknown place {feedback.place_id!r}; add it with desk.add_place")
+        if progress is not None:
+            progress(report)
 
     def sync(
         self, platform: str, *, full: bool = False, progress: Callable[[SyncReport], object] | None = None
@@ -321,42 +347,76 @@ class Desk:
         """
         for attempt in range(RETRIES):
             try:
-                batch = self._open_batch_once(feedbacks)
+                with self.store.transaction() as tx:
+                    batch = self._prepare_batch(tx, feedbacks)
+                    tx.add_conversations(batch.opened)
                 break
             except DuplicateFeedback:
                 if attempt == RETRIES - 1:
                     raise
+        return self._opened(batch)
+
+    def _opened(self, batch: OpenedBatch) -> OpenedBatch:
         if batch.opened:
             self.plugins.hook.closedloop_feedback_ingested(desk=self, conversations=list(batch.opened))
         return batch
 
-    def _open_batch_once(self, feedbacks: Sequence[tuple[int, Feedback]]) -> OpenedBatch:
+    def _prepare_beside_writer(
+        self, feedbacks: Sequence[tuple[int, Feedback]], in_flight: Collection[FeedbackKey]
+    ) -> OpenedBatch | None:
+        """Open one batch's conversations from a snapshot, while the writer may still be storing the batch
+        before (whose feedback counts as stored); None when the store cannot read beside its writer."""
+        store = self.store
+        if not isinstance(store, ReadsBesideWrites) or (reader := store.reader()) is None:
+            return None
+        with reader as tx:
+            batch = self._prepare_batch(tx, feedbacks, in_flight)
+        batch.opened = store.encode_new(batch.opened)
+        return batch
+
+    def _write_batch(self, batch: OpenedBatch) -> None:
+        """Store a prepared batch, in a transaction of its own; runs on the writer's thread."""
+        with self.store.transaction() as tx:
+            tx.add_conversations(batch.opened)
+
+    def _written(self, settled: Settled) -> OpenedBatch:
+        """A batch the writer was given, once stored: when another process took in some of the same
+        feedback meanwhile, the batch is opened again from what is stored now."""
+        if isinstance(settled.error, DuplicateFeedback):
+            return self._open_batch(settled.chunk.readable)
+        if settled.error is not None:
+            raise settled.error
+        return self._opened(settled.batch)
+
+    def _prepare_batch(
+        self,
+        tx: StoreTransaction,
+        feedbacks: Sequence[tuple[int, Feedback]],
+        in_flight: Collection[FeedbackKey] = (),
+    ) -> OpenedBatch:
+        """The conversations a batch opens: duplicates of what is stored or ``in_flight`` are skipped."""
         now = self.clock.now()
         batch = OpenedBatch()
         keyed = [(position, feedback, feedback.key) for position, feedback in feedbacks]
-        with self.store.transaction() as tx:
-            places = tx.place_ids()
-            stored = tx.find_conversations(list({key for _position, _feedback, key in keyed}))
-            fresh: dict[tuple[str, str, str], Feedback] = {}
-            for position, feedback, key in keyed:
-                if key in stored or key in fresh:
-                    batch.duplicates += 1
-                elif feedback.place_id not in places:
-                    batch.unknown_places.append((position, feedback))
-                else:
-                    fresh[key] = feedback
-            news = list(fresh.values())
-            rules_ = self.registry.alert_rules
-            opened = [
-                rules.open_conversation(
-                    conversation_id, feedback, now=now, alert=raise_alert(feedback, rules_, now), analysis=analysis
-                )
-                for conversation_id, feedback, analysis in zip(
-                    _new_ids(len(news)), news, self._analyze(news), strict=True
-                )
-            ]
-            tx.add_conversations(opened)
-        batch.opened = opened
+        places = tx.place_ids()
+        stored = tx.find_conversations(list({key for _position, _feedback, key in keyed}))
+        fresh: dict[FeedbackKey, Feedback] = {}
+        for position, feedback, key in keyed:
+            if key in stored or key in fresh or key in in_flight:
+                batch.duplicates += 1
+            elif feedback.place_id not in places:
+                batch.unknown_places.append((position, feedback))
+            else:
+                fresh[key] = feedback
+        news = list(fresh.values())
+        rules_ = self.registry.alert_rules
+        batch.opened = [
+            rules.open_conversation(
+                conversation_id, feedback, now=now, alert=raise_alert(feedback, rules_, now), analysis=analysis
+            )
+            for conversation_id, feedback, analysis in zip(_new_ids(len(news)), news, self._analyze(news), strict=True)
+        ]
+        batch.keys = fresh.keys()
         return batch
 
     def _analyze(self, batch: Sequence[Feedback]) -> list[tuple[Concept, ...]]:

@@ -1,17 +1,22 @@
-"""Bulk intake: what ``desk.ingest_many`` reports, and how it reads items and cuts them into batches."""
+"""Bulk intake: what ``desk.ingest_many`` reports, how it reads items and cuts them into batches, and how
+it stores one batch while preparing the next."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from types import TracebackType
 from typing import Any, TypeVar
 
 import attrs
 
-from closedloop.domain.errors import InvalidInput
+from closedloop.domain.conversation import Conversation
+from closedloop.domain.errors import ClosedLoopError, InvalidInput
 from closedloop.domain.feedback import Feedback
+from closedloop.ports import FeedbackKey
 from closedloop.serialization import from_data
 
 T = TypeVar("T")
@@ -99,3 +104,87 @@ def collector_paused() -> Iterator[None]:
         yield
     finally:
         gc.enable()
+
+
+@attrs.define
+class OpenedBatch:
+    """What one intake batch did: conversations opened, duplicates skipped, feedback for unknown places."""
+
+    opened: Sequence[Conversation] = ()
+    duplicates: int = 0
+    unknown_places: list[tuple[int, Feedback]] = attrs.field(factory=list)
+    keys: Collection[FeedbackKey] = ()  # of the feedback opened
+
+
+@attrs.frozen
+class Chunk:
+    """One batch of the input: the items read as feedback and the items that could not be, by position."""
+
+    readable: list[tuple[int, Feedback]]
+    unreadable: list[tuple[int, object, str]]  # the item and why it is not feedback
+
+
+def read_chunk(items: Iterable[tuple[int, object]]) -> Chunk:
+    chunk = Chunk([], [])
+    for position, item in items:
+        try:
+            chunk.readable.append((position, as_feedback(item)))
+        except ClosedLoopError as error:
+            chunk.unreadable.append((position, item, str(error)))
+    return chunk
+
+
+@attrs.frozen
+class Settled:
+    """A batch the writer was given, the input it came from, and the error that stopped it, if one did."""
+
+    chunk: Chunk
+    batch: OpenedBatch
+    error: Exception | None
+
+
+class BatchWriter:
+    """Stores one batch on a second thread while the caller prepares the next, one batch in flight at most.
+
+    Storing is mostly the database's own work, done without holding Python's global lock, and preparing is
+    mostly Python's, so on a machine with two cores the two overlap and bulk intake runs at about the speed of
+    the database alone. The thread starts with the first batch and ends with the ``with`` block.
+    """
+
+    def __init__(self, write: Callable[[OpenedBatch], None]) -> None:
+        self._write = write
+        self._executor: ThreadPoolExecutor | None = None
+        self._pending: tuple[Chunk, OpenedBatch, Future[None]] | None = None
+
+    def __enter__(self) -> BatchWriter:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+
+    @property
+    def in_flight(self) -> Collection[FeedbackKey]:
+        """The feedback of the batch being stored, which the next batch must count as stored."""
+        return () if self._pending is None else self._pending[1].keys
+
+    def submit(self, chunk: Chunk, batch: OpenedBatch) -> None:
+        """Start storing ``batch``; :meth:`settle` the one before first."""
+        if self._pending is not None:
+            raise RuntimeError("settle the batch in flight before submitting another")
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="closedloop-intake")
+        self._pending = (chunk, batch, self._executor.submit(self._write, batch))
+
+    def settle(self) -> Settled | None:
+        """Wait for the batch in flight, if there is one, and say how it went."""
+        if self._pending is None:
+            return None
+        chunk, batch, future = self._pending
+        self._pending = None
+        error = future.exception()
+        if error is not None and not isinstance(error, Exception):
+            raise error
+        return Settled(chunk, batch, error)

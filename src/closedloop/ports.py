@@ -101,6 +101,23 @@ class Store(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class ReadsBesideWrites(Protocol):
+    """A store whose readers need not wait for a writer in another thread, as a database with snapshot reads.
+
+    Bulk intake then commits one batch on a second thread while it prepares the next, so the database works
+    while Python does. Stores without it take batches one after the other.
+    """
+
+    def reader(self) -> AbstractContextManager[StoreTransaction] | None:
+        """A transaction that only reads and sees what was committed before it began, without waiting for a
+        writer; or None when the store cannot give one now (one connection shared by every thread)."""
+
+    def encode_new(self, conversations: Sequence[Conversation]) -> Sequence[Conversation]:
+        """The same conversations, with the work of turning them into what the store writes done now, on the
+        calling thread; ``add_conversations`` takes the result and then only writes it."""
+
+
 @attrs.frozen(kw_only=True)
 class SendResult:
     """What happened to one message handed to a channel; ``permanent`` failures are not retried."""

@@ -111,6 +111,16 @@ def encode_record(record: Any) -> str:
     return _json_encoder.encode(record).decode("utf-8")
 
 
+def encode_record_into(record: Any, buffer: bytearray) -> None:
+    """Append :func:`encode_record`'s JSON, as UTF-8, to ``buffer``: many records end to end, no copies."""
+    _json_encoder.encode_into(record, buffer, -1)
+
+
+def encode_plain(value: Any) -> bytes:
+    """JSON of plain lists, tuples, strings and numbers, as UTF-8 bytes."""
+    return _json_encoder.encode(value)
+
+
 def decode(text: str | bytes, cls: type[T]) -> T:
     """The inverse of :func:`encode`, for documents this library stored itself."""
     return converter.structure(read_json(text), cls)

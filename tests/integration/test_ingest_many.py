@@ -17,11 +17,13 @@ import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.exc import DBAPIError
 
 import closedloop
 from closedloop import (
@@ -43,7 +45,9 @@ from closedloop import (
     User,
 )
 from closedloop.intake import IngestReport
+from closedloop.ports import ReadsBesideWrites, StoreTransaction
 from closedloop.serialization import to_data
+from closedloop.storage.sql import SqlStore
 
 RECEIVED = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 PLACES = ("p1", "p2", "p3")
@@ -54,7 +58,7 @@ OpenDesk = Callable[..., Desk]
 # -- stores and helpers --------------------------------------------------------------------------------------
 
 
-@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+@pytest.fixture(params=["memory", "sqlite", "sqlite-in-memory", "postgresql"])
 def open_desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenDesk]:
     """Opens desks on one store of the parametrized kind; every desk a test opens shares that store.
 
@@ -65,13 +69,15 @@ def open_desk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenDe
     url = None
     if kind == "sqlite":
         url = f"sqlite:///{tmp_path / 'intake.db'}"
+    elif kind == "sqlite-in-memory":  # one connection for every thread: batches are written one after the other
+        url = "sqlite://"
     elif kind == "postgresql":
         url = request.getfixturevalue("postgres_url")
     opened: list[Desk] = []
 
     def open_(**settings: Any) -> Desk:
         settings.setdefault("load_entry_points", False)
-        if kind == "memory" and opened:
+        if kind in ("memory", "sqlite-in-memory") and opened:
             desk = Desk.open(store=opened[0].store, **settings)
         else:
             desk = Desk.open(url, **settings)
@@ -222,7 +228,7 @@ def test_feedback_objects_and_dicts_are_taken_in_together(open_desk: OpenDesk) -
 # -- streaming ------------------------------------------------------------------------------------------------
 
 
-def test_a_generator_is_read_one_batch_at_a_time_and_each_batch_commits_before_the_next_is_read(
+def test_a_generator_is_read_at_most_one_batch_ahead_and_each_batch_is_committed_before_its_progress_call(
     open_desk: OpenDesk,
 ) -> None:
     desk = open_desk()
@@ -235,7 +241,11 @@ def test_a_generator_is_read_one_batch_at_a_time_and_each_batch_commits_before_t
 
     desk.ingest_many(source, batch_size=5, progress=progress)
 
-    assert seen == [(5, 5, 5), (10, 10, 10), (15, 15, 15), (20, 20, 20), (23, 23, 23)]
+    committed = [5, 10, 15, 20, 23]
+    assert [(ingested, stored) for _pulled, ingested, stored in seen] == [(number, number) for number in committed]
+    # a store that reads beside its writer prepares the next batch while this one is stored: one batch ahead
+    ahead = 5 if isinstance(desk.store, ReadsBesideWrites) and desk.store.reader() is not None else 0
+    assert [pulled for pulled, _ingested, _stored in seen] == [min(23, number + ahead) for number in committed]
 
 
 @pytest.mark.parametrize("batch_size", [1, 7, 1000])
@@ -385,6 +395,71 @@ def test_a_batch_that_fails_inside_its_transaction_is_not_stored_at_all(open_des
     assert (report.ingested, report.duplicates) == (15, 10)
     assert desk.counts("admin").inbox == 25
     assert sorted(c.feedback.external_id for c in recorder.seen) == sorted(f"fb-{n}" for n in range(25))
+
+
+class ElsewhereAnalyzer(WordAnalyzer):
+    """Has another desk take in one item of the batch it is analysing, as a second process could."""
+
+    def __init__(self, elsewhere: Callable[[], Desk], item: Feedback) -> None:
+        super().__init__()
+        self.elsewhere, self.item = elsewhere, item
+
+    def analyze(self, texts: Sequence[str]) -> Sequence[Iterable[Concept]]:
+        if self.item.text in texts:
+            self.elsewhere().ingest(self.item)
+        return super().analyze(texts)
+
+
+@pytest.mark.parametrize("open_desk", ["sqlite", "postgresql"], indirect=True)
+def test_feedback_stored_elsewhere_while_its_batch_is_prepared_is_counted_as_a_duplicate(open_desk: OpenDesk) -> None:
+    items = [feedback(number) for number in range(25)]
+    recorder = Recorder()
+    others: list[Desk] = []
+    analyzer = ElsewhereAnalyzer(lambda: others[0], items[7])
+    desk = open_desk(plugins=[AnalyzerPlugin(analyzer), recorder])
+    others.append(open_desk())
+
+    report = desk.ingest_many(items, batch_size=5)
+
+    assert (report.ingested, report.duplicates, report.rejected_count) == (24, 1, 0)
+    assert sorted(stored_ids(desk)) == sorted(item.external_id for item in items)
+    assert desk.counts("admin").inbox == 25
+    assert sorted(c.feedback.external_id for c in recorder.seen) == sorted(f"fb-{n}" for n in range(25) if n != 7)
+
+
+FAIL_ON_FB_12 = {
+    "sqlite": [
+        "CREATE TRIGGER closedloop_test_fail BEFORE INSERT ON cl_conversations WHEN NEW.external_id = 'fb-12' "
+        "BEGIN SELECT abs(-9223372036854775807 - 1); END"  # integer overflow: an error that is not a conflict
+    ],
+    "postgresql": [
+        "CREATE FUNCTION closedloop_test_fail() RETURNS trigger AS $$ BEGIN "
+        "IF NEW.external_id = 'fb-12' THEN RAISE EXCEPTION 'the disk is on fire'; END IF; RETURN NEW; "
+        "END $$ LANGUAGE plpgsql",
+        "CREATE TRIGGER closedloop_test_fail BEFORE INSERT ON cl_conversations "
+        "FOR EACH ROW EXECUTE FUNCTION closedloop_test_fail()",
+    ],
+}
+
+
+@pytest.mark.parametrize("open_desk", ["sqlite", "postgresql"], indirect=True)
+def test_a_batch_the_database_refuses_stops_the_import_after_the_batches_before(open_desk: OpenDesk) -> None:
+    recorder = Recorder()
+    desk = open_desk(plugins=[recorder])
+    store = desk.store
+    assert isinstance(store, SqlStore)
+    with store.engine.begin() as connection:
+        for statement in FAIL_ON_FB_12[store.engine.dialect.name]:
+            connection.exec_driver_sql(statement)
+    source = Counted(feedback(number) for number in range(25))
+
+    with pytest.raises(DBAPIError):
+        desk.ingest_many(source, batch_size=5)
+
+    assert sorted(stored_ids(desk)) == sorted(f"fb-{n}" for n in range(10))
+    assert desk.counts("admin").inbox == 10
+    assert sorted(c.feedback.external_id for c in recorder.seen) == sorted(f"fb-{n}" for n in range(10))
+    assert source.pulled == 20, "the batch after the refused one was prepared, and then dropped"
 
 
 def test_two_desks_importing_the_same_items_at_once_store_each_item_once(open_desk: OpenDesk) -> None:
@@ -617,6 +692,57 @@ def test_analyzers_run_once_per_batch_on_the_new_feedback(open_desk: OpenDesk) -
     assert sorted(text for call in analyzer.calls for text in call) == sorted(f"topic {n}" for n in range(25) if n != 3)
     for conversation in all_conversations(desk):
         assert conversation.analysis == (Concept(name=f"about {conversation.feedback.text}", sentiment=-0.5),)
+
+
+class HeldWrites:
+    """A store whose writes from other threads wait until ``release`` is set: a batch stays in flight."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self.release = threading.Event()
+
+    def transaction(self) -> AbstractContextManager[StoreTransaction]:
+        if threading.current_thread() is not threading.main_thread():
+            assert self.release.wait(30)
+        return self.store.transaction()
+
+    def reader(self) -> AbstractContextManager[StoreTransaction] | None:
+        return self.store.reader()
+
+    def encode_new(self, conversations: Sequence[Conversation]) -> Sequence[Conversation]:
+        return self.store.encode_new(conversations)
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class ReleasingAnalyzer(WordAnalyzer):
+    def __init__(self, store: HeldWrites) -> None:
+        super().__init__()
+        self.store = store
+
+    def analyze(self, texts: Sequence[str]) -> Sequence[Iterable[Concept]]:
+        if len(self.calls) == 1:  # the second batch is being prepared: the first may now be written
+            self.store.release.set()
+        return super().analyze(texts)
+
+
+@pytest.mark.parametrize("open_desk", ["sqlite", "postgresql"], indirect=True)
+def test_a_duplicate_of_the_batch_in_flight_is_skipped_without_preparing_its_batch_twice(
+    open_desk: OpenDesk,
+) -> None:
+    first = open_desk()
+    assert isinstance(first.store, SqlStore)
+    held = HeldWrites(first.store)
+    analyzer = ReleasingAnalyzer(held)
+    desk = Desk.open(store=held, plugins=[AnalyzerPlugin(analyzer)], load_entry_points=False)
+    numbers = [0, 1, 2, 3, 4, 2, 5, 6, 7, 8, 9, 10, 11, 12, 13]  # the second batch repeats one of the first
+
+    report = desk.ingest_many([feedback(number) for number in numbers], batch_size=5)
+
+    assert (report.ingested, report.duplicates) == (14, 1)
+    assert [len(call) for call in analyzer.calls] == [5, 4, 5]
+    assert sorted(stored_ids(desk)) == sorted(f"fb-{n}" for n in range(14))
 
 
 def test_analyzers_are_not_called_for_a_batch_that_brings_nothing_new(open_desk: OpenDesk) -> None:

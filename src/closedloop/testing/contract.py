@@ -8,11 +8,17 @@ SQLite and PostgreSQL stores run::
     class TestMyStore(StoreContract):
         def make_store(self):
             return MyStore(...)
+
+A store that also offers :class:`closedloop.ports.ReadsBesideWrites` subclasses
+:class:`ReadsBesideWritesContract` instead, which adds what that promise means.
 """
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import attrs
@@ -28,7 +34,7 @@ from closedloop.domain.messages import Delivery, MessageKind, OutboundMessage
 from closedloop.domain.people import Place, PlaceGroup, Role, User
 from closedloop.domain.rules import open_conversation
 from closedloop.domain.templates import ScopeLevel, Template
-from closedloop.ports import Store
+from closedloop.ports import ReadsBesideWrites, Store
 from closedloop.testing.channels import RecordingChannel
 from closedloop.testing.clock import FakeClock
 
@@ -300,3 +306,69 @@ class StoreContract:
         with store.transaction() as tx:
             assert tx.get_marker("sync:example") == "2026-02-01T00:00:00+00:00"
             assert tx.get_marker("sync:other") is None
+
+
+class ReadsBesideWritesContract(StoreContract):
+    """What a store offering :class:`closedloop.ports.ReadsBesideWrites` adds to the contract; bulk intake
+    relies on it to prepare one batch while the batch before is written on another thread."""
+
+    #: How long a reader may take while a writer holds its transaction open; far more than any read needs.
+    PATIENCE_SECONDS = 5.0
+
+    def test_a_reader_sees_what_was_committed_without_waiting_for_a_writer(
+        self, store: Store, clock: FakeClock
+    ) -> None:
+        assert isinstance(store, ReadsBesideWrites)
+        first, second = self.conversation(1, clock), self.conversation(2, clock)
+        with store.transaction() as tx:
+            tx.put_place(Place(id="p01", name="Place 1"))
+            tx.add_conversations([first])
+        writing, read = threading.Event(), threading.Event()
+
+        def write_and_hold() -> None:
+            with store.transaction() as tx:
+                tx.add_conversations([second])
+                writing.set()
+                read.wait(self.PATIENCE_SECONDS)
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            writer = pool.submit(write_and_hold)
+            assert writing.wait(self.PATIENCE_SECONDS)
+            began = time.monotonic()
+            reader = store.reader()
+            assert reader is not None
+            with reader as tx:
+                found = tx.find_conversations([first.feedback.key, second.feedback.key])
+                places = tx.place_ids()
+            waited = time.monotonic() - began
+            read.set()
+            writer.result()
+        assert waited < self.PATIENCE_SECONDS / 2, "the reader waited for the writer"
+        assert found == {first.feedback.key: first.id}, "the reader saw an uncommitted conversation"
+        assert places == frozenset({"p01"})
+        reader = store.reader()
+        assert reader is not None
+        with reader as tx:
+            assert set(tx.find_conversations([second.feedback.key])) == {second.feedback.key}
+
+    def test_encoded_conversations_are_stored_as_they_were(self, store: Store, clock: FakeClock) -> None:
+        assert isinstance(store, ReadsBesideWrites)
+        # text of every width in UTF-8, quotes and backslashes: a store that slices its input must count right
+        texts = ["plain", "café crème", "日本語のレビュー", "emoji 🍕🍕", 'quote " and \\ backslash', ""]
+        conversations = [
+            attrs.evolve(
+                self.conversation(number, clock),
+                feedback=attrs.evolve(self.feedback(number, clock), comments=text, external_id=f"{text[:4]}-{number}"),
+            )
+            for number, text in enumerate(texts)
+        ]
+        encoded = store.encode_new(conversations)
+        assert list(encoded) == conversations
+        with store.transaction() as tx:
+            tx.add_conversations(encoded)
+        with store.transaction() as tx:
+            for conversation in conversations:
+                assert tx.get_conversation(conversation.id) == attrs.evolve(conversation, version=1)
+            assert tx.count_conversations(None) == {(Folder.INBOX, conversations[0].category): len(texts)}
+        with pytest.raises(ClosedLoopError), store.transaction() as tx:
+            tx.add_conversations(store.encode_new([attrs.evolve(conversations[1], id="twin")]))

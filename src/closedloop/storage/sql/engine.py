@@ -12,6 +12,8 @@ from sqlalchemy.pool import StaticPool
 from closedloop.domain.errors import InvalidInput, NotConfigured
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+#: The execution option of a connection that only reads: on SQLite it begins without taking the write lock.
+READ_ONLY = "closedloop_read_only"
 
 
 def make_engine(url: str) -> Engine:
@@ -37,7 +39,8 @@ def make_engine(url: str) -> Engine:
 
 def _sqlite_engine(url: str, in_memory: bool) -> Engine:
     """SQLite with WAL (readers never wait for the writer) and BEGIN IMMEDIATE (writers queue up at the
-    start of a transaction instead of failing half-way when two try to upgrade a read lock).
+    start of a transaction instead of failing half-way when two try to upgrade a read lock); a connection
+    marked :data:`READ_ONLY` begins a plain transaction, which reads a snapshot and never waits.
 
     An in-memory database (``sqlite://``) lives in one connection, shared by every thread.
     """
@@ -56,6 +59,7 @@ def _sqlite_engine(url: str, in_memory: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reading = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine

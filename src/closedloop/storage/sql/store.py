@@ -12,13 +12,14 @@ import operator
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
 from typing import Any
 
 import attrs
 from sqlalchemy import (
     Connection,
+    Dialect,
     Engine,
     Integer,
     and_,
@@ -33,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import StaticPool
 
 from closedloop.domain.conversation import CATEGORY_ORDER, Category, Conversation, Folder
 from closedloop.domain.customer import ReplyToken
@@ -43,9 +45,17 @@ from closedloop.domain.moments import from_microseconds, microseconds
 from closedloop.domain.people import Place, PlaceGroup, User
 from closedloop.domain.templates import Template
 from closedloop.ports import FeedbackKey
-from closedloop.serialization import converter, decode, encode, encode_record, read_json
+from closedloop.serialization import (
+    converter,
+    decode,
+    encode,
+    encode_plain,
+    encode_record,
+    encode_record_into,
+    read_json,
+)
 from closedloop.storage.sql import schema
-from closedloop.storage.sql.engine import make_engine
+from closedloop.storage.sql.engine import READ_ONLY, make_engine
 from closedloop.storage.sql.migrate import ensure_current
 
 _COLUMNS = [column.name for column in schema.conversations.columns]
@@ -64,6 +74,24 @@ _INSERT_CONVERSATION = {
     for style, mark in _MARKS
 }
 
+#: SQLite takes a whole batch in one statement: the small columns as a JSON array of rows, the documents end
+#: to end in one blob, each row saying where its document starts and how long it is. SQLite then inserts every
+#: row within one call, without coming back to Python between rows, so another thread can run Python meanwhile.
+_INSERT_CONVERSATIONS_FROM_JSON = (
+    f"INSERT INTO cl_conversations ({', '.join(_COLUMNS)}) SELECT "
+    + ", ".join(f"value ->> {index}" for index in range(len(_COLUMNS) - 1))
+    + f", CAST(substr(?2, value ->> {len(_COLUMNS) - 1}, value ->> {len(_COLUMNS)}) AS TEXT) FROM json_each(?1)"
+)
+assert _COLUMNS[-1] == "document"
+#: The first SQLite with the ``->>`` operator and JSON built in.
+_SQLITE_WITH_JSON = (3, 38)
+
+
+def _takes_json_rows(dialect: Dialect) -> bool:
+    """Whether the database inserts many rows from one JSON array (one call instead of one per row)."""
+    return dialect.name == "sqlite" and (dialect.server_version_info or ()) >= _SQLITE_WITH_JSON
+
+
 #: Adding to the inbox counts, also in the driver's SQL (SQLite and PostgreSQL share the upsert syntax).
 _ADD_TO_COUNTS = {
     style: "INSERT INTO cl_inbox_counts (place_id, folder, priority, total) "
@@ -71,6 +99,12 @@ _ADD_TO_COUNTS = {
     "DO UPDATE SET total = cl_inbox_counts.total + excluded.total"
     for style, mark in _MARKS
 }
+#: The same from one JSON array. ``WHERE true`` tells SQLite's parser the ON CONFLICT is the upsert's.
+_ADD_TO_COUNTS_FROM_JSON = (
+    "INSERT INTO cl_inbox_counts (place_id, folder, priority, total) "
+    "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(?) WHERE true "
+    "ON CONFLICT (place_id, folder, priority) DO UPDATE SET total = cl_inbox_counts.total + excluded.total"
+)
 
 #: How many decoded conversations a store keeps, by id and version.
 CACHE_SIZE = 4096
@@ -124,6 +158,9 @@ class SqlStore:
     def __init__(self, engine: Engine, cache_size: int = CACHE_SIZE) -> None:
         self.engine = engine
         self.cache = ConversationCache(cache_size)
+        # an in-memory SQLite database is one connection: threads take turns with it, a transaction each
+        self.one_connection = isinstance(engine.pool, StaticPool)
+        self.turns: AbstractContextManager[object] = threading.Lock() if self.one_connection else nullcontext()
 
     @classmethod
     def from_url(cls, url: str, settings: object = None) -> SqlStore:
@@ -138,10 +175,28 @@ class SqlStore:
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
-        with self.engine.begin() as connection:
+        with self.turns, self.engine.begin() as connection:
             transaction = SqlTransaction(connection, self.cache)
             yield transaction
         self.cache.publish(transaction.decoded)  # only once committed: a rolled-back read may not be the truth
+
+    def encode_new(self, conversations: Sequence[Conversation]) -> EncodedConversations:
+        """Build the insert of new conversations now, on this thread, for a writer thread to run."""
+        return EncodedConversations.of(conversations, self.engine.dialect)
+
+    def reader(self) -> AbstractContextManager[SqlTransaction] | None:
+        """A read-only snapshot beside the writers; None for an in-memory SQLite database, whose one
+        connection every thread shares."""
+        return None if self.one_connection else self._reading()
+
+    @contextmanager
+    def _reading(self) -> Iterator[SqlTransaction]:
+        with self.engine.connect() as connection:
+            connection.execution_options(**{READ_ONLY: True, "postgresql_readonly": True})
+            with connection.begin():
+                transaction = SqlTransaction(connection, self.cache)
+                yield transaction
+        self.cache.publish(transaction.decoded)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -154,6 +209,11 @@ def _conversation_row(conversation: Conversation, version: int) -> dict[str, Any
 
 def _conversation_values(conversation: Conversation, version: int) -> tuple[Any, ...]:
     """The columns of a conversation in table order, as bulk inserts bind them."""
+    return (*_indexed_values(conversation, version), encode_record(conversation))
+
+
+def _indexed_values(conversation: Conversation, version: int) -> tuple[Any, ...]:
+    """The columns of a conversation before its document."""
     feedback = conversation.feedback
     return (
         conversation.id,
@@ -165,8 +225,41 @@ def _conversation_values(conversation: Conversation, version: int) -> tuple[Any,
         priority(conversation.category),
         microseconds(conversation.last_updated_at),
         version,
-        encode_record(conversation),
     )
+
+
+class EncodedConversations(list[Conversation]):
+    """New conversations with the statement that inserts them and its parameters already built, so that the
+    thread that writes them does only the writing."""
+
+    statement: str
+    parameters: Any
+    rows: list[tuple[Any, ...]]  # their columns, in insertion order: the document or where it lies
+    counts: Counter[tuple[str, str, int]]  # what they add to the inbox counts
+
+    @classmethod
+    def of(cls, conversations: Sequence[Conversation], dialect: Dialect) -> EncodedConversations:
+        encoded = cls(conversations)
+        if _takes_json_rows(dialect):
+            documents = bytearray()
+            encoded.rows = []
+            for values, conversation in sorted(
+                ((_indexed_values(conversation, 1), conversation) for conversation in conversations),
+                key=lambda pair: _FEEDBACK_KEY(pair[0]),
+            ):
+                start = len(documents)
+                encode_record_into(conversation, documents)
+                encoded.rows.append((*values, start + 1, len(documents) - start))  # substr counts from 1
+            encoded.statement = _INSERT_CONVERSATIONS_FROM_JSON
+            encoded.parameters = (encode_plain(encoded.rows), documents)
+        else:
+            encoded.rows = sorted(
+                (_conversation_values(conversation, 1) for conversation in conversations), key=_FEEDBACK_KEY
+            )
+            encoded.statement = _INSERT_CONVERSATION[dialect.paramstyle]
+            encoded.parameters = encoded.rows
+        encoded.counts = Counter(row[_PLACE_FOLDER_PRIORITY] for row in encoded.rows)
+        return encoded
 
 
 _UPDATE_MESSAGE = (
@@ -297,20 +390,26 @@ class SqlTransaction:
         if not conversations:
             return
         self.written.update(conversation.id for conversation in conversations)
-        rows = sorted((_conversation_values(conversation, 1) for conversation in conversations), key=_FEEDBACK_KEY)
+        if not isinstance(conversations, EncodedConversations):
+            conversations = EncodedConversations.of(conversations, self.connection.dialect)
         try:
-            self.connection.exec_driver_sql(_INSERT_CONVERSATION[self.connection.dialect.paramstyle], rows)
+            self.connection.exec_driver_sql(conversations.statement, conversations.parameters)
         except IntegrityError:
             raise DuplicateFeedback(
                 "some of this feedback is already stored (same source, platform and external id)"
             ) from None
-        self._count(Counter(row[_PLACE_FOLDER_PRIORITY] for row in rows))
+        self._count(conversations.counts)
 
     def _count(self, changes: Mapping[tuple[str, str, int], int]) -> None:
         """Add to the inbox counts, in key order so that concurrent writers lock rows in the same order."""
         rows = [(*key, number) for key, number in sorted(changes.items()) if number]
-        if rows:
-            self.connection.exec_driver_sql(_ADD_TO_COUNTS[self.connection.dialect.paramstyle], rows)
+        if not rows:
+            return
+        dialect = self.connection.dialect
+        if _takes_json_rows(dialect):
+            self.connection.exec_driver_sql(_ADD_TO_COUNTS_FROM_JSON, (encode_plain(rows),))
+        else:
+            self.connection.exec_driver_sql(_ADD_TO_COUNTS[dialect.paramstyle], rows)
 
     def get_conversation(self, conversation_id: str) -> Conversation:
         table = schema.conversations
