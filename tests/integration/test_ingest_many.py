@@ -11,6 +11,7 @@ import itertools
 import json
 import math
 import re
+import sys
 import threading
 import time
 import tracemalloc
@@ -460,6 +461,30 @@ def test_a_batch_the_database_refuses_stops_the_import_after_the_batches_before(
     assert desk.counts("admin").inbox == 10
     assert sorted(c.feedback.external_id for c in recorder.seen) == sorted(f"fb-{n}" for n in range(10))
     assert source.pulled == 20, "the batch after the refused one was prepared, and then dropped"
+
+
+@pytest.mark.parametrize("open_desk", ["sqlite"], indirect=True)
+def test_the_thread_switch_interval_is_short_while_a_batch_is_written_and_restored_after(
+    open_desk: OpenDesk,
+) -> None:
+    desk = open_desk()
+    before = sys.getswitchinterval()
+    during: list[float] = []
+
+    def progress(_report: IngestReport) -> None:
+        during.append(sys.getswitchinterval())
+
+    desk.ingest_many((feedback(number) for number in range(12)), batch_size=5, progress=progress)
+
+    assert during and all(interval < before for interval in during)
+    assert sys.getswitchinterval() == before
+    with pytest.raises(Stop):
+        desk.ingest_many((feedback(number) for number in range(12, 30)), batch_size=5, progress=stop_after_first)
+    assert sys.getswitchinterval() == before
+
+
+def stop_after_first(report: IngestReport) -> None:
+    raise Stop("the user pressed Ctrl-C")
 
 
 def test_two_desks_importing_the_same_items_at_once_store_each_item_once(open_desk: OpenDesk) -> None:

@@ -74,13 +74,16 @@ _INSERT_CONVERSATION = {
     for style, mark in _MARKS
 }
 
-#: SQLite takes a whole batch in one statement: the small columns as a JSON array of rows, the documents end
+#: SQLite takes a whole batch in one statement: the indexed columns as a JSON array of rows, the documents end
 #: to end in one blob, each row saying where its document starts and how long it is. SQLite then inserts every
 #: row within one call, without coming back to Python between rows, so another thread can run Python meanwhile.
+#: The rows are materialized first, so that each is rendered once rather than once per column; the version of
+#: a new conversation is 1.
 _INSERT_CONVERSATIONS_FROM_JSON = (
+    "WITH batch(line) AS MATERIALIZED (SELECT value FROM json_each(?1)) "
     f"INSERT INTO cl_conversations ({', '.join(_COLUMNS)}) SELECT "
-    + ", ".join(f"value ->> {index}" for index in range(len(_COLUMNS) - 1))
-    + f", CAST(substr(?2, value ->> {len(_COLUMNS) - 1}, value ->> {len(_COLUMNS)}) AS TEXT) FROM json_each(?1)"
+    + ", ".join("1" if name == "version" else f"line ->> {index}" for index, name in enumerate(_COLUMNS[:-1]))
+    + f", CAST(substr(?2, line ->> {len(_COLUMNS) - 1}, line ->> {len(_COLUMNS)}) AS TEXT) FROM batch"
 )
 assert _COLUMNS[-1] == "document"
 #: The first SQLite with the ``->>`` operator and JSON built in.
