@@ -252,8 +252,7 @@ class Desk:
                     with collector_paused():
                         chunk = read_chunk(items_of_batch)
                         prepared = self._prepare_beside_writer(chunk.readable, writer.in_flight)
-                    if (settled := writer.settle()) is not None:
-                        self._report_batch(settled.chunk, self._written(settled), report, progress)
+                    self._settle(writer, report, progress)
                     if prepared is None:
                         self._report_batch(chunk, self._open_batch(chunk.readable), report, progress)
                     elif prepared.opened:
@@ -261,9 +260,15 @@ class Desk:
                     else:
                         self._report_batch(chunk, prepared, report, progress)
             finally:  # the batch in flight is seen through even when the next one failed
-                if (settled := writer.settle()) is not None:
-                    self._report_batch(settled.chunk, self._written(settled), report, progress)
+                self._settle(writer, report, progress)
         return report
+
+    def _settle(
+        self, writer: BatchWriter, report: IngestReport, progress: Callable[[IngestReport], object] | None
+    ) -> None:
+        """Wait for the batch in flight, if any, and report it once stored."""
+        if (settled := writer.settle()) is not None:
+            self._report_batch(settled.chunk, self._written(settled), report, progress)
 
     @staticmethod
     def _report_batch(
