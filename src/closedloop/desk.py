@@ -7,6 +7,7 @@ anything is saved, and the transaction undoes whatever was written.
 
 from __future__ import annotations
 
+import contextlib
 import random
 import secrets
 import threading
@@ -61,6 +62,7 @@ from closedloop.ports import (
     SendResult,
     Store,
     StoreTransaction,
+    WritesInBulk,
 )
 from closedloop.registry import Registry
 from closedloop.serialization import to_json
@@ -246,7 +248,8 @@ class Desk:
         """
         size = check_batch_size(batch_size)
         report = IngestReport()
-        with BatchWriter(self._write_batch) as writer:
+        bulk = self.store.writing_in_bulk() if isinstance(self.store, WritesInBulk) else contextlib.nullcontext()
+        with bulk, BatchWriter(self._write_batch) as writer:
             try:
                 for items_of_batch in batched(enumerate(items), size):
                     with collector_paused():
@@ -374,8 +377,9 @@ class Desk:
         store = self.store
         if not isinstance(store, ReadsBesideWrites) or (reader := store.reader()) is None:
             return None
-        with reader as tx:
-            batch = self._prepare_batch(tx, feedbacks, in_flight)
+        with reader as tx:  # only while looking up, so the snapshot is let go of soon
+            sorted_batch = self._sort_batch(tx, feedbacks, in_flight)
+        batch = self._open_fresh(*sorted_batch)
         batch.opened = store.encode_new(batch.opened)
         return batch
 
@@ -400,7 +404,13 @@ class Desk:
         in_flight: Collection[FeedbackKey] = (),
     ) -> OpenedBatch:
         """The conversations a batch opens: duplicates of what is stored or ``in_flight`` are skipped."""
-        now = self.clock.now()
+        return self._open_fresh(*self._sort_batch(tx, feedbacks, in_flight))
+
+    @staticmethod
+    def _sort_batch(
+        tx: StoreTransaction, feedbacks: Sequence[tuple[int, Feedback]], in_flight: Collection[FeedbackKey]
+    ) -> tuple[OpenedBatch, dict[FeedbackKey, Feedback]]:
+        """Tell a batch's new feedback from its duplicates and its feedback for unknown places."""
         batch = OpenedBatch()
         keyed = [(position, feedback, feedback.key) for position, feedback in feedbacks]
         places = tx.place_ids()
@@ -413,6 +423,11 @@ class Desk:
                 batch.unknown_places.append((position, feedback))
             else:
                 fresh[key] = feedback
+        return batch, fresh
+
+    def _open_fresh(self, batch: OpenedBatch, fresh: Mapping[FeedbackKey, Feedback]) -> OpenedBatch:
+        """Open a conversation for each new feedback, with its alert and its analyzers' concepts."""
+        now = self.clock.now()
         news = list(fresh.values())
         rules_ = self.registry.alert_rules
         batch.opened = [

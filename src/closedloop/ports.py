@@ -118,6 +118,14 @@ class ReadsBesideWrites(Protocol):
         calling thread; ``add_conversations`` takes the result and then only writes it."""
 
 
+@runtime_checkable
+class WritesInBulk(Protocol):
+    """A store that can arrange its upkeep around a long run of writes, as bulk intake makes."""
+
+    def writing_in_bulk(self) -> AbstractContextManager[None]:
+        """Held while the run of writes lasts; the store is as usual again when it ends."""
+
+
 @attrs.frozen(kw_only=True)
 class SendResult:
     """What happened to one message handed to a channel; ``permanent`` failures are not retried."""

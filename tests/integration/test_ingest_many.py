@@ -49,6 +49,7 @@ from closedloop.intake import IngestReport
 from closedloop.ports import ReadsBesideWrites, StoreTransaction
 from closedloop.serialization import to_data
 from closedloop.storage.sql import SqlStore
+from survey_answers import survey_answers
 
 RECEIVED = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 PLACES = ("p1", "p2", "p3")
@@ -822,19 +823,9 @@ def test_inbox_and_counts_agree_with_what_was_ingested(open_desk: OpenDesk) -> N
 def test_memory_does_not_grow_with_the_number_of_items(tmp_path: Path) -> None:
     """The peak of Python allocations while taking in 20,000 items is about that of 2,000 items."""
 
-    def generated(prefix: str, count: int) -> Iterator[Feedback]:
-        for number in range(count):
-            yield Feedback(
-                source=Source.SURVEY,
-                external_id=f"{prefix}-{number}",
-                place_id="p1",
-                received_at=RECEIVED + timedelta(seconds=number),
-                ratings=[Rating(key="nps", kind=RatingKind.NPS, value=number % 11)],
-            )
-
     with Desk.open(f"sqlite:///{tmp_path / 'memory.db'}", load_entry_points=False) as desk:
         desk.add_place(Place(id="p1", name="Place 1"))
-        desk.ingest_many(generated("warm-up", 600), batch_size=500)  # first-use caches are not what we measure
+        desk.ingest_many(survey_answers("warm-up", 600), batch_size=500)  # first-use caches are not what we measure
 
         peaks: dict[int, int] = {}
         tracemalloc.start()
@@ -842,7 +833,7 @@ def test_memory_does_not_grow_with_the_number_of_items(tmp_path: Path) -> None:
             for count in (2_000, 20_000):
                 before = tracemalloc.get_traced_memory()[0]
                 tracemalloc.reset_peak()
-                report = desk.ingest_many(generated(f"run-{count}", count), batch_size=500)
+                report = desk.ingest_many(survey_answers(f"run-{count}", count), batch_size=500)
                 peaks[count] = tracemalloc.get_traced_memory()[1] - before
                 assert report.ingested == count
         finally:

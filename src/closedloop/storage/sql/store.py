@@ -55,6 +55,7 @@ from closedloop.serialization import (
     read_json,
 )
 from closedloop.storage.sql import schema
+from closedloop.storage.sql.checkpoints import Checkpointer
 from closedloop.storage.sql.engine import READ_ONLY, make_engine
 from closedloop.storage.sql.migrate import ensure_current
 
@@ -164,6 +165,7 @@ class SqlStore:
         # an in-memory SQLite database is one connection: threads take turns with it, a transaction each
         self.one_connection = isinstance(engine.pool, StaticPool)
         self.turns: AbstractContextManager[object] = threading.Lock() if self.one_connection else nullcontext()
+        self.checkpoints = Checkpointer(engine) if engine.dialect.name == "sqlite" and not self.one_connection else None
 
     @classmethod
     def from_url(cls, url: str, settings: object = None) -> SqlStore:
@@ -178,10 +180,19 @@ class SqlStore:
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
-        with self.turns, self.engine.begin() as connection:
-            transaction = SqlTransaction(connection, self.cache)
-            yield transaction
+        with self.turns, self.engine.connect() as connection:
+            if self.checkpoints is not None:
+                self.checkpoints.before_transaction(connection)
+            with connection.begin():
+                transaction = SqlTransaction(connection, self.cache)
+                yield transaction
         self.cache.publish(transaction.decoded)  # only once committed: a rolled-back read may not be the truth
+        if self.checkpoints is not None:
+            self.checkpoints.committed()
+
+    def writing_in_bulk(self) -> AbstractContextManager[None]:
+        """On a SQLite file, checkpoint the write-ahead log on a thread of its own meanwhile."""
+        return nullcontext() if self.checkpoints is None else self.checkpoints.writing_in_bulk()
 
     def encode_new(self, conversations: Sequence[Conversation]) -> EncodedConversations:
         """Build the insert of new conversations now, on this thread, for a writer thread to run."""
