@@ -14,7 +14,7 @@ from closedloop.events import ConversationChange
 from closedloop.hookspecs import hookimpl
 from closedloop.library import CommonReplies, TemplateLibrary
 from closedloop.plugins import PluginRefused
-from closedloop.ports import ReviewSource, SendResult
+from closedloop.ports import Connector, ReviewSource, SendResult
 from closedloop.registry import Registry
 from closedloop.settings import Settings
 from closedloop.sync import SyncReport
@@ -24,6 +24,7 @@ __version__ = "0.1.0"
 __all__ = [
     *_domain_names,
     "CommonReplies",
+    "Connector",
     "ConversationChange",
     "Counts",
     "Desk",

@@ -134,6 +134,7 @@ class Desk:
         registry = Registry()
         hooks = manager.hook
         hooks.closedloop_register_stores(registry=registry)
+        hooks.closedloop_register_connectors(registry=registry, settings=chosen)
         hooks.closedloop_register_channels(registry=registry, settings=chosen)
         hooks.closedloop_register_sources(registry=registry, settings=chosen)
         hooks.closedloop_register_assistants(registry=registry, settings=chosen)

@@ -35,6 +35,16 @@ def closedloop_register_stores(registry: Registry) -> None:
 
 
 @hookspec
+def closedloop_register_connectors(registry: Registry, settings: Settings) -> None:
+    """Register review-platform connectors when a desk opens, before channels and sources.
+
+    :param registry: call ``registry.add_connector(connector)``; the one object becomes the platform's review
+        source and the channel of its replies, so it can keep what the desk needs of the platform.
+    :param settings: the desk's settings; a connector reads its own from ``settings.extra``.
+    """
+
+
+@hookspec
 def closedloop_register_channels(registry: Registry, settings: Settings) -> None:
     """Register channels (email, a review platform's replies, ...) when a desk opens.
 
@@ -48,8 +58,8 @@ def closedloop_register_channels(registry: Registry, settings: Settings) -> None
 def closedloop_register_sources(registry: Registry, settings: Settings) -> None:
     """Register review sources, which ``desk.sync(platform)`` reads reviews from, when a desk opens.
 
-    :param registry: call ``registry.add_source(source)``; a connector usually registers its source and the
-        channel that posts its replies, under the same platform name.
+    :param registry: call ``registry.add_source(source)``; a connector that also posts the replies registers
+        itself once with ``closedloop_register_connectors`` instead.
     :param settings: the desk's settings; plugin settings live in ``settings.extra``.
     """
 

@@ -190,3 +190,10 @@ class ReviewSource(Protocol):
     def platform(self) -> str: ...
 
     def reviews(self, *, since: datetime | None) -> Iterable[Sequence[PlatformReview]]: ...
+
+
+@runtime_checkable
+class Connector(ReviewSource, Channel, Protocol):
+    """A review platform's connector: the source of its reviews and the channel of its replies in one object,
+    whose channel ``name`` is its ``platform``, so one desk's sync and replies share its state (a token, a
+    client)."""

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from closedloop.domain.alerts import AlertRule
 from closedloop.domain.errors import ChannelUnavailable, InvalidInput, NotConfigured
-from closedloop.ports import Analyzer, Assistant, Channel, ReviewSource, Store
+from closedloop.ports import Analyzer, Assistant, Channel, Connector, ReviewSource, Store
 from closedloop.settings import Settings
 
 StoreFactory = Callable[[str, Settings], Store]
@@ -45,6 +45,22 @@ class Registry:
                 f"no review source for platform {platform!r} (sources: {known}); install and configure its "
                 "connector plugin"
             ) from None
+
+    def add_connector(self, connector: Connector) -> None:
+        """A review platform's connector, registered as the platform's source and as the channel of its replies."""
+        roles = (
+            ("a review source (platform, reviews(since=...))", ReviewSource),
+            ("a channel (name, kinds, limits, send(messages))", Channel),
+        )
+        if missing := [role for role, kind in roles if not isinstance(connector, kind)]:
+            raise InvalidInput(f"{connector!r} is not a connector: it is not {' nor '.join(missing)}")
+        if connector.name != connector.platform:
+            raise InvalidInput(
+                f"the connector for {connector.platform!r} is named {connector.name!r}; review replies go to the "
+                "channel named after the platform, so its name must be its platform"
+            )
+        self.add_source(connector)
+        self.add_channel(connector)
 
     def add_channel(self, channel: Channel) -> None:
         if not isinstance(channel, Channel):

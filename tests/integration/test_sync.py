@@ -4,7 +4,7 @@ connector packages test the same use case against their platforms' fake servers.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -227,25 +227,70 @@ def test_a_review_must_name_its_platform_and_be_public(clock: FakeClock) -> None
         PlatformReview(feedback=feedback, updated_at=datetime(2026, 1, 1))
 
 
+@attrs.define
+class ReplyingSource(PagedSource):
+    """A source that also posts the replies: a connector."""
+
+    closed: int = 0
+    name: str = PLATFORM
+    kinds: frozenset[MessageKind] = frozenset({MessageKind.REVIEW_REPLY})
+    limits: closedloop.ChannelLimits = attrs.field(factory=closedloop.ChannelLimits)
+
+    def send(self, messages: Sequence[closedloop.OutboundMessage]) -> list[closedloop.SendResult]:
+        return [closedloop.SendResult(message_id=message.id, ok=True) for message in messages]
+
+    def close(self) -> None:
+        self.closed += 1
+
+
+@attrs.define
+class ConnectorPerDesk:
+    """An installed connector's plugin: builds a connector for each desk that opens."""
+
+    built: list[object] = attrs.field(factory=list)
+    make: Callable[[], object] = ReplyingSource
+
+    @closedloop.hookimpl
+    def closedloop_register_connectors(self, registry: closedloop.Registry) -> None:
+        self.built.append(self.make())
+        registry.add_connector(self.built[-1])  # type: ignore[arg-type]  # a wrong one is refused here
+
+
 def test_closing_the_desk_closes_a_connector_once_even_when_it_plays_both_roles(clock: FakeClock) -> None:
-    @attrs.define
-    class Connector(PagedSource):
-        closed: int = 0
-        name: str = PLATFORM
-        kinds: frozenset[MessageKind] = frozenset({MessageKind.REVIEW_REPLY})
-        limits: closedloop.ChannelLimits = attrs.field(factory=closedloop.ChannelLimits)
+    plugin = ConnectorPerDesk(make=lambda: ReplyingSource(pages=[]))
+    Desk.open(plugins=[plugin], clock=clock, load_entry_points=False).close()
 
-        def send(self, messages: Sequence[closedloop.OutboundMessage]) -> list[closedloop.SendResult]:
-            return [closedloop.SendResult(message_id=message.id, ok=True) for message in messages]
+    [connector] = plugin.built
+    assert isinstance(connector, ReplyingSource) and connector.closed == 1
 
-        def close(self) -> None:
-            self.closed += 1
 
-        @closedloop.hookimpl
-        def closedloop_register_channels(self, registry: closedloop.Registry) -> None:
-            registry.add_channel(self)
+def test_each_desk_gets_its_own_connector_as_both_its_source_and_its_reply_channel(clock: FakeClock) -> None:
+    plugin = ConnectorPerDesk(make=lambda: ReplyingSource(pages=[]))
+    with (
+        Desk.open(plugins=[plugin], clock=clock, load_entry_points=False) as first,
+        Desk.open(plugins=[plugin], clock=clock, load_entry_points=False) as second,
+    ):
+        assert len(plugin.built) == 2 and plugin.built[0] is not plugin.built[1]
+        for desk, connector in zip((first, second), plugin.built, strict=True):
+            assert desk.registry.source(PLATFORM) is connector
+            assert desk.registry.channel(PLATFORM) is connector
 
-    connector = Connector(pages=[])
-    Desk.open(plugins=[connector], clock=clock, load_entry_points=False).close()
 
-    assert connector.closed == 1
+@attrs.define
+class ChannelNamedOtherwise(ReplyingSource):
+    name: str = "somewhere_else"
+
+
+@pytest.mark.parametrize(
+    ("make", "says"),
+    [
+        (lambda: PagedSource(pages=[]), r"not a connector: it is not a channel \(name, kinds, limits, send"),
+        (lambda: RecordingChannel(), r"not a connector: it is not a review source \(platform, reviews"),
+        (lambda: ChannelNamedOtherwise(pages=[]), r"named 'somewhere_else'.*must be its platform"),
+    ],
+)
+def test_a_connector_missing_a_role_or_named_otherwise_is_refused_when_the_desk_opens(
+    clock: FakeClock, make: Callable[[], object], says: str
+) -> None:
+    with pytest.raises(InvalidInput, match=says):
+        Desk.open(plugins=[ConnectorPerDesk(make=make)], clock=clock, load_entry_points=False)

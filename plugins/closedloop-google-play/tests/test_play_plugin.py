@@ -73,7 +73,7 @@ def test_settings_in_extra_build_the_connector(play: FakePlay) -> None:
         source = desk.registry.sources["play_store"]
         assert isinstance(source, GooglePlay)
         assert (source.token(), source.apps, source.base_url) == (TOKEN, {APP: "paris"}, play.url)
-        assert desk.channel("play_store").name == "play_store"
+        assert desk.channel("play_store") is source  # one client and token for sync and replies
 
 
 def test_a_built_connector_is_both_source_and_channel(connector: GooglePlay) -> None:

@@ -1,4 +1,4 @@
-"""The entry point: registers the connector as review source and reply channel when it is configured.
+"""The entry point: registers the connector, the review source and reply channel in one, when it is configured.
 
 Configuration comes from ``Desk.open(extra={"google_business": {...}})`` (the keyword arguments of
 :class:`GoogleBusinessProfile`, or a built one under ``"connector"``), else from the environment. Without
@@ -8,7 +8,6 @@ either, nothing is registered, so a desk opens as if the package were not instal
 from __future__ import annotations
 
 import os
-import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -21,9 +20,6 @@ TOKEN_VARIABLE = "CLOSEDLOOP_GOOGLE_BUSINESS_TOKEN"
 LOCATIONS_VARIABLE = "CLOSEDLOOP_GOOGLE_BUSINESS_LOCATIONS"
 URL_VARIABLE = "CLOSEDLOOP_GOOGLE_BUSINESS_URL"
 KEYS = frozenset({"connector", "token", "locations", "base_url", "platform", "page_size", "http"})
-
-#: The connector built for each desk's settings, so its source and channel share one object (and client).
-_built: dict[int, GoogleBusinessProfile | None] = {}
 
 
 def parse_locations(text: str) -> dict[str, str]:
@@ -69,29 +65,18 @@ def from_environment(environ: Mapping[str, str]) -> GoogleBusinessProfile | None
 
 
 def connector_for(settings: Settings) -> GoogleBusinessProfile | None:
-    """The desk's connector, built once per settings object and forgotten with it."""
-    key = id(settings)
-    if key not in _built:
-        config = settings.extra.get(SETTINGS_KEY)
-        if config is not None and not isinstance(config, Mapping):
-            raise InvalidInput(f"extra[{SETTINGS_KEY!r}] must be a dict; got {config!r}")
-        _built[key] = from_config(config) if config is not None else from_environment(os.environ)
-        weakref.finalize(settings, _built.pop, key, None)
-    return _built[key]
+    """The connector the desk's settings (or else the environment) describe; None when neither does."""
+    config = settings.extra.get(SETTINGS_KEY)
+    if config is not None and not isinstance(config, Mapping):
+        raise InvalidInput(f"extra[{SETTINGS_KEY!r}] must be a dict; got {config!r}")
+    return from_config(config) if config is not None else from_environment(os.environ)
 
 
 @closedloop.hookimpl
-def closedloop_register_sources(registry: Registry, settings: Settings) -> None:
+def closedloop_register_connectors(registry: Registry, settings: Settings) -> None:
     connector = connector_for(settings)
     if connector is not None:
-        registry.add_source(connector)
-
-
-@closedloop.hookimpl
-def closedloop_register_channels(registry: Registry, settings: Settings) -> None:
-    connector = connector_for(settings)
-    if connector is not None:
-        registry.add_channel(connector)
+        registry.add_connector(connector)
 
 
 class GoogleBusinessPlugin:
@@ -101,9 +86,5 @@ class GoogleBusinessPlugin:
         self.connector = connector
 
     @closedloop.hookimpl
-    def closedloop_register_sources(self, registry: Registry) -> None:
-        registry.add_source(self.connector)
-
-    @closedloop.hookimpl
-    def closedloop_register_channels(self, registry: Registry) -> None:
-        registry.add_channel(self.connector)
+    def closedloop_register_connectors(self, registry: Registry) -> None:
+        registry.add_connector(self.connector)

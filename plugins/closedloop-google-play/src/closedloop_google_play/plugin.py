@@ -1,4 +1,4 @@
-"""The entry point of closedloop-google-play: registers the connector as review source and reply channel.
+"""The entry point of closedloop-google-play: registers the connector, review source and reply channel in one.
 
 Settings come from ``Desk.open(extra={"google_play": {...}})`` (the keyword arguments of ``GooglePlay``, or
 a ready one under ``"connector"``), else from the environment. With neither, nothing is registered, so an
@@ -60,7 +60,7 @@ def _from_environment() -> GooglePlay | None:
 
 
 def connector_for(settings: Settings) -> GooglePlay | None:
-    """The configured connector; the same object for both hooks when a built one is given."""
+    """The connector the desk's settings (or else the environment) describe; None when neither does."""
     given = settings.extra.get("google_play")
     if given is not None:
         if isinstance(given, GooglePlay):
@@ -72,14 +72,7 @@ def connector_for(settings: Settings) -> GooglePlay | None:
 
 
 @closedloop.hookimpl
-def closedloop_register_sources(registry: Registry, settings: Settings) -> None:
+def closedloop_register_connectors(registry: Registry, settings: Settings) -> None:
     connector = connector_for(settings)
     if connector is not None:
-        registry.add_source(connector)
-
-
-@closedloop.hookimpl
-def closedloop_register_channels(registry: Registry, settings: Settings) -> None:
-    connector = connector_for(settings)
-    if connector is not None:
-        registry.add_channel(connector)
+        registry.add_connector(connector)
