@@ -9,7 +9,7 @@ import pytest
 from closedloop.ports import Store
 from closedloop.storage.memory import MemoryStore
 from closedloop.storage.sql import SqlStore
-from closedloop.testing.contract import ReadsBesideWritesContract, StoreContract
+from closedloop.testing.contract import ReadsBesideWritesContract, StoreContract, WritesInBulkContract
 
 
 class TestMemoryStore(StoreContract):
@@ -17,7 +17,7 @@ class TestMemoryStore(StoreContract):
         return MemoryStore()
 
 
-class TestSqliteStore(ReadsBesideWritesContract):
+class TestSqliteStore(ReadsBesideWritesContract, WritesInBulkContract):
     @pytest.fixture(autouse=True)
     def _folder(self, tmp_path: Path) -> None:
         self.folder = tmp_path
@@ -26,7 +26,7 @@ class TestSqliteStore(ReadsBesideWritesContract):
         return SqlStore.from_url(f"sqlite:///{self.folder / 'contract.db'}")
 
 
-class TestPostgresStore(ReadsBesideWritesContract):
+class TestPostgresStore(ReadsBesideWritesContract, WritesInBulkContract):
     @pytest.fixture(autouse=True)
     def _database(self, postgres_url: str) -> None:
         self.url = postgres_url

@@ -10,7 +10,8 @@ SQLite and PostgreSQL stores run::
             return MyStore(...)
 
 A store that also offers :class:`closedloop.ports.ReadsBesideWrites` subclasses
-:class:`ReadsBesideWritesContract` instead, which adds what that promise means.
+:class:`ReadsBesideWritesContract` instead, which adds what that promise means; one that offers
+:class:`closedloop.ports.WritesInBulk` adds :class:`WritesInBulkContract` as well.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from closedloop.domain.messages import Delivery, MessageKind, OutboundMessage
 from closedloop.domain.people import Place, PlaceGroup, Role, User
 from closedloop.domain.rules import open_conversation
 from closedloop.domain.templates import ScopeLevel, Template
-from closedloop.ports import ReadsBesideWrites, Store
+from closedloop.ports import ReadsBesideWrites, Store, WritesInBulk
 from closedloop.testing.channels import RecordingChannel
 from closedloop.testing.clock import FakeClock
 
@@ -372,3 +373,35 @@ class ReadsBesideWritesContract(StoreContract):
             assert tx.count_conversations(None) == {(Folder.INBOX, conversations[0].category): len(texts)}
         with pytest.raises(ClosedLoopError), store.transaction() as tx:
             tx.add_conversations(store.encode_new([attrs.evolve(conversations[1], id="twin")]))
+
+
+class WritesInBulkContract(StoreContract):
+    """What a store offering :class:`closedloop.ports.WritesInBulk` adds to the contract: whatever it arranges
+    while bulk intakes run, from one thread or several, every write is kept and the store is as usual after."""
+
+    def test_writes_in_bulk_from_two_threads_are_all_kept_and_the_store_is_as_usual_after(
+        self, store: Store, clock: FakeClock
+    ) -> None:
+        assert isinstance(store, WritesInBulk)
+        with store.transaction() as tx:
+            tx.put_place(Place(id="p01", name="Place 1"))
+
+        def write_in_bulk(first: int) -> None:
+            with store.writing_in_bulk():
+                for number in range(first, first + 20):
+                    with store.transaction() as tx:
+                        tx.add_conversations([self.conversation(number, clock)])
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            list(pool.map(write_in_bulk, (0, 100)))
+        with store.writing_in_bulk(), store.writing_in_bulk():
+            pass  # nested, and nothing written
+        with pytest.raises(RuntimeError), store.writing_in_bulk():
+            raise RuntimeError("an intake that failed")
+        with store.transaction() as tx:
+            tx.add_conversations([self.conversation(500, clock)])
+        numbers = [*range(20), *range(100, 120), 500]
+        with store.transaction() as tx:
+            found = tx.find_conversations([self.feedback(number, clock).key for number in numbers])
+            assert len(found) == len(numbers)
+            assert sum(tx.count_conversations(None).values()) == len(numbers)
