@@ -43,7 +43,7 @@ class Checkpointer:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._writers = 0
-        self._commits = 0  # since the thread started
+        self._commits = 0  # counted while a thread runs
         self._copied_through = 0  # the commits that a finished pass had seen
         self._log_pages = 0  # after the last pass
         self._restart_at = self.restart_pages
@@ -53,7 +53,7 @@ class Checkpointer:
     @property
     def active(self) -> bool:
         """Whether the thread takes care of checkpoints now, rather than the committing connections."""
-        return self._thread is not None and not self._failed
+        return self._thread is not None and self._thread.is_alive() and not self._failed
 
     def before_transaction(self, connection: Connection) -> None:
         """Ready a connection about to begin a transaction: it checkpoints in its commits only when the
@@ -68,12 +68,12 @@ class Checkpointer:
             (timeout,) = _pragma(database, "busy_timeout")
             database.execute(f"PRAGMA busy_timeout = {self.restart_wait_ms}")
             try:
-                busy, _log_pages, _copied = _pragma(database, "wal_checkpoint(RESTART)")
+                busy, log_pages, _copied = _pragma(database, "wal_checkpoint(RESTART)")
             finally:
                 database.execute(f"PRAGMA busy_timeout = {timeout}")
             with self._lock:  # this transaction starts the log again, unless a reader was in the way
                 if busy:
-                    self._restart_at = self._log_pages + self.restart_pages
+                    self._restart_at = max(log_pages, self._log_pages) + self.restart_pages
                 else:
                     self._restart_at, self._log_pages = self.restart_pages, 0
 
@@ -99,13 +99,13 @@ class Checkpointer:
     def writing_in_bulk(self) -> Iterator[None]:
         """Checkpoint on the thread while the block runs; the last writer to leave waits for its final pass."""
         with self._turns, self._lock:
-            self._writers += 1
             if self._thread is None:
-                self._failed = False
-                self._commits = self._copied_through = self._log_pages = 0
-                self._restart_at = self.restart_pages
-                self._thread = threading.Thread(target=self._run, name="closedloop-checkpoints", daemon=True)
-                self._thread.start()
+                thread = threading.Thread(target=self._run, name="closedloop-checkpoints", daemon=True)
+                thread.start()  # it waits for the lock; if it cannot start, nothing has changed
+                self._thread, self._failed = thread, False
+                self._copied_through = self._commits  # a transaction still waiting from a run before goes on
+                self._log_pages, self._restart_at = 0, self.restart_pages
+            self._writers += 1
         try:
             yield
         finally:
@@ -118,10 +118,12 @@ class Checkpointer:
                 thread = self._thread if self._writers == 0 else None
                 self._changed.notify_all()
             if thread is not None:
-                thread.join()
-                with self._lock:
-                    self._thread = None
-                    self._changed.notify_all()
+                try:
+                    thread.join()
+                finally:  # even when interrupted: the connections checkpoint in their commits again
+                    with self._lock:
+                        self._thread = None
+                        self._changed.notify_all()
 
     def _run(self) -> None:
         try:
@@ -146,8 +148,9 @@ class Checkpointer:
     def _checkpoint(self, database: Any, seen: int) -> None:
         _busy, log_pages, _copied = _pragma(database, "wal_checkpoint(PASSIVE)")
         with self._lock:
-            self._copied_through = seen
-            self._log_pages = log_pages
+            self._copied_through = max(self._copied_through, seen)
+            if log_pages >= 0:  # -1 when another connection was checkpointing
+                self._log_pages = log_pages
             self._changed.notify_all()
 
 
