@@ -357,7 +357,7 @@ class Desk:
         for attempt in range(RETRIES):
             try:
                 with self.store.transaction() as tx:
-                    batch = self._prepare_batch(tx, feedbacks)
+                    batch = self._open_fresh(*self._sort_batch(tx, feedbacks, in_flight=()))
                     tx.add_conversations(batch.opened)
                 break
             except DuplicateFeedback:
@@ -398,20 +398,12 @@ class Desk:
             raise settled.error
         return self._opened(settled.batch)
 
-    def _prepare_batch(
-        self,
-        tx: StoreTransaction,
-        feedbacks: Sequence[tuple[int, Feedback]],
-        in_flight: Collection[FeedbackKey] = (),
-    ) -> OpenedBatch:
-        """The conversations a batch opens: duplicates of what is stored or ``in_flight`` are skipped."""
-        return self._open_fresh(*self._sort_batch(tx, feedbacks, in_flight))
-
     @staticmethod
     def _sort_batch(
         tx: StoreTransaction, feedbacks: Sequence[tuple[int, Feedback]], in_flight: Collection[FeedbackKey]
     ) -> tuple[OpenedBatch, dict[FeedbackKey, Feedback]]:
-        """Tell a batch's new feedback from its duplicates and its feedback for unknown places."""
+        """Tell a batch's new feedback from its duplicates (of what is stored or ``in_flight``) and its feedback
+        for unknown places."""
         batch = OpenedBatch()
         keyed = [(position, feedback, feedback.key) for position, feedback in feedbacks]
         places = tx.place_ids()
