@@ -56,11 +56,12 @@ def log_bytes(tmp_path: Path) -> int:
 def test_the_log_stays_bounded_however_much_a_bulk_intake_writes(
     desk: Desk, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A slow disk: each checkpoint ends after the writer began its next commit, so the log would only grow."""
+    """A slow disk: each checkpoint takes as long as several commits, so without a restart the log would only
+    grow, and a writer running ahead of the checkpoints would restart it late."""
     copy_back = Checkpointer._checkpoint
 
     def slowly(self: Checkpointer, database: object, seen: int) -> None:
-        time.sleep(0.05)
+        time.sleep(0.1)
         copy_back(self, database, seen)
 
     monkeypatch.setattr(Checkpointer, "_checkpoint", slowly)
@@ -71,10 +72,10 @@ def test_the_log_stays_bounded_however_much_a_bulk_intake_writes(
 
     assert report.ingested == 9_000
     written = (tmp_path / "feedback.db").stat().st_size
-    # the log starts again each time it reaches 300 pages, after the few batches a slow checkpoint lets by;
+    # the log starts again each time it reaches 300 pages, after the two batches the writer may run ahead;
     # left to grow, it would end as large as all that was written
     assert written > 15 * 300 * PAGE_BYTES
-    assert max(sizes) < written / 3, (written, sizes)
+    assert max(sizes) < written / 6, (written, sizes)
 
 
 def test_commits_checkpoint_as_usual_again_once_the_intake_ends(desk: Desk) -> None:

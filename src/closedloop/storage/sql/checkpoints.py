@@ -27,7 +27,9 @@ class Checkpointer:
 
     Its connections then leave checkpoints to the thread, which copies the log back after each commit
     without stopping the writer (a passive checkpoint). A passive checkpoint alone never empties the log,
-    because by then the writer has begun its next commit, so the log file would keep growing. Once it holds
+    because by then the writer has begun its next commit, so the log file would keep growing. A transaction
+    waits while the thread is more than ``commits_ahead`` commits behind, so that the size of the log as the
+    thread last saw it stays near the truth even when the disk is slow. Once it holds
     ``restart_pages``, the next transaction waits for the thread to copy back what is committed, and for any
     reader still using the log, and then starts the log from its beginning; if a reader takes longer than
     ``restart_wait_ms``, that is tried again after another ``restart_pages``. If checkpointing fails, the
@@ -36,6 +38,7 @@ class Checkpointer:
 
     restart_pages = 16_384  # 64 MB of 4 KiB pages
     restart_wait_ms = 100
+    commits_ahead = 2  # enough to overlap a commit with the copying back of the one before
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -78,15 +81,21 @@ class Checkpointer:
                     self._restart_at, self._log_pages = self.restart_pages, 0
 
     def _caught_up_with_long_log(self) -> bool:
-        """When the log is long, wait for the thread to copy back what is committed and say so."""
+        """Wait for the thread to be at most ``commits_ahead`` commits behind; when the log is long, wait for it
+        to copy back all that is committed and say so."""
         with self._lock:
+            self._wait_for_passes(behind=self.commits_ahead)
             if not self.active or self._log_pages < self._restart_at:
                 return False
             self._log_pages = 0  # the next transactions need not try as well
-            wanted = self._commits
-            while self.active and self._copied_through < wanted:
-                self._changed.wait()
+            self._wait_for_passes(behind=0)
             return self.active
+
+    def _wait_for_passes(self, behind: int) -> None:
+        """Wait, holding the lock, until a finished pass has seen all but ``behind`` of the commits so far."""
+        wanted = self._commits - behind
+        while self.active and self._copied_through < wanted:
+            self._changed.wait(timeout=1)  # notified at each pass; the timeout only guards against a lost thread
 
     def committed(self) -> None:
         """A transaction was committed; there may be log to copy back."""
