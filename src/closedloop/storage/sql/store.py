@@ -46,13 +46,11 @@ from closedloop.domain.people import Place, PlaceGroup, User
 from closedloop.domain.templates import Template
 from closedloop.ports import FeedbackKey
 from closedloop.serialization import (
-    converter,
     decode,
     encode,
     encode_plain,
     encode_record,
     encode_record_into,
-    read_json,
 )
 from closedloop.storage.sql import schema
 from closedloop.storage.sql.checkpoints import Checkpointer
@@ -298,9 +296,8 @@ def _due_us(message: OutboundMessage) -> int | None:
 
 
 def _load_conversation(document: str, version: int) -> Conversation:
-    data = read_json(document)
-    data["version"] = version
-    return converter.structure(data, Conversation)
+    """The version lives in its own column, which the store compares when saving, not in the document."""
+    return attrs.evolve(decode(document, Conversation), version=version)
 
 
 class ConversationCache:
