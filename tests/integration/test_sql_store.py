@@ -19,6 +19,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +32,16 @@ from sqlalchemy import create_engine, inspect, text
 
 from closedloop import (
     ClosedLoopError,
+    Contact,
     Conversation,
     Desk,
+    Feedback,
     InteractionKind,
+    Place,
+    Role,
     Status,
     Template,
+    User,
     hookimpl,
 )
 from closedloop.domain.inbox import priority
@@ -277,6 +283,30 @@ def test_a_desk_in_another_process_sees_everything_the_first_process_wrote(url: 
         assert [message.body for message in after.messages][-1] == "Thank you, see you Friday."
         assert desk.conversation(ids["s1"], by="ana").status is Status.UNREAD_CUSTOMER_REPLY
     assert_counts_agree(url)
+
+
+def test_a_reopened_desk_reads_feedback_whose_values_were_given_loosely_typed(url: str) -> None:
+    """The records take a number among texts or a null for a text as given; a desk that has not read the
+    conversation since must show it all the same, not fail on it and on every inbox page it belongs to."""
+    with sql_worker.open_desk(url) as desk:
+        desk.add_place(Place(id="lyon", name="Lyon"))
+        desk.add_user(User(id="ana", name="Ana", role=Role.ADMIN))
+        opened = desk.ingest(
+            Feedback(
+                source="survey",
+                external_id="loose",
+                place_id="lyon",
+                received_at=datetime.now(UTC),
+                contact=Contact(name="Claire", email=None),  # type: ignore[arg-type]
+                metadata={"order": 17},  # type: ignore[dict-item]
+            )
+        )
+
+    with sql_worker.open_desk(url) as reopened:
+        shown = reopened.conversation(opened.id, by="ana")
+        assert [conversation.id for conversation in reopened.inbox("ana").items] == [opened.id]
+
+    assert shown.feedback.metadata == {"order": "17"} and shown.feedback.contact.name == "Claire"
 
 
 # -- 2. schema -----------------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
-import msgspec
+import cattrs
 import pytest
 
 import closedloop as cl
@@ -175,8 +175,29 @@ def test_reading_a_stored_document_still_checks_the_domain_rules(change, cls):
     """A document altered in the database is refused rather than read as a record no constructor would make."""
     stored = to_data(OBJECTS["rating"] if cls is cl.Rating else OBJECTS["minimal feedback"])
 
-    with pytest.raises(msgspec.ValidationError):
+    with pytest.raises(cattrs.BaseValidationError) as refused:
         decode(json.dumps(change(stored)), cls)
+
+    assert [type(error) for error in refused.value.exceptions] == [cl.InvalidInput]
+
+
+def test_values_the_constructors_let_through_read_back_as_before():
+    """Records do not check that each value has its field's type, so stores hold documents with a number among
+    texts or a null for a text; reading them must not fail, and gives what the library always read them as."""
+    loose = cl.Feedback(
+        source="survey",
+        external_id="s-1",
+        place_id="lyon",
+        received_at=WHEN,
+        contact=cl.Contact(name="Claire", email=None),  # type: ignore[arg-type]
+        metadata={"order": 17},  # type: ignore[dict-item]
+        test=1,  # type: ignore[arg-type]
+    )
+
+    back = decode(encode(loose), cl.Feedback)
+
+    assert back.metadata == {"order": "17"} and back.test is True
+    assert back.contact.name == "Claire"
 
 
 @pytest.mark.parametrize("name", OBJECTS)
