@@ -14,6 +14,7 @@ import msgspec
 from cattrs.preconf.json import make_converter
 
 from closedloop.domain.errors import InvalidInput
+from closedloop.domain.feedback import as_text
 
 T = TypeVar("T")
 
@@ -48,7 +49,16 @@ def _tuple_of(cls: Any) -> Callable[[Any, Any], Any]:
     )
 
 
+def _text_or_member(value: Any, cls: Any) -> Any:
+    """Text as the records take it (a number as its digits, None as empty, a list refused); cattrs asks the
+    same hook for the members of text enums, as subclasses of ``str``."""
+    if cls is str:
+        return as_text(value, "the value")
+    return _enum_member(value, cls) if issubclass(cls, enum.Enum) else cls(value)
+
+
 converter.register_structure_hook_func(lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), _enum_member)
+converter.register_structure_hook(str, _text_or_member)
 converter.register_structure_hook_factory(lambda cls: getattr(cls, "__origin__", None) is tuple, _tuple_of)
 
 

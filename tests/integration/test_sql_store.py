@@ -32,7 +32,6 @@ from sqlalchemy import create_engine, inspect, text
 
 from closedloop import (
     ClosedLoopError,
-    Contact,
     Conversation,
     Desk,
     Feedback,
@@ -285,28 +284,29 @@ def test_a_desk_in_another_process_sees_everything_the_first_process_wrote(url: 
     assert_counts_agree(url)
 
 
-def test_a_reopened_desk_reads_feedback_whose_values_were_given_loosely_typed(url: str) -> None:
-    """The records take a number among texts or a null for a text as given; a desk that has not read the
-    conversation since must show it all the same, not fail on it and on every inbox page it belongs to."""
+def test_a_reopened_desk_reads_documents_an_earlier_release_stored_with_loosely_typed_values(url: str) -> None:
+    """Earlier releases stored a number among texts or a null for a text as given; a desk that has not read
+    such a conversation since must show it all the same, not fail on it and on every inbox page it is on."""
     with sql_worker.open_desk(url) as desk:
         desk.add_place(Place(id="lyon", name="Lyon"))
         desk.add_user(User(id="ana", name="Ana", role=Role.ADMIN))
         opened = desk.ingest(
-            Feedback(
-                source="survey",
-                external_id="loose",
-                place_id="lyon",
-                received_at=datetime.now(UTC),
-                contact=Contact(name="Claire", email=None),  # type: ignore[arg-type]
-                metadata={"order": 17},  # type: ignore[dict-item]
-            )
+            Feedback(source="survey", external_id="loose", place_id="lyon", received_at=datetime.now(UTC))
         )
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        document = json.loads(connection.execute(text("SELECT document FROM cl_conversations")).scalar_one())
+        document["feedback"]["metadata"] = {"order": 17}
+        document["feedback"]["contact"] = {"name": "Claire", "email": None, "tel": ""}
+        connection.execute(text("UPDATE cl_conversations SET document = :document"), {"document": json.dumps(document)})
+    engine.dispose()
 
     with sql_worker.open_desk(url) as reopened:
         shown = reopened.conversation(opened.id, by="ana")
         assert [conversation.id for conversation in reopened.inbox("ana").items] == [opened.id]
 
-    assert shown.feedback.metadata == {"order": "17"} and shown.feedback.contact.name == "Claire"
+    assert shown.feedback.metadata == {"order": "17"}
+    assert (shown.feedback.contact.name, shown.feedback.contact.email) == ("Claire", "")
 
 
 # -- 2. schema -----------------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import cattrs
@@ -181,23 +182,66 @@ def test_reading_a_stored_document_still_checks_the_domain_rules(change, cls):
     assert [type(error) for error in refused.value.exceptions] == [cl.InvalidInput]
 
 
-def test_values_the_constructors_let_through_read_back_as_before():
-    """Records do not check that each value has its field's type, so stores hold documents with a number among
-    texts or a null for a text; reading them must not fail, and gives what the library always read them as."""
-    loose = cl.Feedback(
-        source="survey",
-        external_id="s-1",
-        place_id="lyon",
-        received_at=WHEN,
-        contact=cl.Contact(name="Claire", email=None),  # type: ignore[arg-type]
-        metadata={"order": 17},  # type: ignore[dict-item]
-        test=1,  # type: ignore[arg-type]
-    )
+def test_documents_of_earlier_releases_with_loosely_typed_values_read_back_as_text():
+    """Before 0.1's checks on text fields, the records kept a number among texts or a null for a text as
+    given, and stores hold such documents; reading them must not fail."""
+    stored = json.loads(encode(OBJECTS["minimal feedback"]))
+    stored["metadata"] = {"order": 17}
+    stored["contact"] = {"name": "Claire", "email": None, "tel": ""}
+    stored["locale"] = None
 
-    back = decode(encode(loose), cl.Feedback)
+    back = decode(json.dumps(stored), cl.Feedback)
 
-    assert back.metadata == {"order": "17"} and back.test is True
-    assert back.contact.name == "Claire"
+    assert back.metadata == {"order": "17"}
+    assert (back.contact.name, back.contact.email, back.locale) == ("Claire", "", "")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"metadata": {"order": 17, "score": 4.5}}, {"metadata": {"order": "17", "score": "4.5"}}),
+        ({"answers": {"visit": None}}, {"answers": {"visit": ""}}),
+        ({"contact": cl.Contact(name="Claire", email=None, tel=33612345678)}, {"contact": {"tel": "33612345678"}}),
+    ],
+)
+def test_numbers_become_text_and_none_empty_text_in_feedback(given, expected):
+    """As rows of files and databases give them; from a dict the same as from Python."""
+    from_python = cl.Feedback(source="survey", external_id="s-1", place_id="lyon", received_at=WHEN, **given)
+    from_dict = from_data({**to_data(OBJECTS["minimal feedback"]), **to_data(from_python)}, cl.Feedback)
+
+    for feedback in (from_python, from_dict):
+        data = to_data(feedback)
+        for field, values in expected.items():
+            assert {key: data[field][key] for key in values} == values
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        ({"metadata": {"order": [17]}}, "the value of 'order' must be text; got [17]"),
+        ({"metadata": ["order"]}, "map names to texts"),
+        ({"platform": None}, "feedback 'platform' must be text; got None"),
+        ({"locale": 2}, "feedback 'locale' must be text; got 2"),
+        ({"test": "yes"}, "feedback 'test' must be True or False; got 'yes'"),
+        ({"comments": [None]}, "feedback comments are texts or Comment(text=...) objects; got None"),
+        ({"ratings": [{"key": "nps", "value": 9}]}, "feedback ratings are Rating(key=..., value=...) objects"),
+    ],
+)
+def test_feedback_refuses_values_that_are_not_text_saying_which(given, reason):
+    with pytest.raises(cl.InvalidInput, match=re.escape(reason)):
+        cl.Feedback(source="survey", external_id="s-1", place_id="lyon", received_at=WHEN, **given)
+
+
+def test_a_contact_refuses_details_that_are_not_text():
+    with pytest.raises(cl.InvalidInput, match=re.escape("a contact detail or email must be text; got ['a@b.c']")):
+        cl.Contact(email=["a@b.c"])
+
+
+def test_from_data_refuses_a_list_where_text_belongs():
+    data = {**to_data(OBJECTS["minimal feedback"]), "contact": {"email": ["claire@example.com"]}}
+
+    with pytest.raises(cl.InvalidInput, match=re.escape("must be text; got ['claire@example.com'] @ $.contact.email")):
+        from_data(data, cl.Feedback)
 
 
 @pytest.mark.parametrize("name", OBJECTS)

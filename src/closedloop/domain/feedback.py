@@ -50,6 +50,39 @@ def require_aware(value: datetime | None, what: str) -> None:
         raise InvalidInput(f"{what} must be timezone-aware, e.g. datetime.now(timezone.utc); got {value!r}")
 
 
+def as_text(value: object, what: str) -> str:
+    """Text as given; a number as its digits and None as empty text, as rows of files and databases hold
+    them. Anything else is refused, rather than kept as given and read back later as some other text."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise InvalidInput(f"{what} must be text; got {value!r}")
+
+
+def optional_text(value: object) -> str:
+    """A converter for text that may be missing, as contact details often are."""
+    return as_text(value, "a contact detail or email")
+
+
+def _only_text(what: str) -> Any:
+    def check(_instance: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
+        if not isinstance(value, str) and not (value is None and attribute.default is None):
+            raise InvalidInput(f"{what} {attribute.name!r} must be text; got {value!r}")
+
+    return check
+
+
+def _flag(what: str) -> Any:
+    def check(_instance: object, attribute: attrs.Attribute[bool], value: bool) -> None:
+        if not isinstance(value, bool):
+            raise InvalidInput(f"{what} {attribute.name!r} must be True or False; got {value!r}")
+
+    return check
+
+
 def _non_empty(what: str) -> Any:
     def check(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
         if not isinstance(value, str) or not value.strip():
@@ -66,8 +99,8 @@ class Rating:
     value: float
     kind: RatingKind = attrs.field(default=RatingKind.CUSTOM, converter=RatingKind)
     scale: tuple[float, float] | None = attrs.field(default=None)
-    journey_moment: str | None = None
-    label: str | None = None
+    journey_moment: str | None = attrs.field(default=None, validator=_only_text("rating"))
+    label: str | None = attrs.field(default=None, validator=_only_text("rating"))
 
     def __attrs_post_init__(self) -> None:
         low, high = self.bounds
@@ -100,11 +133,12 @@ class Rating:
 
 @attrs.frozen(kw_only=True)
 class Contact:
-    """Contact details exactly as given; they are checked only when a reply or call needs them."""
+    """Contact details as given (None counts as not given); they are checked only when a reply or call needs
+    them."""
 
-    name: str = ""
-    email: str = ""
-    tel: str = ""
+    name: str = attrs.field(default="", converter=optional_text)
+    email: str = attrs.field(default="", converter=optional_text)
+    tel: str = attrs.field(default="", converter=optional_text)
 
     @property
     def first_name(self) -> str:
@@ -120,13 +154,16 @@ class Contact:
 class Comment:
     """An answer to an open question; ``question`` names it (``"comment"`` when there is only one)."""
 
-    text: str
-    question: str = "comment"
+    text: str = attrs.field(validator=_only_text("comment"))
+    question: str = attrs.field(default="comment", validator=_only_text("comment"))
 
 
-def text_map(value: Mapping[str, str]) -> dict[str, str]:
-    """A private copy of a mapping of texts, so later changes by the caller do not leak in."""
-    return dict(value)
+def text_map(value: Mapping[Any, Any]) -> dict[str, str]:
+    """A private copy of a mapping of texts, so later changes by the caller do not leak in; its keys and
+    values are taken as :func:`as_text` takes them."""
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"answers, metadata and details map names to texts; got {value!r}")
+    return {as_text(key, f"the name {key!r}"): as_text(item, f"the value of {key!r}") for key, item in value.items()}
 
 
 def id_set(value: Iterable[str]) -> frozenset[str]:
@@ -136,13 +173,21 @@ def id_set(value: Iterable[str]) -> frozenset[str]:
 
 
 def _ratings(value: Iterable[Rating]) -> tuple[Rating, ...]:
-    return tuple(value)
+    ratings = tuple(value)
+    for rating in ratings:
+        if not isinstance(rating, Rating):
+            raise InvalidInput(f"feedback ratings are Rating(key=..., value=...) objects; got {rating!r}")
+    return ratings
 
 
 def _comments(value: Any) -> tuple[Comment, ...]:
     if isinstance(value, str):
         return (Comment(text=value),) if value.strip() else ()
-    return tuple(Comment(text=item) if isinstance(item, str) else item for item in value)
+    comments = tuple(Comment(text=item) if isinstance(item, str) else item for item in value)
+    for comment in comments:
+        if not isinstance(comment, Comment):
+            raise InvalidInput(f"feedback comments are texts or Comment(text=...) objects; got {comment!r}")
+    return comments
 
 
 @attrs.frozen(kw_only=True)
@@ -153,14 +198,14 @@ class Feedback:
     external_id: str = attrs.field(validator=_non_empty("feedback"))
     place_id: str = attrs.field(validator=_non_empty("feedback"))
     received_at: datetime
-    platform: str = ""
+    platform: str = attrs.field(default="", validator=_only_text("feedback"))
     contact: Contact = Contact()
     ratings: tuple[Rating, ...] = attrs.field(default=(), converter=_ratings)
     comments: tuple[Comment, ...] = attrs.field(default=(), converter=_comments)
     answers: Mapping[str, str] = attrs.field(factory=dict, converter=text_map)
     metadata: Mapping[str, str] = attrs.field(factory=dict, converter=text_map)
-    locale: str = "en"
-    test: bool = False
+    locale: str = attrs.field(default="en", validator=_only_text("feedback"))
+    test: bool = attrs.field(default=False, validator=_flag("feedback"))
 
     def __attrs_post_init__(self) -> None:
         require_aware(self.received_at, "feedback received_at")

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from closedloop.domain.errors import AccessDenied, InvalidInput
-from closedloop.domain.feedback import _non_empty, id_set
+from closedloop.domain.feedback import _non_empty, id_set, optional_text
 
 
 @attrs.frozen(kw_only=True)
@@ -43,7 +43,7 @@ class User:
     id: str = attrs.field(validator=_non_empty("user"))
     name: str = attrs.field(validator=_non_empty("user"))
     role: Role = attrs.field(default=Role.AGENT, converter=Role)
-    email: str = ""
+    email: str = attrs.field(default="", converter=optional_text)
     places: frozenset[str] = attrs.field(factory=frozenset, converter=id_set)
     groups: frozenset[str] = attrs.field(factory=frozenset, converter=id_set)
 
