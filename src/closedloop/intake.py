@@ -72,8 +72,8 @@ def as_feedback(item: Any) -> Feedback:
     """A :class:`Feedback`, or JSON-ready data describing one (as ``closedloop.serialization.to_data`` gives)."""
     if isinstance(item, Feedback):
         return item
-    if isinstance(item, Mapping):
-        return from_data(dict(item), Feedback)
+    if isinstance(item, Mapping):  # a None, as rows hold for an empty column, leaves the field at its default
+        return from_data({name: value for name, value in item.items() if value is not None}, Feedback)
     raise InvalidInput(f"expected a closedloop.Feedback or a dict describing one; got {type(item).__name__}")
 
 

@@ -35,17 +35,18 @@ def _enum_member(value: Any, cls: Any) -> Any:
         return cls(value)  # raises the usual ValueError for a value the enum lacks
 
 
-def _tuple_of(cls: Any) -> Callable[[Any, Any], Any]:
-    """Homogeneous tuples built with one list comprehension rather than cattrs' general tuple path."""
+def _tuple_of(cls: Any, owner: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """Homogeneous tuples built with one list comprehension rather than cattrs' general tuple path; their
+    elements as ``owner``, the converter asking, structures them."""
     arguments: tuple[Any, ...] = getattr(cls, "__args__", ())
     if len(arguments) == 2 and arguments[1] is Ellipsis:
         element_type = arguments[0]
-        if element_type in (str, int, float):
+        if element_type in (int, float):
             return lambda values, _cls: tuple(element_type(value) for value in values)
-        element = converter.get_structure_hook(element_type)
+        element = owner.get_structure_hook(element_type)
         return lambda values, _cls: tuple([element(value, element_type) for value in values])
     return lambda values, _cls: tuple(
-        converter.structure(value, value_type) for value, value_type in zip(values, arguments, strict=True)
+        owner.structure(value, value_type) for value, value_type in zip(values, arguments, strict=True)
     )
 
 
@@ -57,8 +58,23 @@ def _text_or_member(value: Any, cls: Any) -> Any:
     return _enum_member(value, cls) if issubclass(cls, enum.Enum) else cls(value)
 
 
+_FLAGS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False, "": False}
+
+
+def _flag(value: Any, _cls: Any) -> bool:
+    """True or False, also as files spell them ("true", "no", "1", ...); anything else is refused."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str) and value.strip().lower() in _FLAGS:
+        return _FLAGS[value.strip().lower()]
+    raise InvalidInput(f"must be true or false; got {value!r}")
+
+
 converter.register_structure_hook_func(lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), _enum_member)
 converter.register_structure_hook(str, _text_or_member)
+converter.register_structure_hook(bool, _flag)
 converter.register_structure_hook_factory(lambda cls: getattr(cls, "__origin__", None) is tuple, _tuple_of)
 
 
@@ -146,10 +162,23 @@ def decode(text: str | bytes, cls: type[T]) -> T:
     try:
         return decoder.decode(text)  # type: ignore[no-any-return]
     except msgspec.ValidationError:
-        return converter.structure(read_json(text), cls)
+        return _stored_converter.structure(read_json(text), cls)
 
 
 _decoders: dict[Any, msgspec.json.Decoder[Any]] = {}
+
+
+def _any_text_or_member(value: Any, cls: Any) -> Any:
+    """Text from whatever earlier releases stored where text belongs (they kept values as given)."""
+    if cls is str and not isinstance(value, str):
+        return "" if value is None else str(value)
+    return _text_or_member(value, cls)
+
+
+# Reads documents stored by earlier releases as they always read: a list in a text field as its repr, say.
+_stored_converter = converter.copy()
+_stored_converter.register_structure_hook(str, _any_text_or_member)
+_stored_converter.register_structure_hook(bool, lambda value, _cls: bool(value))
 
 
 def read_json(text: str | bytes) -> Any:

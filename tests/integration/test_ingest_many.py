@@ -227,6 +227,26 @@ def test_feedback_objects_and_dicts_are_taken_in_together(open_desk: OpenDesk) -
     assert stored == {item.external_id: item for item in originals}
 
 
+def test_dicts_read_as_rows_of_a_file_give_empty_columns_as_none(open_desk: OpenDesk) -> None:
+    """A None leaves a field at its default; numbers become text; a value that cannot be text is rejected,
+    saying where, and the rest go in."""
+    desk = open_desk()
+    row = {**to_data(feedback(1)), "locale": None, "platform": None, "test": "false"}
+    row["contact"] = {"name": "Claire", "email": None, "tel": 33612345678.0}
+    row["metadata"] = {"order": 17}
+    bad = {**to_data(feedback(2)), "metadata": {"order": [17]}}
+
+    report = desk.ingest_many([row, bad])
+
+    assert report.ingested == 1
+    (rejection,) = report.rejected
+    assert (rejection.position, rejection.external_id) == (1, bad["external_id"])
+    assert "the value must be text; got [17] @ $.metadata['order']" in rejection.reason
+    (stored,) = [conversation.feedback for conversation in all_conversations(desk)]
+    assert (stored.locale, stored.platform, stored.test) == ("en", "", False)
+    assert (stored.contact.email, stored.contact.tel, stored.metadata) == ("", "33612345678", {"order": "17"})
+
+
 # -- streaming ------------------------------------------------------------------------------------------------
 
 

@@ -296,7 +296,7 @@ def test_a_reopened_desk_reads_documents_an_earlier_release_stored_with_loosely_
     engine = create_engine(url)
     with engine.begin() as connection:
         document = json.loads(connection.execute(text("SELECT document FROM cl_conversations")).scalar_one())
-        document["feedback"]["metadata"] = {"order": 17}
+        document["feedback"]["metadata"] = {"order": 17, "vip": True}
         document["feedback"]["contact"] = {"name": "Claire", "email": None, "tel": ""}
         connection.execute(text("UPDATE cl_conversations SET document = :document"), {"document": json.dumps(document)})
     engine.dispose()
@@ -305,7 +305,7 @@ def test_a_reopened_desk_reads_documents_an_earlier_release_stored_with_loosely_
         shown = reopened.conversation(opened.id, by="ana")
         assert [conversation.id for conversation in reopened.inbox("ana").items] == [opened.id]
 
-    assert shown.feedback.metadata == {"order": "17"}
+    assert shown.feedback.metadata == {"order": "17", "vip": "True"}
     assert (shown.feedback.contact.name, shown.feedback.contact.email) == ("Claire", "")
 
 

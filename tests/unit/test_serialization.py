@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
 
 import cattrs
 import pytest
@@ -185,15 +186,18 @@ def test_reading_a_stored_document_still_checks_the_domain_rules(change, cls):
 def test_documents_of_earlier_releases_with_loosely_typed_values_read_back_as_text():
     """Before 0.1's checks on text fields, the records kept a number among texts or a null for a text as
     given, and stores hold such documents; reading them must not fail."""
-    stored = json.loads(encode(OBJECTS["minimal feedback"]))
-    stored["metadata"] = {"order": 17}
-    stored["contact"] = {"name": "Claire", "email": None, "tel": ""}
+    stored = json.loads(encode(OBJECTS["feedback"]))
+    stored["metadata"] = {"order": 17, "vip": True}
+    stored["contact"] = {"name": "Claire", "email": None, "tel": ["+33 6"]}
+    stored["ratings"][1]["label"] = ["Recommend?"]
     stored["locale"] = None
+    stored["test"] = 1
 
     back = decode(json.dumps(stored), cl.Feedback)
 
-    assert back.metadata == {"order": "17"}
-    assert (back.contact.name, back.contact.email, back.locale) == ("Claire", "", "")
+    assert back.metadata == {"order": "17", "vip": "True"}
+    assert (back.contact.name, back.contact.email, back.contact.tel) == ("Claire", "", "['+33 6']")
+    assert (back.ratings[1].label, back.locale, back.test) == ("['Recommend?']", "", True)
 
 
 @pytest.mark.parametrize(
@@ -202,6 +206,12 @@ def test_documents_of_earlier_releases_with_loosely_typed_values_read_back_as_te
         ({"metadata": {"order": 17, "score": 4.5}}, {"metadata": {"order": "17", "score": "4.5"}}),
         ({"answers": {"visit": None}}, {"answers": {"visit": ""}}),
         ({"contact": cl.Contact(name="Claire", email=None, tel=33612345678)}, {"contact": {"tel": "33612345678"}}),
+        # a data frame's column of phone numbers with one missing holds floats and a NaN
+        (
+            {"contact": cl.Contact(tel=33612345678.0, email=float("nan"))},
+            {"contact": {"tel": "33612345678", "email": ""}},
+        ),
+        ({"metadata": {"price": Decimal("12.50"), "big": 1e300}}, {"metadata": {"price": "12.50", "big": "1e+300"}}),
     ],
 )
 def test_numbers_become_text_and_none_empty_text_in_feedback(given, expected):
@@ -235,6 +245,20 @@ def test_feedback_refuses_values_that_are_not_text_saying_which(given, reason):
 def test_a_contact_refuses_details_that_are_not_text():
     with pytest.raises(cl.InvalidInput, match=re.escape("a contact detail or email must be text; got ['a@b.c']")):
         cl.Contact(email=["a@b.c"])
+
+
+@pytest.mark.parametrize(
+    ("given", "test"),
+    [(True, True), ("false", False), ("Yes", True), ("0", False), (1, True), ("", False)],
+)
+def test_a_dict_may_spell_the_test_flag_as_files_do(given, test):
+    assert from_data({**to_data(OBJECTS["minimal feedback"]), "test": given}, cl.Feedback).test is test
+
+
+@pytest.mark.parametrize("given", ["maybe", 2, [True]])
+def test_a_dict_with_another_test_flag_is_refused(given):
+    with pytest.raises(cl.InvalidInput, match=re.escape(f"must be true or false; got {given!r} @ $.test")):
+        from_data({**to_data(OBJECTS["minimal feedback"]), "test": given}, cl.Feedback)
 
 
 def test_from_data_refuses_a_list_where_text_belongs():

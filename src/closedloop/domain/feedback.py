@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import enum
+import numbers
 from collections.abc import Iterable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -57,9 +59,21 @@ def as_text(value: object, what: str) -> str:
         return value
     if value is None:
         return ""
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
+    if isinstance(value, numbers.Number) and not isinstance(value, bool):
+        return _digits(value)
     raise InvalidInput(f"{what} must be text; got {value!r}")
+
+
+def _digits(number: numbers.Number) -> str:
+    """A whole number without a decimal point, whatever its type (a data frame's phone column is floats),
+    and a missing value (not a number) as empty text."""
+    if number != number:  # only NaN differs from itself
+        return ""
+    if isinstance(number, numbers.Integral):
+        return str(int(number))
+    if isinstance(number, numbers.Real | Decimal) and (whole := float(number)).is_integer() and abs(whole) < 2**53:
+        return str(int(whole))  # below 2**53 a float holds every whole number exactly
+    return str(number)
 
 
 def optional_text(value: object) -> str:
