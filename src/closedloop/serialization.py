@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -14,7 +14,7 @@ import msgspec
 from cattrs.preconf.json import make_converter
 
 from closedloop.domain.errors import InvalidInput
-from closedloop.domain.feedback import as_text
+from closedloop.domain.feedback import Comment, as_comments, as_text
 
 T = TypeVar("T")
 
@@ -72,10 +72,28 @@ def _flag(value: Any, _cls: Any) -> bool:
     raise InvalidInput(f"must be true or false; got {value!r}")
 
 
+def _comments(value: Any, _cls: Any) -> tuple[Comment, ...]:
+    """Comments as the constructor takes them: one text, or a list of texts and of comments' fields."""
+    if isinstance(value, str | Comment):
+        return as_comments(value)
+    if not isinstance(value, list | tuple):
+        raise InvalidInput(f"comments are a text or a list of texts and comments; got {value!r}")
+    return as_comments(_comment(item) for item in value)
+
+
+def _comment(item: Any) -> str | Comment:
+    if isinstance(item, str | Comment):
+        return item
+    if isinstance(item, Mapping):
+        return converter.structure(item, Comment)
+    raise InvalidInput(f"each comment is a text or a mapping with its text; got {item!r}")
+
+
 converter.register_structure_hook_func(lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), _enum_member)
 converter.register_structure_hook(str, _text_or_member)
 converter.register_structure_hook(bool, _flag)
 converter.register_structure_hook_factory(lambda cls: getattr(cls, "__origin__", None) is tuple, _tuple_of)
+converter.register_structure_hook_func(lambda cls: cls == tuple[Comment, ...], _comments)  # after tuples
 
 
 def _leave_to_encoder(cls: Any) -> Callable[[Any], Any]:

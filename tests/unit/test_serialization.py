@@ -261,6 +261,34 @@ def test_a_dict_with_another_test_flag_is_refused(given):
         from_data({**to_data(OBJECTS["minimal feedback"]), "test": given}, cl.Feedback)
 
 
+@pytest.mark.parametrize(
+    ("given", "texts"),
+    [
+        ("Cold soup.", [("Cold soup.", "comment")]),
+        ("   ", []),
+        (["Cold soup.", {"text": "Too slow", "question": "what to improve"}], [
+            ("Cold soup.", "comment"), ("Too slow", "what to improve")
+        ]),
+    ],
+)  # fmt: skip
+def test_a_dict_gives_comments_as_the_constructor_takes_them(given, texts):
+    feedback = from_data({**to_data(OBJECTS["minimal feedback"]), "comments": given}, cl.Feedback)
+
+    assert [(comment.text, comment.question) for comment in feedback.comments] == texts
+
+
+@pytest.mark.parametrize(
+    ("given", "reason"),
+    [
+        (5, "comments are a text or a list of texts and comments; got 5 @ $.comments"),
+        ([None], "each comment is a text or a mapping with its text; got None @ $.comments"),
+    ],
+)
+def test_a_dict_with_comments_of_another_kind_is_refused(given, reason):
+    with pytest.raises(cl.InvalidInput, match=re.escape(reason)):
+        from_data({**to_data(OBJECTS["minimal feedback"]), "comments": given}, cl.Feedback)
+
+
 def test_from_data_refuses_a_list_where_text_belongs():
     data = {**to_data(OBJECTS["minimal feedback"]), "contact": {"email": ["claire@example.com"]}}
 

@@ -194,7 +194,8 @@ def _ratings(value: Iterable[Rating]) -> tuple[Rating, ...]:
     return ratings
 
 
-def _comments(value: Any) -> tuple[Comment, ...]:
+def as_comments(value: Any) -> tuple[Comment, ...]:
+    """One text, or texts and comments, as comments; empty text is no comment."""
     if isinstance(value, str):
         return (Comment(text=value),) if value.strip() else ()
     comments = tuple(Comment(text=item) if isinstance(item, str) else item for item in value)
@@ -215,7 +216,7 @@ class Feedback:
     platform: str = attrs.field(default="", validator=_only_text("feedback"))
     contact: Contact = Contact()
     ratings: tuple[Rating, ...] = attrs.field(default=(), converter=_ratings)
-    comments: tuple[Comment, ...] = attrs.field(default=(), converter=_comments)
+    comments: tuple[Comment, ...] = attrs.field(default=(), converter=as_comments)
     answers: Mapping[str, str] = attrs.field(factory=dict, converter=text_map)
     metadata: Mapping[str, str] = attrs.field(factory=dict, converter=text_map)
     locale: str = attrs.field(default="en", validator=_only_text("feedback"))
