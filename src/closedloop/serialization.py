@@ -61,7 +61,7 @@ def _text_or_member(value: Any, cls: Any) -> Any:
 _FLAGS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False, "": False}
 
 
-def _flag(value: Any, _cls: Any) -> bool:
+def _yes_or_no(value: Any, _cls: Any) -> bool:
     """True or False, also as files spell them ("true", "no", "1", ...); anything else is refused."""
     if isinstance(value, bool):
         return value
@@ -72,28 +72,32 @@ def _flag(value: Any, _cls: Any) -> bool:
     raise InvalidInput(f"must be true or false; got {value!r}")
 
 
-def _comments(value: Any, _cls: Any) -> tuple[Comment, ...]:
-    """Comments as the constructor takes them: one text, or a list of texts and of comments' fields."""
-    if isinstance(value, str | Comment):
-        return as_comments(value)
-    if not isinstance(value, list | tuple):
-        raise InvalidInput(f"comments are a text or a list of texts and comments; got {value!r}")
-    return as_comments(_comment(item) for item in value)
+def _comments_of(_cls: Any, owner: cattrs.Converter) -> Callable[[Any, Any], tuple[Comment, ...]]:
+    """Comments as the constructor takes them: one text, or a list of texts and of comments' fields, which
+    ``owner``, the converter asking, structures."""
 
+    def comment(item: Any) -> str | Comment:
+        if isinstance(item, str):
+            return item
+        if isinstance(item, Mapping):
+            return owner.structure(item, Comment)
+        raise InvalidInput(f"each comment is a text or a mapping with its text; got {item!r}")
 
-def _comment(item: Any) -> str | Comment:
-    if isinstance(item, str | Comment):
-        return item
-    if isinstance(item, Mapping):
-        return converter.structure(item, Comment)
-    raise InvalidInput(f"each comment is a text or a mapping with its text; got {item!r}")
+    def structure(value: Any, _cls: Any) -> tuple[Comment, ...]:
+        if isinstance(value, str):
+            return as_comments(value)
+        if not isinstance(value, list | tuple):
+            raise InvalidInput(f"comments are a text or a list of texts and comments; got {value!r}")
+        return as_comments([comment(item) for item in value])
+
+    return structure
 
 
 converter.register_structure_hook_func(lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), _enum_member)
 converter.register_structure_hook(str, _text_or_member)
-converter.register_structure_hook(bool, _flag)
+converter.register_structure_hook(bool, _yes_or_no)
 converter.register_structure_hook_factory(lambda cls: getattr(cls, "__origin__", None) is tuple, _tuple_of)
-converter.register_structure_hook_func(lambda cls: cls == tuple[Comment, ...], _comments)  # after tuples
+converter.register_structure_hook_factory(lambda cls: cls == tuple[Comment, ...], _comments_of)  # after tuples
 
 
 def _leave_to_encoder(cls: Any) -> Callable[[Any], Any]:
