@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import pluggy
 
 from closedloop import hookspecs
 from closedloop.domain.errors import ClosedLoopError, InvalidInput
 from closedloop.settings import Settings
+
+if TYPE_CHECKING:
+    from closedloop.domain.conversation import Conversation
+    from closedloop.events import ConversationChange
+    from closedloop.registry import Registry
 
 ENTRY_POINT_GROUP = "closedloop"
 
@@ -64,3 +70,32 @@ def _register_given(manager: pluggy.PluginManager, plugins: Iterable[object]) ->
 def plugin_names(manager: pluggy.PluginManager) -> list[str]:
     """The names of the plugins a desk loaded, for diagnostics."""
     return sorted(name for name, plugin in manager.list_name_plugin() if plugin is not None)
+
+
+class Hooks:
+    """The hooks a desk calls, as typed methods over its plugin manager, so a use case cannot misspell a hook
+    or its arguments and plugin authors' hooks are called one way only."""
+
+    def __init__(self, manager: pluggy.PluginManager, desk: object) -> None:
+        self.manager = manager
+        self.desk = desk
+
+    def register(self, registry: Registry, settings: Settings) -> None:
+        """Run every registration hook, in the order later ones rely on: stores, then connectors (which are
+        channels and sources too), channels, sources, assistants, analyzers and alert rules."""
+        hook = self.manager.hook
+        hook.closedloop_register_stores(registry=registry)
+        hook.closedloop_register_connectors(registry=registry, settings=settings)
+        hook.closedloop_register_channels(registry=registry, settings=settings)
+        hook.closedloop_register_sources(registry=registry, settings=settings)
+        hook.closedloop_register_assistants(registry=registry, settings=settings)
+        hook.closedloop_register_analyzers(registry=registry, settings=settings)
+        hook.closedloop_register_alert_rules(registry=registry, settings=settings)
+
+    def feedback_ingested(self, conversations: Sequence[Conversation]) -> None:
+        if conversations:
+            self.manager.hook.closedloop_feedback_ingested(desk=self.desk, conversations=list(conversations))
+
+    def conversation_changed(self, changes: Sequence[ConversationChange]) -> None:
+        if changes:
+            self.manager.hook.closedloop_conversation_changed(desk=self.desk, changes=list(changes))

@@ -45,7 +45,7 @@ from closedloop import (
     Source,
     User,
 )
-from closedloop.intake import IngestReport
+from closedloop import IngestReport
 from closedloop.ports import ReadsBesideWrites, StoreTransaction
 from closedloop.serialization import to_data
 from closedloop.storage.sql import SqlStore

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from closedloop import Desk, Feedback, Place
-from closedloop.intake import IngestReport
+from closedloop import IngestReport
 from closedloop.storage.sql import SqlStore
 from closedloop.storage.sql.checkpoints import AUTOCHECKPOINT_PAGES, Checkpointer
 from survey_answers import survey_answers

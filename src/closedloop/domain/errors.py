@@ -15,10 +15,6 @@ class InvalidInput(ClosedLoopError, ValueError):
     """A value given by the caller cannot be used as it is."""
 
 
-class DuplicateFeedback(InvalidInput):
-    """Feedback with the same (source, platform, external id) is already stored."""
-
-
 class InvalidTransition(ClosedLoopError):
     """The conversation's status does not allow this action."""
 
@@ -57,3 +53,11 @@ class ExpiredToken(InvalidToken):
 
 class UsedToken(InvalidToken):
     """The reply link was already used to post a message."""
+
+
+class AlreadyStored(InvalidInput):
+    """A record with the same identity is already stored: every store raises this for a duplicate insert."""
+
+
+class DuplicateFeedback(AlreadyStored):
+    """Feedback with the same (source, platform, external id) is already stored."""

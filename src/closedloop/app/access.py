@@ -1,0 +1,55 @@
+"""Who is acting and what they may see: the checks every use case makes inside its transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from closedloop.domain.conversation import Conversation
+from closedloop.domain.errors import NotFound
+from closedloop.domain.people import Place, Scope, User
+from closedloop.ports import StoreTransaction
+
+#: A user, or the id of one.
+UserRef = str | User
+
+
+def user(tx: StoreTransaction, ref: UserRef) -> User:
+    """The stored user (a given ``User`` is looked up again, so its stored rights count)."""
+    user_id = ref.id if isinstance(ref, User) else ref
+    found = tx.directory.get_user(user_id) if isinstance(user_id, str) else None
+    if found is None:
+        raise NotFound(f"user {user_id!r} is not on this desk; add it with desk.add_user(User(...))")
+    return found
+
+
+def scope(tx: StoreTransaction, member: User) -> Scope:
+    return Scope.of(member, tx.directory.groups())
+
+
+def place(tx: StoreTransaction, place_id: str) -> Place:
+    found = tx.directory.places().get(place_id)
+    if found is None:
+        raise NotFound(f"place {place_id!r} is not on this desk")
+    return found
+
+
+def visible(
+    tx: StoreTransaction, conversation_id: str, by: UserRef, *, lock: bool = False
+) -> tuple[Conversation, User]:
+    """The conversation and the acting user, once it is checked that the user may see its place; with
+    ``lock``, other transactions that lock or save it wait until this one ends (where the store can)."""
+    member = user(tx, by)
+    if lock:
+        tx.conversations.lock(conversation_id)
+    conversation = tx.conversations.get(conversation_id)
+    scope(tx, member).check(member, conversation.place_id)
+    return conversation, member
+
+
+def narrow(tx: StoreTransaction, member: User, places: Iterable[str] | str | None) -> frozenset[str] | None:
+    """The place ids a listing covers: the user's scope, narrowed by a filter of places and groups."""
+    groups = tx.directory.groups()
+    seen = Scope.of(member, groups)
+    if places is None:
+        return seen.place_ids
+    return seen.narrow(member, places, tx.directory.places(), groups)

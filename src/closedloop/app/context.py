@@ -1,0 +1,42 @@
+"""What every use case works with: the store, the registry of plugins' parts, settings, clock and hooks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import attrs
+
+from closedloop.contacts import ContactChecker
+from closedloop.plugins import Hooks
+from closedloop.ports import Clock, Store
+from closedloop.registry import Registry
+from closedloop.settings import Settings
+
+
+class SystemClock:
+    """The real time, in UTC; tests give ``Desk.open(clock=...)`` a fake one instead."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@attrs.frozen(kw_only=True)
+class Context:
+    """One desk's shared parts, handed to each use case function; it holds no state of its own."""
+
+    store: Store
+    registry: Registry
+    settings: Settings
+    clock: Clock
+    contacts: ContactChecker
+    hooks: Hooks
+
+    @classmethod
+    def assemble(cls, store: Store, registry: Registry, settings: Settings, hooks: Hooks) -> Context:
+        """The context of a desk with these parts; the clock and contact checks come from the settings."""
+        clock = settings.clock or SystemClock()
+        contacts = ContactChecker(settings.default_region)
+        return cls(store=store, registry=registry, settings=settings, clock=clock, contacts=contacts, hooks=hooks)
+
+    def now(self) -> datetime:
+        return self.clock.now()

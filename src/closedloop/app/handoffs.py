@@ -1,0 +1,53 @@
+"""Handing a conversation on: to a colleague, to customer service, or to anyone for information."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from closedloop.app import access
+from closedloop.app.actions import act
+from closedloop.app.context import Context
+from closedloop.app.ids import new_id
+from closedloop.domain import rules
+from closedloop.domain.conversation import Conversation
+from closedloop.domain.errors import NotConfigured
+from closedloop.domain.people import User
+from closedloop.ports import StoreTransaction
+
+
+def handoff(ctx: Context, tx: StoreTransaction, conversation: Conversation, by: User, note: str) -> rules.Handoff:
+    """What every hand-off needs: its email goes out through the email channel, with a link to the file."""
+    ctx.registry.channel("email")
+    template = ctx.settings.file_link_template
+    return rules.Handoff(
+        by=by,
+        now=ctx.now(),
+        note=note,
+        message_id=new_id(),
+        file_link=template.replace("{id}", conversation.id) if template else None,
+        place=access.place(tx, conversation.place_id),
+        checks=ctx.contacts,
+    )
+
+
+def forward(ctx: Context, conversation_id: str, by: access.UserRef, to: access.UserRef, note: str) -> Conversation:
+    def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
+        colleague = access.user(tx, to)
+        access.scope(tx, colleague).check(colleague, conversation.place_id)
+        return rules.forward(conversation, handoff(ctx, tx, conversation, user, note), to=colleague)
+
+    return act(ctx, conversation_id, by, action)
+
+
+def delegate(ctx: Context, conversation_id: str, by: access.UserRef, note: str) -> Conversation:
+    def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
+        address = ctx.settings.customer_service_email
+        if not address:
+            raise NotConfigured("delegating needs customer_service_email=... in Desk.open")
+        return rules.delegate(conversation, handoff(ctx, tx, conversation, user, note), address=address)
+
+    return act(ctx, conversation_id, by, action)
+
+
+def share(ctx: Context, conversation_id: str, by: access.UserRef, to: Sequence[str], note: str) -> Conversation:
+    return act(ctx, conversation_id, by, lambda c, u, tx: rules.share(c, handoff(ctx, tx, c, u, note), to=to))

@@ -1,0 +1,64 @@
+"""Reading: the inbox a page at a time, its counts, one conversation, and the customer file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from closedloop.app import access
+from closedloop.app.context import Context
+from closedloop.domain.conversation import Category, Conversation, Folder
+from closedloop.domain.customer_file import CustomerFile
+from closedloop.domain.errors import InvalidInput
+from closedloop.domain.inbox import Counts, Cursor, InboxQuery, Page, check_page_size
+from closedloop.serialization import to_json
+
+
+def inbox(
+    ctx: Context,
+    user: access.UserRef,
+    *,
+    folder: Folder | str,
+    category: Category | str | None,
+    places: Iterable[str] | str | None,
+    limit: int,
+    after: str | None,
+) -> Page[Conversation]:
+    """A page of the user's conversations in priority order; ``page.next`` is the ``after`` of the next."""
+    try:
+        folder = Folder(folder)
+        category = None if category is None else Category(category)
+    except ValueError as error:
+        raise InvalidInput(f"{error}; folders are inbox, done, spam; categories on_hold, alert, new_message") from None
+    check_page_size(limit)
+    cursor = None if after is None else Cursor.decode(after)
+    with ctx.store.transaction() as tx:
+        member = access.user(tx, user)
+        place_ids = access.narrow(tx, member, places)
+        query = InboxQuery(place_ids=place_ids, folder=folder, category=category, limit=limit + 1, after=cursor)
+        found = tx.conversations.page(query)
+    items = found[:limit]
+    more = len(found) > limit
+    return Page(items, Cursor.after(items[-1]).encode() if more and items else None)
+
+
+def counts(ctx: Context, user: access.UserRef, places: Iterable[str] | str | None) -> Counts:
+    """How many conversations the user sees in each folder, and in each category of the inbox."""
+    with ctx.store.transaction() as tx:
+        member = access.user(tx, user)
+        return Counts.of(tx.conversations.counts(access.narrow(tx, member, places)))
+
+
+def conversation(ctx: Context, conversation_id: str, by: access.UserRef) -> Conversation:
+    with ctx.store.transaction() as tx:
+        return access.visible(tx, conversation_id, by)[0]
+
+
+def customer_file(ctx: Context, conversation_id: str, by: access.UserRef) -> CustomerFile:
+    with ctx.store.transaction() as tx:
+        found, _member = access.visible(tx, conversation_id, by)
+        return CustomerFile(place=access.place(tx, found.place_id), conversation=found)
+
+
+def export_file(ctx: Context, conversation_id: str, by: access.UserRef) -> str:
+    """The customer file as JSON, for archiving or handing to another system."""
+    return to_json(customer_file(ctx, conversation_id, by))

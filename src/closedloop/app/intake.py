@@ -1,0 +1,201 @@
+"""Taking in feedback: one item, or any number of them a batch per transaction.
+
+A batch is sorted into new feedback, duplicates and feedback for unknown places; each new item opens a
+conversation with its alert and its analyzers' concepts, and the plugins hear of them once committed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any
+
+from closedloop.app.batches import (
+    BatchWriter,
+    Chunk,
+    IngestReport,
+    OpenedBatch,
+    Settled,
+    batched,
+    check_batch_size,
+    collector_paused,
+    read_chunk,
+)
+from closedloop.app.conflicts import retrying_on_conflict
+from closedloop.app.context import Context
+from closedloop.app.ids import new_ids
+from closedloop.domain import rules
+from closedloop.domain.alerts import raise_alert
+from closedloop.domain.conversation import Concept, Conversation
+from closedloop.domain.errors import DuplicateFeedback, InvalidInput
+from closedloop.domain.feedback import Feedback
+from closedloop.ports import FeedbackKey, ReadsBesideWrites, StoreTransaction, WritesInBulk
+
+Progress = Callable[[IngestReport], object] | None
+
+
+def ingest(ctx: Context, feedback: Feedback) -> Conversation:
+    """Open a conversation for new feedback, in one transaction; the same ``(source, platform, external_id)``
+    returns the conversation already stored, unchanged."""
+    if not isinstance(feedback, Feedback):
+        raise InvalidInput(f"ingest takes a closedloop.Feedback; got {type(feedback).__name__}")
+
+    def attempt() -> tuple[Conversation, bool]:
+        with ctx.store.transaction() as tx:
+            batch, fresh = sort_batch(tx, [(0, feedback)], in_flight=())
+            if batch.duplicates:
+                return tx.conversations.get(tx.conversations.find([feedback.key])[feedback.key]), False
+            if batch.unknown_places:
+                raise InvalidInput(
+                    f"feedback {feedback.external_id!r} is for place {feedback.place_id!r}, which this desk "
+                    "does not know; add it with desk.add_place(Place(...)) first"
+                )
+            opened = open_fresh(ctx, batch, fresh).opened
+            tx.conversations.add(opened)
+        return opened[0], True
+
+    conversation, new = retrying_on_conflict(attempt)  # another process may take it in meanwhile: look again
+    if new:
+        ctx.hooks.feedback_ingested([conversation])
+    return conversation
+
+
+def ingest_many(
+    ctx: Context, items: Iterable[Feedback | Mapping[str, Any]], *, batch_size: int, progress: Progress
+) -> IngestReport:
+    """Take in any number of items, a batch per transaction, in constant memory; see ``Desk.ingest_many``."""
+    size = check_batch_size(batch_size)
+    report = IngestReport()
+    store = ctx.store
+    bulk = store.writing_in_bulk() if isinstance(store, WritesInBulk) else contextlib.nullcontext()
+    with bulk, BatchWriter(lambda batch: write_batch(ctx, batch)) as writer:
+        try:
+            for items_of_batch in batched(enumerate(items), size):
+                with collector_paused():
+                    chunk = read_chunk(items_of_batch)
+                    prepared = prepare_beside_writer(ctx, chunk.readable, writer.in_flight)
+                settle(ctx, writer, report, progress)
+                if prepared is None:
+                    report_batch(chunk, open_batch(ctx, chunk.readable), report, progress)
+                elif prepared.opened:
+                    writer.submit(chunk, prepared)
+                else:
+                    report_batch(chunk, prepared, report, progress)
+        finally:  # the batch in flight is seen through even when the next one failed
+            settle(ctx, writer, report, progress)
+    return report
+
+
+def settle(ctx: Context, writer: BatchWriter, report: IngestReport, progress: Progress) -> None:
+    """Wait for the batch in flight, if any, and report it once stored."""
+    if (settled := writer.settle()) is not None:
+        report_batch(settled.chunk, written(ctx, settled), report, progress)
+
+
+def report_batch(chunk: Chunk, batch: OpenedBatch, report: IngestReport, progress: Progress) -> None:
+    for position, item, reason in chunk.unreadable:
+        report.reject(position, item, reason)
+    report.ingested += len(batch.opened)
+    report.duplicates += batch.duplicates
+    for position, feedback in batch.unknown_places:
+        report.reject(position, feedback, f"unknown place {feedback.place_id!r}; add it with desk.add_place")
+    if progress is not None:
+        progress(report)
+
+
+def open_batch(ctx: Context, feedbacks: Sequence[tuple[int, Feedback]]) -> OpenedBatch:
+    """Open conversations for the new feedback of one batch, in one transaction, then tell the plugins.
+
+    Another process may take in the same feedback between our look-up and our insert; the store then
+    refuses the whole batch, and looking again sorts the newcomers from the duplicates.
+    """
+
+    def attempt() -> OpenedBatch:
+        with ctx.store.transaction() as tx:
+            batch = open_fresh(ctx, *sort_batch(tx, feedbacks, in_flight=()))
+            tx.conversations.add(batch.opened)
+        return batch
+
+    batch = retrying_on_conflict(attempt)
+    ctx.hooks.feedback_ingested(batch.opened)
+    return batch
+
+
+def prepare_beside_writer(
+    ctx: Context, feedbacks: Sequence[tuple[int, Feedback]], in_flight: Collection[FeedbackKey]
+) -> OpenedBatch | None:
+    """Open one batch's conversations from a snapshot, while the writer may still be storing the batch
+    before (whose feedback counts as stored); None when the store cannot read beside its writer."""
+    store = ctx.store
+    if not isinstance(store, ReadsBesideWrites) or (reader := store.reader()) is None:
+        return None
+    with reader as tx:  # only while looking up, so the snapshot is let go of soon
+        sorted_batch = sort_batch(tx, feedbacks, in_flight)
+    batch = open_fresh(ctx, *sorted_batch)
+    batch.opened = store.encode_new(batch.opened)
+    return batch
+
+
+def write_batch(ctx: Context, batch: OpenedBatch) -> None:
+    """Store a prepared batch, in a transaction of its own; runs on the writer's thread."""
+    with ctx.store.transaction() as tx:
+        tx.conversations.add(batch.opened)
+
+
+def written(ctx: Context, settled: Settled) -> OpenedBatch:
+    """A batch the writer was given, once stored: when another process took in some of the same
+    feedback meanwhile, the batch is opened again from what is stored now."""
+    if isinstance(settled.error, DuplicateFeedback):
+        return open_batch(ctx, settled.chunk.readable)
+    if settled.error is not None:
+        raise settled.error
+    ctx.hooks.feedback_ingested(settled.batch.opened)
+    return settled.batch
+
+
+def sort_batch(
+    tx: StoreTransaction, feedbacks: Sequence[tuple[int, Feedback]], in_flight: Collection[FeedbackKey]
+) -> tuple[OpenedBatch, dict[FeedbackKey, Feedback]]:
+    """Tell a batch's new feedback from its duplicates (of what is stored or ``in_flight``) and its feedback
+    for unknown places."""
+    batch = OpenedBatch()
+    keyed = [(position, feedback, feedback.key) for position, feedback in feedbacks]
+    places = tx.directory.place_ids()
+    stored = tx.conversations.find(list({key for _position, _feedback, key in keyed}))
+    fresh: dict[FeedbackKey, Feedback] = {}
+    for position, feedback, key in keyed:
+        if key in stored or key in fresh or key in in_flight:
+            batch.duplicates += 1
+        elif feedback.place_id not in places:
+            batch.unknown_places.append((position, feedback))
+        else:
+            fresh[key] = feedback
+    return batch, fresh
+
+
+def open_fresh(ctx: Context, batch: OpenedBatch, fresh: Mapping[FeedbackKey, Feedback]) -> OpenedBatch:
+    """Open a conversation for each new feedback, with its alert and its analyzers' concepts."""
+    now = ctx.now()
+    news = list(fresh.values())
+    alert_rules = ctx.registry.alert_rules
+    batch.opened = [
+        rules.open_conversation(
+            conversation_id, feedback, now=now, alert=raise_alert(feedback, alert_rules, now), analysis=analysis
+        )
+        for conversation_id, feedback, analysis in zip(new_ids(len(news)), news, analyze(ctx, news), strict=True)
+    ]
+    batch.keys = fresh.keys()
+    return batch
+
+
+def analyze(ctx: Context, batch: Sequence[Feedback]) -> list[tuple[Concept, ...]]:
+    """What every registered analyzer finds in each feedback's comments, in the order of ``batch``."""
+    analyzers = ctx.registry.analyzers
+    if not batch or not analyzers:
+        return [() for _ in batch]
+    found: list[list[Concept]] = [[] for _ in batch]
+    texts = [feedback.text for feedback in batch]
+    for analyzer in analyzers:
+        for index, concepts in enumerate(analyzer.analyze(texts)):
+            found[index].extend(concepts)
+    return [tuple(concepts) for concepts in found]

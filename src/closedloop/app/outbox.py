@@ -1,0 +1,149 @@
+"""The outbox: what replies and hand-offs queued, sending it through the channels, and trying again.
+
+Messages are claimed first (committed, with a lease), then sent outside any transaction, then their outcome
+is recorded. A dispatcher that dies in between leaves its messages claimed until the lease ends; they are then
+sent again with the same Message-ID, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+import attrs
+
+from closedloop.app import access
+from closedloop.app.actions import act_on
+from closedloop.app.conflicts import retrying_on_conflict
+from closedloop.app.context import Context
+from closedloop.domain import rules
+from closedloop.domain.conversation import Conversation
+from closedloop.domain.errors import ChannelUnavailable
+from closedloop.domain.messages import Delivery, OutboundMessage
+from closedloop.domain.people import User
+from closedloop.events import ConversationChange
+from closedloop.ports import SendResult, StoreTransaction
+
+
+@attrs.frozen(kw_only=True)
+class DispatchReport:
+    """What one ``dispatch()`` did: messages sent, failed for good, and left for a later try."""
+
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+
+    def __add__(self, other: DispatchReport) -> DispatchReport:
+        return DispatchReport(
+            sent=self.sent + other.sent, failed=self.failed + other.failed, retrying=self.retrying + other.retrying
+        )
+
+
+def messages(ctx: Context, status: Delivery | str | None, conversation_id: str | None) -> list[OutboundMessage]:
+    """Messages queued by replies and hand-offs, oldest first."""
+    with ctx.store.transaction() as tx:
+        return tx.outbox.list(
+            status=None if status is None else Delivery(status), conversation_id=conversation_id, limit=None
+        )
+
+
+def dispatch(ctx: Context, limit: int | None) -> DispatchReport:
+    """Send what is due, a batch per channel, and record what happened."""
+    policy = ctx.settings.retry
+    with ctx.store.transaction() as tx:
+        claimed = tx.outbox.claim(ctx.now(), policy, limit)
+    if not claimed:
+        return DispatchReport()
+    results: dict[str, SendResult] = {}
+    batches: dict[str, list[OutboundMessage]] = defaultdict(list)
+    for message in claimed:
+        batches[message.channel].append(message)
+    for name, batch in batches.items():
+        results.update(send(ctx, name, batch))
+    outcomes = [
+        policy.outcome(
+            message,
+            ctx.now(),
+            ok=result.ok,
+            error=result.error,
+            permanent=result.permanent,
+            retry_after=result.retry_after,
+        )
+        for message in claimed
+        for result in [results[message.id]]
+    ]
+    ctx.hooks.conversation_changed(record_outcomes(ctx, outcomes))
+    return DispatchReport(
+        sent=sum(message.status is Delivery.SENT for message in outcomes),
+        failed=sum(message.status is Delivery.FAILED for message in outcomes),
+        retrying=sum(message.status is Delivery.PENDING for message in outcomes),
+    )
+
+
+def send(ctx: Context, name: str, batch: list[OutboundMessage]) -> dict[str, SendResult]:
+    """One result per message, whatever happens: a channel's crash must not lose the batch."""
+
+    def every(error: str, permanent: bool) -> dict[str, SendResult]:
+        return {m.id: SendResult(message_id=m.id, ok=False, error=error, permanent=permanent) for m in batch}
+
+    channel = ctx.registry.channels.get(name)
+    if channel is None:
+        return every(f"no channel named {name!r} is registered", False)
+    try:
+        given = {result.message_id: result for result in channel.send(batch)}
+    except ChannelUnavailable as error:
+        return every(str(error), True)
+    except Exception as error:
+        return every(f"the {name} channel failed: {error!r}", False)
+    missing = SendResult(message_id="", ok=False, error=f"the {name} channel returned no result for it")
+    return {m.id: given.get(m.id, attrs.evolve(missing, message_id=m.id)) for m in batch}
+
+
+def record_outcomes(ctx: Context, outcomes: Sequence[OutboundMessage]) -> list[ConversationChange]:
+    """Store each outcome; a final failure is also written into its conversation's history."""
+
+    def attempt() -> list[ConversationChange]:
+        changes = []
+        with ctx.store.transaction() as tx:
+            for message in outcomes:
+                tx.outbox.put(message)
+                if message.status is Delivery.FAILED:
+                    before = tx.conversations.get(message.conversation_id)
+                    change = rules.delivery_failed(before, message, ctx.now())
+                    saved = tx.conversations.save(change.conversation)
+                    changes.append(ConversationChange(conversation=saved, added=change.added_since(before)))
+        return changes
+
+    return retrying_on_conflict(attempt)
+
+
+def retry(ctx: Context, message_id: str, by: access.UserRef) -> OutboundMessage:
+    """Send a failed message again, in one transaction with the history entry that says who asked."""
+    retried: list[OutboundMessage] = []
+
+    def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
+        message = ctx.settings.retry.again(tx.outbox.get(message_id))
+        tx.outbox.put(message)
+        retried[:] = [message]
+        return rules.delivery_retried(conversation, message, by=user, now=ctx.now())
+
+    # the user's right to see the conversation is checked before the message is touched
+    act_on(ctx, lambda tx: tx.outbox.get(message_id).conversation_id, by, action)
+    return retried[0]
+
+
+def work(
+    ctx: Context, stop: threading.Event, poll_seconds: float, progress: Callable[[DispatchReport], object] | None
+) -> DispatchReport:
+    """Dispatch until ``stop`` is set, waiting ``poll_seconds`` whenever nothing was due."""
+    total = DispatchReport()
+    while not stop.is_set():
+        report = dispatch(ctx, 100)
+        if not (report.sent or report.failed or report.retrying):
+            stop.wait(poll_seconds)
+            continue
+        total += report
+        if progress is not None:
+            progress(report)
+    return total

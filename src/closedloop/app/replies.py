@@ -1,0 +1,67 @@
+"""Answering the customer: by email with a one-time reply link, or in public under their review."""
+
+from __future__ import annotations
+
+import secrets
+
+from closedloop.app import access
+from closedloop.app.actions import act
+from closedloop.app.context import Context
+from closedloop.app.ids import new_id
+from closedloop.domain import rules
+from closedloop.domain.conversation import Conversation
+from closedloop.domain.customer import TOKEN_BYTES, ReplyToken, hash_token
+from closedloop.domain.errors import ChannelUnavailable, InvalidInput
+from closedloop.domain.messages import NO_LIMITS, MessageKind
+from closedloop.domain.people import User
+from closedloop.ports import StoreTransaction
+
+
+def reply(ctx: Context, conversation_id: str, by: access.UserRef, body: str, channel: str) -> Conversation:
+    if channel == "email":
+        return act(ctx, conversation_id, by, lambda c, u, tx: email_reply(ctx, c, u, tx, body))
+    if channel == "review":
+        return act(ctx, conversation_id, by, lambda c, u, tx: review_reply(ctx, c, u, tx, body))
+    raise InvalidInput(f"channel must be 'email' or 'review'; got {channel!r}")
+
+
+def email_reply(ctx: Context, conversation: Conversation, user: User, tx: StoreTransaction, body: str) -> rules.Change:
+    """The reply and its email, with a new reply link stored by its hash only."""
+    channel = ctx.registry.channel("email")
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    now = ctx.now()
+    settings = ctx.settings
+    outgoing = rules.Outgoing(
+        message_id=new_id(),
+        channel=channel.name,
+        limits=channel.limits,
+        place=access.place(tx, conversation.place_id),
+        business_name=settings.business_name,
+        reply_link=settings.reply_link_base.rstrip("/") + "/" + token,
+    )
+    change = rules.reply_by_email(conversation, by=user, now=now, body=body, checks=ctx.contacts, outgoing=outgoing)
+    tx.tokens.add(
+        ReplyToken(
+            token_hash=hash_token(token),
+            conversation_id=conversation.id,
+            created_at=now,
+            expires_at=now + settings.token_ttl,
+        )
+    )
+    return change
+
+
+def review_reply(ctx: Context, conversation: Conversation, user: User, tx: StoreTransaction, body: str) -> rules.Change:
+    """The public reply, within the limits of the review platform's channel."""
+    platform = conversation.feedback.platform
+    channel = ctx.registry.channel(platform) if conversation.feedback.source.is_public else None
+    if channel is not None and MessageKind.REVIEW_REPLY not in channel.kinds:
+        raise ChannelUnavailable(f"the {platform!r} channel cannot carry review replies")
+    outgoing = rules.Outgoing(
+        message_id=new_id(),
+        channel=platform,
+        limits=channel.limits if channel is not None else NO_LIMITS,
+        place=access.place(tx, conversation.place_id),
+        business_name=ctx.settings.business_name,
+    )
+    return rules.reply_to_review(conversation, by=user, now=ctx.now(), body=body, outgoing=outgoing)

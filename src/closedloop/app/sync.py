@@ -1,0 +1,142 @@
+"""Review sync: bring a review platform's reviews into the desk, page by page, and say what changed.
+
+Each page is one transaction: its new reviews open conversations and what the platform shows of the others
+(a customer's edit, a reply made on the platform) is recorded. Only a complete sync moves the marker the next
+one starts from, so an interrupted sync is resumed by running it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+import attrs
+
+from closedloop.app.conflicts import retrying_on_conflict
+from closedloop.app.context import Context
+from closedloop.app.intake import open_fresh, sort_batch
+from closedloop.domain.conversation import Conversation, InteractionKind
+from closedloop.domain.reviews import PlatformReview, sync_review
+from closedloop.events import ConversationChange
+from closedloop.ports import StoreTransaction
+
+#: A sync asks for reviews changed since the last complete sync started, less this much: platforms index a
+#: change a little after it happens, and seeing a review twice costs nothing.
+OVERLAP = timedelta(minutes=10)
+
+
+def marker_name(platform: str) -> str:
+    return f"sync:{platform}"
+
+
+@attrs.define
+class SyncReport:
+    """What ``desk.sync`` did, counted in reviews: ``added`` opened a conversation, ``updated`` changed one
+    already there, ``unchanged`` had nothing new. ``edits`` and ``replies`` count what was recorded: edits
+    by the customer, and replies the business made on the platform itself. ``rejected`` lists reviews that
+    could not be taken in (their place is unknown, say) with the reason; ``complete`` is False until the
+    whole platform was read."""
+
+    platform: str
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    edits: int = 0
+    replies: int = 0
+    rejected: list[tuple[str, str]] = attrs.field(factory=list)
+    complete: bool = False
+
+    @property
+    def seen(self) -> int:
+        return self.added + self.updated + self.unchanged + len(self.rejected)
+
+    def count(self, change: ConversationChange, *, new: bool) -> None:
+        kinds = [entry.kind for entry in change.added]
+        self.edits += kinds.count(InteractionKind.CUSTOMER_MESSAGE)
+        self.replies += kinds.count(InteractionKind.REVIEW_REPLY)
+        if not new:
+            self.updated += 1
+
+    def __str__(self) -> str:
+        return (
+            f"{self.platform}: {self.added} added, {self.updated} updated ({self.edits} edits, {self.replies} "
+            f"replies made on the platform), {self.unchanged} unchanged, {len(self.rejected)} rejected"
+        )
+
+
+def sync(ctx: Context, platform: str, *, full: bool, progress: Callable[[SyncReport], object] | None) -> SyncReport:
+    """Read the platform's reviews changed since the last complete sync (all of them when ``full``)."""
+    source = ctx.registry.source(platform)
+    started = ctx.now()
+    with ctx.store.transaction() as tx:
+        mark = tx.markers.get(marker_name(platform))
+    since = None if full or mark is None else datetime.fromisoformat(mark) - OVERLAP
+    report = SyncReport(platform=platform)
+    for page in source.reviews(since=since):
+        sync_page(ctx, list(page), report)
+        if progress is not None:
+            progress(report)
+    with ctx.store.transaction() as tx:
+        tx.markers.put(marker_name(platform), started.isoformat())
+    report.complete = True
+    return report
+
+
+@attrs.frozen
+class PageSynced:
+    """What one page's transaction did: conversations opened, changes recorded, reviews with nothing new."""
+
+    opened: Sequence[Conversation]
+    changes: list[ConversationChange]
+    unchanged: list[PlatformReview]
+    rejected: list[tuple[str, str]]
+
+
+def sync_page(ctx: Context, page: Sequence[PlatformReview], report: SyncReport) -> None:
+    """Take in one page of reviews in one transaction, tried again if another process got there first."""
+    synced = retrying_on_conflict(lambda: _sync_page_once(ctx, page))
+    report.added += len(synced.opened)
+    report.rejected.extend(synced.rejected)
+    opened = {conversation.feedback.key for conversation in synced.opened}
+    for change in synced.changes:
+        report.count(change, new=change.conversation.feedback.key in opened)
+    report.unchanged += sum(1 for review in synced.unchanged if review.feedback.key not in opened)
+    ctx.hooks.feedback_ingested(synced.opened)
+    ctx.hooks.conversation_changed(synced.changes)
+
+
+def _sync_page_once(ctx: Context, page: Sequence[PlatformReview]) -> PageSynced:
+    with ctx.store.transaction() as tx:
+        batch, fresh = sort_batch(
+            tx, [(position, review.as_new_feedback()) for position, review in enumerate(page)], ()
+        )
+        batch = open_fresh(ctx, batch, fresh)
+        tx.conversations.add(batch.opened)
+        refused = {position for position, _feedback in batch.unknown_places}
+        rejected = [
+            (feedback.external_id, f"unknown place {feedback.place_id!r}; add it with desk.add_place")
+            for _position, feedback in batch.unknown_places
+        ]
+        reviews = [review for position, review in enumerate(page) if position not in refused]
+        changes, unchanged = fold_reviews(ctx, tx, reviews)
+    return PageSynced(opened=batch.opened, changes=changes, unchanged=unchanged, rejected=rejected)
+
+
+def fold_reviews(
+    ctx: Context, tx: StoreTransaction, reviews: Sequence[PlatformReview]
+) -> tuple[list[ConversationChange], list[PlatformReview]]:
+    """Record what the platform shows of each stored review."""
+    now = ctx.now()
+    changes: list[ConversationChange] = []
+    unchanged: list[PlatformReview] = []
+    places = tx.directory.places()
+    stored = tx.conversations.find([review.feedback.key for review in reviews])
+    for review in reviews:
+        before = tx.conversations.get(stored[review.feedback.key])
+        change = sync_review(before, review, place=places[before.place_id], now=now)
+        if change.conversation is before:
+            unchanged.append(review)
+            continue
+        saved = tx.conversations.save(change.conversation)
+        changes.append(ConversationChange(conversation=saved, added=change.added_since(before)))
+    return changes, unchanged

@@ -1,0 +1,97 @@
+"""The ports to the world outside the store: the clock, channels, review sources, assistants, analyzers.
+
+Adapters implement these; plugins hand them to a desk through the registration hooks. They are
+``typing.Protocol`` classes, so an adapter needs no closedloop base class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+import attrs
+
+from closedloop.domain.conversation import Concept, Conversation
+from closedloop.domain.messages import ChannelLimits, MessageKind, OutboundMessage
+from closedloop.domain.people import User
+from closedloop.domain.reviews import PlatformReview
+
+
+class Clock(Protocol):
+    """Where a desk gets the time, so tests can move it."""
+
+    def now(self) -> datetime: ...
+
+
+@attrs.frozen(kw_only=True)
+class SendResult:
+    """What happened to one message handed to a channel; ``permanent`` failures are not retried."""
+
+    message_id: str
+    ok: bool
+    error: str | None = None
+    permanent: bool = False
+    retry_after: timedelta | None = None  # the platform asked us to wait this long (e.g. HTTP Retry-After)
+
+
+@runtime_checkable
+class Channel(Protocol):
+    """How messages leave: email, a review platform's reply API, ...
+
+    ``kinds`` says which messages it can carry; a channel that cannot express something raises
+    :class:`closedloop.ChannelUnavailable` rather than dropping it.
+    """
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def kinds(self) -> frozenset[MessageKind]: ...
+    @property
+    def limits(self) -> ChannelLimits: ...
+
+    def send(self, messages: Sequence[OutboundMessage]) -> Sequence[SendResult]:
+        """Deliver a batch, reusing one connection where it can; one result per message, in order."""
+
+
+@runtime_checkable
+class Assistant(Protocol):
+    """An AI provider that drafts or rephrases replies; its text is only ever a suggestion."""
+
+    @property
+    def name(self) -> str: ...
+
+    def suggest(self, conversation: Conversation, *, agent: User) -> str: ...
+    def rephrase(self, text: str, *, tone: str) -> str: ...
+
+
+@runtime_checkable
+class Analyzer(Protocol):
+    """Finds concepts and their sentiment in comments, a batch at a time."""
+
+    @property
+    def name(self) -> str: ...
+
+    def analyze(self, texts: Sequence[str]) -> Sequence[Iterable[Concept]]: ...
+
+
+@runtime_checkable
+class ReviewSource(Protocol):
+    """Where a review platform's reviews are read from, for ``desk.sync(platform)``.
+
+    ``reviews(since=...)`` yields pages of reviews; ``since`` is when the last complete sync started (``None``
+    the first time), and a source may stop once the rest is older, or yield everything: a review seen again
+    records nothing. Each review's feedback names the desk's place it belongs to.
+    """
+
+    @property
+    def platform(self) -> str: ...
+
+    def reviews(self, *, since: datetime | None) -> Iterable[Sequence[PlatformReview]]: ...
+
+
+@runtime_checkable
+class Connector(ReviewSource, Channel, Protocol):
+    """A review platform's connector: the source of its reviews and the channel of its replies in one object,
+    whose channel ``name`` is its ``platform``, so one desk's sync and replies share its state (a token, a
+    client)."""

@@ -1,0 +1,196 @@
+"""The store port: one small repository per aggregate, all reached through one transaction.
+
+A use case opens ``store.transaction()`` and reaches each kind of record through its repository
+(``tx.directory``, ``tx.conversations``, ``tx.outbox``, ``tx.tokens``, ``tx.markers``, ``tx.library``), so
+everything it reads and writes is kept, or undone, together.
+
+Every store raises the same errors for the same situations, and the shipped contract suite
+(:mod:`closedloop.testing.contract`) checks it:
+
+- a duplicate insert raises :class:`closedloop.AlreadyStored` (for feedback, its subclass
+  :class:`closedloop.DuplicateFeedback`) and writes nothing of the batch;
+- a row that must exist and does not raises :class:`closedloop.NotFound`;
+- a conversation saved from a stale version raises :class:`closedloop.ConcurrentUpdate`.
+
+``put_*`` methods insert or replace; ``add`` methods only insert.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from closedloop.domain.conversation import Category, Conversation, Folder
+from closedloop.domain.customer import ReplyToken
+from closedloop.domain.inbox import InboxQuery
+from closedloop.domain.messages import Delivery, OutboundMessage, RetryPolicy
+from closedloop.domain.people import Place, PlaceGroup, User
+from closedloop.domain.templates import Template
+
+#: What tells feedback items apart: ``(source, platform, external_id)``.
+FeedbackKey = tuple[str, str, str]
+
+
+class Directory(Protocol):
+    """Places, groups of places, and users."""
+
+    def places(self) -> Mapping[str, Place]:
+        """Every place, by id."""
+
+    def place_ids(self) -> frozenset[str]:
+        """The ids of every place: what intake checks each item against, without building the places."""
+
+    def groups(self) -> Mapping[str, PlaceGroup]:
+        """Every group, by id."""
+
+    def put_place(self, place: Place) -> None: ...
+    def put_group(self, group: PlaceGroup) -> None: ...
+
+    def get_user(self, user_id: str) -> User | None:
+        """The user, or None when no user has that id."""
+
+    def put_user(self, user: User) -> None: ...
+
+
+class Conversations(Protocol):
+    """Conversations, the inbox's order over them, and its counts."""
+
+    def find(self, keys: Sequence[FeedbackKey]) -> Mapping[FeedbackKey, str]:
+        """The ids of the conversations whose feedback has one of these keys."""
+
+    def add(self, conversations: Sequence[Conversation]) -> None:
+        """Store new conversations at version 1; :class:`DuplicateFeedback` (nothing written) when one's id or
+        feedback key is stored already or given twice."""
+
+    def get(self, conversation_id: str) -> Conversation:
+        """The conversation; :class:`NotFound` when there is none."""
+
+    def save(self, conversation: Conversation) -> Conversation:
+        """Store a changed conversation whose ``version`` is the stored one; return it with the next version.
+        :class:`ConcurrentUpdate` when the stored version moved on, :class:`NotFound` when it is not stored."""
+
+    def lock(self, conversation_id: str) -> None:
+        """Make other transactions that lock or save this conversation wait until this one ends (a row lock
+        where the database has them); :class:`NotFound` when it is not stored."""
+
+    def page(self, query: InboxQuery) -> list[Conversation]:
+        """Up to ``query.limit`` conversations in inbox order, past ``query.after``."""
+
+    def counts(self, place_ids: frozenset[str] | None) -> Mapping[tuple[Folder, Category], int]:
+        """How many conversations of these places (None: all) are in each folder and category."""
+
+
+class Outbox(Protocol):
+    """Messages waiting to leave, and what became of them."""
+
+    def add(self, messages: Sequence[OutboundMessage]) -> None:
+        """Queue new messages; :class:`AlreadyStored` (nothing written) when one's id is taken."""
+
+    def get(self, message_id: str) -> OutboundMessage:
+        """The message; :class:`NotFound` when there is none."""
+
+    def put(self, message: OutboundMessage) -> None:
+        """Replace a stored message with a newer state of it; :class:`NotFound` when it is not stored."""
+
+    def list(
+        self, *, status: Delivery | None, conversation_id: str | None, limit: int | None
+    ) -> builtins.list[OutboundMessage]:
+        """Messages oldest first, optionally only those of one status or one conversation."""
+
+    def claim(self, now: datetime, policy: RetryPolicy, limit: int | None) -> builtins.list[OutboundMessage]:
+        """Take the messages due at ``now`` (:meth:`OutboundMessage.due`), soonest ``due_at`` first, for one
+        dispatcher, and store them claimed (``policy.claim``). Two dispatchers never get the same message while
+        its lease runs."""
+
+
+class Tokens(Protocol):
+    """Customers' reply links, stored by the hash of their token."""
+
+    def add(self, token: ReplyToken) -> None:
+        """Store a new link; :class:`AlreadyStored` when its hash is taken."""
+
+    def get(self, token_hash: str) -> ReplyToken | None:
+        """The link, or None when no link has that hash."""
+
+    def use(self, token_hash: str, now: datetime) -> None:
+        """Mark a link used, atomically; :class:`UsedToken` if it already was, :class:`NotFound` if unknown."""
+
+
+class Markers(Protocol):
+    """Small named values a use case keeps between runs, such as how far a review sync got."""
+
+    def get(self, name: str) -> str | None: ...
+    def put(self, name: str, value: str) -> None: ...
+
+
+class Library(Protocol):
+    """Users' common replies and the shared response library."""
+
+    def common_replies(self, user_id: str) -> tuple[str, ...]:
+        """The user's common replies, newest first; empty when they have none."""
+
+    def put_common_replies(self, user_id: str, replies: tuple[str, ...]) -> None: ...
+
+    def templates(self) -> Sequence[Template]:
+        """Every template, in no particular order."""
+
+    def get_template(self, template_id: str) -> Template | None:
+        """The template, or None when no template has that id."""
+
+    def put_template(self, template: Template) -> None: ...
+
+    def delete_template(self, template_id: str) -> None:
+        """Remove a template; :class:`NotFound` when there is none."""
+
+
+class StoreTransaction(Protocol):
+    """One use case's view of the store: each aggregate's repository, inside one transaction."""
+
+    @property
+    def directory(self) -> Directory: ...
+    @property
+    def conversations(self) -> Conversations: ...
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def tokens(self) -> Tokens: ...
+    @property
+    def markers(self) -> Markers: ...
+    @property
+    def library(self) -> Library: ...
+
+
+@runtime_checkable
+class Store(Protocol):
+    """A storage backend. Every use case runs inside one ``transaction()``: all of it is kept, or none."""
+
+    def transaction(self) -> AbstractContextManager[StoreTransaction]: ...
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class ReadsBesideWrites(Protocol):
+    """A store whose readers need not wait for a writer in another thread, as a database with snapshot reads.
+
+    Bulk intake then commits one batch on a second thread while it prepares the next, so the database works
+    while Python does. Stores without it take batches one after the other.
+    """
+
+    def reader(self) -> AbstractContextManager[StoreTransaction] | None:
+        """A transaction that only reads and sees what was committed before it began, without waiting for a
+        writer; or None when the store cannot give one now (one connection shared by every thread)."""
+
+    def encode_new(self, conversations: Sequence[Conversation]) -> Sequence[Conversation]:
+        """The same conversations, with the work of turning them into what the store writes done now, on the
+        calling thread; ``conversations.add`` takes the result and then only writes it."""
+
+
+@runtime_checkable
+class WritesInBulk(Protocol):
+    """A store that can arrange its upkeep around a long run of writes, as bulk intake makes."""
+
+    def writing_in_bulk(self) -> AbstractContextManager[None]:
+        """Held while the run of writes lasts; the store is as usual again when it ends."""
