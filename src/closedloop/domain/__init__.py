@@ -1,6 +1,7 @@
 """The pure domain: the rules of closed-loop feedback handling, with no I/O and no framework.
 
-It imports nothing but attrs and the standard library; adapters and the ``Desk`` facade use it.
+It imports nothing but attrs, the standard library and itself (``tests/unit/test_architecture.py`` checks
+it); adapters and the ``Desk`` facade use it. Status moves are listed once, in :mod:`.transitions`.
 """
 
 from closedloop.domain.alerts import (
@@ -25,10 +26,11 @@ from closedloop.domain.conversation import (
     InteractionKind,
     Status,
 )
-from closedloop.domain.customer import CustomerView, ReplyToken
+from closedloop.domain.customer import MAX_CUSTOMER_MESSAGE, CustomerView, ReplyToken
 from closedloop.domain.customer_file import CustomerFile
 from closedloop.domain.errors import (
     AccessDenied,
+    AlreadyStored,
     ChannelUnavailable,
     ClosedLoopError,
     ConcurrentUpdate,
@@ -43,12 +45,13 @@ from closedloop.domain.errors import (
     UsedToken,
 )
 from closedloop.domain.feedback import Comment, Contact, Feedback, Rating, RatingKind, Source
-from closedloop.domain.messages import ChannelLimits, Delivery, MessageKind, OutboundMessage
+from closedloop.domain.messages import ChannelLimits, Delivery, MessageKind, OutboundMessage, RetryPolicy
 from closedloop.domain.people import Place, PlaceGroup, Role, Scope, User
 from closedloop.domain.reviews import PlatformReply, PlatformReview
 from closedloop.domain.templates import PLACEHOLDERS, ScopeLevel, Template
 
 __all__ = [
+    "MAX_CUSTOMER_MESSAGE",
     "PLACEHOLDERS",
     "AccessDenied",
     "Actor",
@@ -56,6 +59,7 @@ __all__ = [
     "Alert",
     "AlertRule",
     "AlertStatus",
+    "AlreadyStored",
     "Category",
     "ChannelLimits",
     "ChannelUnavailable",
@@ -90,6 +94,7 @@ __all__ = [
     "RatingAtMost",
     "RatingKind",
     "ReplyToken",
+    "RetryPolicy",
     "Role",
     "Scope",
     "ScopeLevel",

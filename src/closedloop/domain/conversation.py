@@ -17,7 +17,7 @@ from closedloop.domain.feedback import Feedback, text_map
 
 
 class Status(enum.StrEnum):
-    """Where a conversation stands; DESIGN.md's status table says what moves it."""
+    """Where a conversation stands; :mod:`closedloop.domain.transitions` says what moves it."""
 
     NEW = "new"
     PENDING_ACTION = "pending_action"

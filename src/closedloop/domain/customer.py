@@ -17,6 +17,8 @@ from closedloop.domain.feedback import Comment, Rating
 from closedloop.domain.people import Place
 
 TOKEN_BYTES = 32
+#: The longest message a customer can post through their reply link, in characters; a form can say so.
+MAX_CUSTOMER_MESSAGE = 5000
 
 
 def hash_token(token: str) -> str:

@@ -7,7 +7,7 @@ import numbers
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -97,7 +97,7 @@ def _flag(what: str) -> Any:
     return check
 
 
-def _non_empty(what: str) -> Any:
+def non_empty(what: str) -> Any:
     def check(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
         if not isinstance(value, str) or not value.strip():
             raise InvalidInput(f"{what} {attribute.name!r} must be a non-empty string; got {value!r}")
@@ -109,7 +109,7 @@ def _non_empty(what: str) -> Any:
 class Rating:
     """One scored indicator, e.g. ``Rating(key="nps", kind=RatingKind.NPS, value=9)``."""
 
-    key: str = attrs.field(validator=_non_empty("rating"))
+    key: str = attrs.field(validator=non_empty("rating"))
     value: float
     kind: RatingKind = attrs.field(default=RatingKind.CUSTOM, converter=RatingKind)
     scale: tuple[float, float] | None = attrs.field(default=None)
@@ -164,6 +164,15 @@ class Contact:
         return " ".join(parts[1:]) if len(parts) > 1 else ""
 
 
+class ContactChecks(Protocol):
+    """Checks contact details; each returns the normalized value, or ``None`` when it is not valid. The
+    validators live outside the domain (``closedloop.contacts``), so the domain stays free of them."""
+
+    def email(self, address: str) -> str | None: ...
+
+    def phone(self, number: str) -> str | None: ...
+
+
 @attrs.frozen(kw_only=True)
 class Comment:
     """An answer to an open question; ``question`` names it (``"comment"`` when there is only one)."""
@@ -210,8 +219,8 @@ class Feedback:
     """One thing a customer said, with where it came from; ``(source, platform, external_id)`` names it."""
 
     source: Source = attrs.field(converter=Source)
-    external_id: str = attrs.field(validator=_non_empty("feedback"))
-    place_id: str = attrs.field(validator=_non_empty("feedback"))
+    external_id: str = attrs.field(validator=non_empty("feedback"))
+    place_id: str = attrs.field(validator=non_empty("feedback"))
     received_at: datetime
     platform: str = attrs.field(default="", validator=_only_text("feedback"))
     contact: Contact = Contact()

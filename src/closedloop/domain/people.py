@@ -8,23 +8,23 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from closedloop.domain.errors import AccessDenied, InvalidInput
-from closedloop.domain.feedback import _non_empty, id_set, optional_text
+from closedloop.domain.feedback import id_set, non_empty, optional_text
 
 
 @attrs.frozen(kw_only=True)
 class Place:
     """A location of the business; its name signs public replies to reviews."""
 
-    id: str = attrs.field(validator=_non_empty("place"))
-    name: str = attrs.field(validator=_non_empty("place"))
+    id: str = attrs.field(validator=non_empty("place"))
+    name: str = attrs.field(validator=non_empty("place"))
 
 
 @attrs.frozen(kw_only=True)
 class PlaceGroup:
     """A named set of places ("paris", "france") used for scoping users, templates and filters."""
 
-    id: str = attrs.field(validator=_non_empty("group"))
-    name: str = attrs.field(validator=_non_empty("group"))
+    id: str = attrs.field(validator=non_empty("group"))
+    name: str = attrs.field(validator=non_empty("group"))
     place_ids: frozenset[str] = attrs.field(converter=id_set)
 
 
@@ -40,8 +40,8 @@ class Role(enum.StrEnum):
 class User:
     """Someone of the business who works the inbox."""
 
-    id: str = attrs.field(validator=_non_empty("user"))
-    name: str = attrs.field(validator=_non_empty("user"))
+    id: str = attrs.field(validator=non_empty("user"))
+    name: str = attrs.field(validator=non_empty("user"))
     role: Role = attrs.field(default=Role.AGENT, converter=Role)
     email: str = attrs.field(default="", converter=optional_text)
     places: frozenset[str] = attrs.field(factory=frozenset, converter=id_set)

@@ -8,16 +8,16 @@ made on the platform as the place's reply. Seeing the same review again records 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import attrs
 
-from closedloop.domain.conversation import Actor, ActorKind, Conversation, Interaction, InteractionKind, Status
+from closedloop.domain.conversation import Actor, ActorKind, Conversation, Interaction, InteractionKind
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import Feedback, Rating, require_aware
 from closedloop.domain.people import Place
-from closedloop.domain.rules import Change, _record, customer_actor
+from closedloop.domain.transitions import Change, Event, customer_actor, move
 
 #: Written into a synced review's metadata and into the details of the edits recorded later: the platform's
 #: "last changed" time of the content the conversation holds.
@@ -94,26 +94,24 @@ def _platform_replied(conversation: Conversation, reply: PlatformReply) -> bool:
 
 
 def sync_review(conversation: Conversation, review: PlatformReview, *, place: Place, now: datetime) -> Change:
-    """Fold what the platform shows into the conversation, in the order things happened there."""
-    steps: list[tuple[datetime, int]] = []
+    """Fold what the platform shows into the conversation, in the order things happened there (an edit
+    first when both happened at the same moment)."""
+    steps: list[tuple[datetime, int, Callable[[Conversation], Conversation]]] = []
     known = known_content(conversation)
     newer = known.updated_at is None or review.updated_at > known.updated_at
     edited = newer and (review.feedback.text != known.text or _stars(review.feedback.ratings) != known.stars)
     if edited:
-        steps.append((review.updated_at, 0))
-    if review.reply is not None and not _platform_replied(conversation, review.reply):
-        steps.append((review.reply.at, 1))
-    for _at, step in sorted(steps):
-        if step == 0:
-            conversation = _edit(conversation, review, now)
-        else:
-            assert review.reply is not None
-            conversation = _reply(conversation, review.reply, place, now)
+        steps.append((review.updated_at, 0, lambda before: _edit(before, review, now)))
+    reply = review.reply
+    if reply is not None and not _platform_replied(conversation, reply):
+        steps.append((reply.at, 1, lambda before: _reply(before, reply, place, now)))
+    for _at, _order, step in sorted(steps, key=lambda found: found[:2]):
+        conversation = step(conversation)
     return Change(conversation)
 
 
 def _edit(conversation: Conversation, review: PlatformReview, now: datetime) -> Conversation:
-    """The customer changed the review: a customer message with the new content, back to the inbox unread."""
+    """The customer changed the review: a customer message, so back to the inbox unread (spam stays spam)."""
     details = {UPDATED_AT: review.updated_at.isoformat(), "stars": _stars(review.feedback.ratings)}
     entry = Interaction(
         kind=InteractionKind.CUSTOMER_MESSAGE,
@@ -122,8 +120,7 @@ def _edit(conversation: Conversation, review: PlatformReview, now: datetime) -> 
         body=review.feedback.text,
         details=details,
     )
-    target = Status.SPAM if conversation.status is Status.SPAM else Status.UNREAD_CUSTOMER_REPLY
-    return _record(conversation, entry.author, now, [entry], target)
+    return move(conversation, Event.CUSTOMER_MESSAGE, actor=entry.author, now=now, entries=[entry])
 
 
 def _reply(conversation: Conversation, reply: PlatformReply, place: Place, now: datetime) -> Conversation:
@@ -132,6 +129,4 @@ def _reply(conversation: Conversation, reply: PlatformReply, place: Place, now: 
     entry = Interaction(
         kind=InteractionKind.REVIEW_REPLY, at=reply.at, author=author, body=reply.body, details={FROM_PLATFORM: "yes"}
     )
-    open_statuses = (Status.NEW, Status.PENDING_ACTION, Status.UNREAD_CUSTOMER_REPLY)
-    target = Status.AWAITING_CUSTOMER if conversation.status in open_statuses else conversation.status
-    return _record(conversation, author, now, [entry], target)
+    return move(conversation, Event.REPLY_ON_PLATFORM, actor=author, now=now, entries=[entry])

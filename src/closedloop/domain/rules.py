@@ -1,4 +1,4 @@
-"""The conversation rules of DESIGN.md as pure functions.
+"""The conversation rules (the "Statuses" section of docs/guide.md) as pure functions.
 
 Each function takes a conversation and what the action needs, checks every guard first, and returns a
 :class:`Change`: the new conversation and the messages to send. Nothing is changed in place and nothing is
@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Protocol
 
 import attrs
 
@@ -23,50 +22,60 @@ from closedloop.domain.conversation import (
     Conversation,
     Interaction,
     InteractionKind,
-    Status,
 )
+from closedloop.domain.customer import MAX_CUSTOMER_MESSAGE
 from closedloop.domain.errors import ChannelUnavailable, InvalidInput, InvalidTransition
-from closedloop.domain.feedback import Feedback
+from closedloop.domain.feedback import ContactChecks, Feedback
+from closedloop.domain.handoffs import Handoff, delegate, forward, share
 from closedloop.domain.messages import ChannelLimits, MessageKind, OutboundMessage
 from closedloop.domain.people import Place, User
+from closedloop.domain.transitions import (
+    REPLYABLE,
+    Change,
+    Event,
+    customer_actor,
+    move,
+    next_status,
+    record,
+    user_actor,
+)
 
-MAX_CUSTOMER_MESSAGE = 5000
-
-REPLYABLE = frozenset({Status.NEW, Status.PENDING_ACTION, Status.UNREAD_CUSTOMER_REPLY, Status.AWAITING_CUSTOMER})
-
-
-class ContactChecks(Protocol):
-    """Checks contact details; each returns the normalized value, or ``None`` when it is not valid."""
-
-    def email(self, address: str) -> str | None: ...
-
-    def phone(self, number: str) -> str | None: ...
-
-
-@attrs.frozen
-class Change:
-    """The outcome of one action: the conversation after it and the messages it queues."""
-
-    conversation: Conversation
-    messages: tuple[OutboundMessage, ...] = ()
-
-    def added_since(self, before: Conversation) -> tuple[Interaction, ...]:
-        return self.conversation.history[len(before.history) :]
-
-
-def user_actor(user: User) -> Actor:
-    return Actor(kind=ActorKind.USER, id=user.id, name=user.name)
-
-
-def customer_actor(feedback: Feedback) -> Actor:
-    return Actor(kind=ActorKind.CUSTOMER, id="customer", name=feedback.contact.name or "customer")
+__all__ = [
+    "MAX_CUSTOMER_MESSAGE",
+    "REPLYABLE",
+    "Change",
+    "ContactChecks",
+    "Handoff",
+    "Outgoing",
+    "add_note",
+    "customer_actor",
+    "customer_message",
+    "delegate",
+    "delivery_failed",
+    "delivery_retried",
+    "forward",
+    "hold",
+    "log_call",
+    "mark_done",
+    "mark_read",
+    "mark_spam",
+    "open_conversation",
+    "opening_entry",
+    "release",
+    "reopen",
+    "reply_by_email",
+    "reply_to_review",
+    "share",
+    "user_actor",
+]
 
 
 @functools.lru_cache(maxsize=1)
 def opening_entry(now: datetime) -> Interaction:
     """The entry that opens a conversation. Entries are immutable, so a bulk intake, where every
     conversation of a batch opens at the same moment, shares one instead of building a thousand."""
-    return Interaction(kind=InteractionKind.STATUS_CHANGE, at=now, author=SYSTEM, to_status=Status.NEW)
+    opened = next_status(Event.INGEST, None)
+    return Interaction(kind=InteractionKind.STATUS_CHANGE, at=now, author=SYSTEM, to_status=opened)
 
 
 def open_conversation(
@@ -82,42 +91,13 @@ def open_conversation(
     return Conversation(
         id=conversation_id,
         feedback=feedback,
-        status=Status.NEW,
+        status=next_status(Event.INGEST, None),
         created_at=now,
         last_updated_at=now,
         last_updated_by=SYSTEM.id,
         alert=alert,
         analysis=tuple(analysis),
         history=(entry,),
-    )
-
-
-def _record(
-    conversation: Conversation,
-    actor: Actor,
-    now: datetime,
-    entries: Sequence[Interaction],
-    status: Status | None = None,
-) -> Conversation:
-    """Append entries, and a status-change entry when the status moves; stamp who and when."""
-    history = list(conversation.history) + list(entries)
-    target = conversation.status if status is None else status
-    if target is not conversation.status:
-        history.append(
-            Interaction(
-                kind=InteractionKind.STATUS_CHANGE,
-                at=now,
-                author=actor,
-                from_status=conversation.status,
-                to_status=target,
-            )
-        )
-    return attrs.evolve(
-        conversation,
-        status=target,
-        history=tuple(history),
-        last_updated_at=now,
-        last_updated_by=actor.id,
     )
 
 
@@ -129,8 +109,7 @@ def _required_text(value: str, what: str) -> str:
 
 def _agent_action(conversation: Conversation, by: User, now: datetime, entry: Interaction) -> Conversation:
     """Any agent action takes a NEW conversation in hand; other statuses stay as they are."""
-    status = Status.PENDING_ACTION if conversation.status is Status.NEW else conversation.status
-    return _record(conversation, user_actor(by), now, [entry], status)
+    return move(conversation, Event.AGENT_ACTION, actor=user_actor(by), now=now, entries=[entry])
 
 
 def _chosen_alert(conversation: Conversation, alert_status: AlertStatus | None) -> Alert | None:
@@ -213,93 +192,6 @@ def release(conversation: Conversation, *, by: User, now: datetime) -> Change:
 
 
 @attrs.frozen(kw_only=True)
-class Handoff:
-    """Who hands a conversation on, when, with what note, and the message id and file link to use."""
-
-    by: User
-    now: datetime
-    note: str
-    message_id: str
-    file_link: str | None
-    place: Place
-    checks: ContactChecks
-
-
-def _valid_addresses(addresses: Sequence[str], checks: ContactChecks, what: str) -> tuple[str, ...]:
-    if isinstance(addresses, str):
-        addresses = [addresses]
-    if not addresses:
-        raise InvalidInput(f"{what} needs at least one email address")
-    valid = []
-    for address in addresses:
-        normalized = checks.email(address) if isinstance(address, str) else None
-        if normalized is None:
-            raise InvalidInput(f"{address!r} is not a valid email address; {what} was not sent")
-        valid.append(normalized)
-    return tuple(valid)
-
-
-def _hand_off(
-    conversation: Conversation,
-    handoff: Handoff,
-    kind: InteractionKind,
-    addresses: Sequence[str],
-    subject: str,
-    assignee: User | None = None,
-) -> Change:
-    """Email colleagues about a conversation, with a link to its file; never to the customer."""
-    by, now, note = handoff.by, handoff.now, handoff.note
-    recipients = _valid_addresses(addresses, handoff.checks, f"the {kind.value}")
-    entry = Interaction(
-        kind=kind,
-        at=now,
-        author=user_actor(by),
-        body=note,
-        recipients=recipients,
-        message_id=handoff.message_id,
-        details={"to_user": assignee.id} if assignee is not None else {},
-    )
-    lines = [note.strip()] if note.strip() else []
-    if handoff.file_link:
-        lines.append(f"Customer file: {handoff.file_link}")
-    message = OutboundMessage(
-        id=handoff.message_id,
-        conversation_id=conversation.id,
-        channel="email",
-        kind=MessageKind.HANDOFF,
-        recipients=recipients,
-        subject=subject,
-        body="\n\n".join(lines),
-        created_at=now,
-        sender_name=by.name,
-        file_link=handoff.file_link,
-    )
-    if assignee is not None:
-        conversation = attrs.evolve(conversation, assignee=assignee.id)
-    return Change(_agent_action(conversation, by, now, entry), (message,))
-
-
-def forward(conversation: Conversation, handoff: Handoff, *, to: User) -> Change:
-    """Hand the conversation to a colleague, who becomes its assignee and gets an email."""
-    if not to.email:
-        raise InvalidInput(f"user {to.id!r} has no email address; add one before forwarding to them")
-    subject = f"{handoff.by.name} forwarded you feedback for {handoff.place.name}"
-    return _hand_off(conversation, handoff, InteractionKind.FORWARD, [to.email], subject, assignee=to)
-
-
-def delegate(conversation: Conversation, handoff: Handoff, *, address: str) -> Change:
-    """Hand the conversation to customer service, at the address the desk is configured with."""
-    subject = f"{handoff.by.name} delegated feedback for {handoff.place.name} to customer service"
-    return _hand_off(conversation, handoff, InteractionKind.DELEGATION, [address], subject)
-
-
-def share(conversation: Conversation, handoff: Handoff, *, to: Sequence[str]) -> Change:
-    """Show the conversation to others for information; they get an email, nothing else changes hands."""
-    subject = f"{handoff.by.name} shared feedback for {handoff.place.name} with you"
-    return _hand_off(conversation, handoff, InteractionKind.SHARE, to, subject)
-
-
-@attrs.frozen(kw_only=True)
 class Outgoing:
     """What a reply needs besides its body: message id, the channel's name and limits, sender details."""
 
@@ -309,13 +201,6 @@ class Outgoing:
     place: Place
     business_name: str
     reply_link: str | None = None
-
-
-def _check_replyable(conversation: Conversation) -> None:
-    if conversation.status not in REPLYABLE:
-        raise InvalidTransition(
-            f"conversation {conversation.id} is {conversation.status.value}; reopen it before replying"
-        )
 
 
 def reply_by_email(
@@ -334,7 +219,7 @@ def reply_by_email(
             f"conversation {conversation.id} is {feedback.source.value} feedback from {feedback.platform!r}: "
             "it is answered in public with channel='review', not by email"
         )
-    _check_replyable(conversation)
+    next_status(Event.REPLY_SENT, conversation.status, conversation_id=conversation.id)
     text = _required_text(body, "the reply")
     address = feedback.contact.email
     recipient = checks.email(address) if address else None
@@ -365,7 +250,7 @@ def reply_by_email(
         reply_link=outgoing.reply_link,
         external_id=feedback.external_id,
     )
-    updated = _record(conversation, user_actor(by), now, [entry], Status.AWAITING_CUSTOMER)
+    updated = move(conversation, Event.REPLY_SENT, actor=user_actor(by), now=now, entries=[entry])
     return Change(updated, (message,))
 
 
@@ -377,7 +262,7 @@ def reply_to_review(conversation: Conversation, *, by: User, now: datetime, body
             f"conversation {conversation.id} is {feedback.source.value} feedback: it has no public review to "
             "reply to; use channel='email'"
         )
-    _check_replyable(conversation)
+    next_status(Event.REPLY_SENT, conversation.status, conversation_id=conversation.id)
     text = _required_text(body, "the reply")
     outgoing.limits.check(text, outgoing.channel)
     place_actor = Actor(kind=ActorKind.PLACE, id=outgoing.place.id, name=outgoing.place.name)
@@ -401,7 +286,7 @@ def reply_to_review(conversation: Conversation, *, by: User, now: datetime, body
         sender_name=outgoing.place.name,
         external_id=feedback.external_id,
     )
-    updated = _record(conversation, user_actor(by), now, [entry], Status.AWAITING_CUSTOMER)
+    updated = move(conversation, Event.REPLY_SENT, actor=user_actor(by), now=now, entries=[entry])
     return Change(updated, (message,))
 
 
@@ -416,7 +301,7 @@ def delivery_failed(conversation: Conversation, message: OutboundMessage, now: d
         message_id=message.id,
         details={"channel": message.channel},
     )
-    return Change(_record(conversation, SYSTEM, now, [entry]))
+    return Change(record(conversation, actor=SYSTEM, now=now, entries=[entry]))
 
 
 def delivery_retried(conversation: Conversation, message: OutboundMessage, *, by: User, now: datetime) -> Change:
@@ -424,7 +309,7 @@ def delivery_retried(conversation: Conversation, message: OutboundMessage, *, by
         kind=InteractionKind.DELIVERY_RETRIED, at=now, author=user_actor(by), message_id=message.id,
         details={"channel": message.channel},
     )  # fmt: skip
-    return Change(_record(conversation, user_actor(by), now, [entry]))
+    return Change(record(conversation, actor=user_actor(by), now=now, entries=[entry]))
 
 
 def customer_message(conversation: Conversation, *, now: datetime, body: str) -> Change:
@@ -436,36 +321,28 @@ def customer_message(conversation: Conversation, *, now: datetime, body: str) ->
             f"the message has {len(text)} characters; at most {MAX_CUSTOMER_MESSAGE} can be sent at once"
         )
     entry = Interaction(kind=InteractionKind.CUSTOMER_MESSAGE, at=now, author=actor, body=text)
-    target = Status.SPAM if conversation.status is Status.SPAM else Status.UNREAD_CUSTOMER_REPLY
-    return Change(_record(conversation, actor, now, [entry], target))
+    return Change(move(conversation, Event.CUSTOMER_MESSAGE, actor=actor, now=now, entries=[entry]))
 
 
 def mark_read(conversation: Conversation, *, by: User, now: datetime) -> Change:
     """Only an unread customer reply can be read; anything else is left untouched and unrecorded."""
-    if conversation.status is not Status.UNREAD_CUSTOMER_REPLY:
+    if next_status(Event.MARK_READ, conversation.status, conversation_id=conversation.id) is conversation.status:
         return Change(conversation)
-    return Change(_record(conversation, user_actor(by), now, [], Status.PENDING_ACTION))
+    return Change(move(conversation, Event.MARK_READ, actor=user_actor(by), now=now))
 
 
 def mark_done(conversation: Conversation, *, by: User, now: datetime) -> Change:
     """Done closes the loop; an alert still open is processed with it."""
-    if conversation.status is Status.DONE:
-        raise InvalidTransition(f"conversation {conversation.id} is already done")
+    next_status(Event.MARK_DONE, conversation.status, conversation_id=conversation.id)
     alert = conversation.alert
     if alert is not None and alert.is_open:
         alert = attrs.evolve(alert, status=AlertStatus.PROCESSED)
-    return Change(_record(attrs.evolve(conversation, alert=alert), user_actor(by), now, [], Status.DONE))
+    return Change(move(attrs.evolve(conversation, alert=alert), Event.MARK_DONE, actor=user_actor(by), now=now))
 
 
 def mark_spam(conversation: Conversation, *, by: User, now: datetime) -> Change:
-    if conversation.status is Status.SPAM:
-        raise InvalidTransition(f"conversation {conversation.id} is already marked as spam")
-    return Change(_record(conversation, user_actor(by), now, [], Status.SPAM))
+    return Change(move(conversation, Event.MARK_SPAM, actor=user_actor(by), now=now))
 
 
 def reopen(conversation: Conversation, *, by: User, now: datetime) -> Change:
-    if conversation.status not in (Status.DONE, Status.SPAM):
-        raise InvalidTransition(
-            f"conversation {conversation.id} is {conversation.status.value}; only done or spam ones can be reopened"
-        )
-    return Change(_record(conversation, user_actor(by), now, [], Status.PENDING_ACTION))
+    return Change(move(conversation, Event.REOPEN, actor=user_actor(by), now=now))

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import attrs
 
 from closedloop.domain.errors import AccessDenied, InvalidInput
-from closedloop.domain.feedback import Feedback, _non_empty
+from closedloop.domain.feedback import Feedback, non_empty
 from closedloop.domain.people import Place, PlaceGroup, Role, Scope, User
 
 PLACEHOLDERS: Mapping[str, str] = {
@@ -38,9 +38,9 @@ class ScopeLevel(enum.StrEnum):
 class Template:
     """A named reply text. ``target`` is the group or place id; it stays empty for organisation-wide ones."""
 
-    id: str = attrs.field(validator=_non_empty("template"))
-    name: str = attrs.field(validator=_non_empty("template"))
-    body: str = attrs.field(validator=_non_empty("template"))
+    id: str = attrs.field(validator=non_empty("template"))
+    name: str = attrs.field(validator=non_empty("template"))
+    body: str = attrs.field(validator=non_empty("template"))
     level: ScopeLevel = attrs.field(default=ScopeLevel.ORGANISATION, converter=ScopeLevel)
     target: str = ""
 
