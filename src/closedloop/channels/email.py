@@ -29,6 +29,8 @@ from closedloop.ports import SendResult
 from closedloop.registry import Registry
 from closedloop.settings import Settings
 
+__all__ = ["SmtpChannel", "SmtpSettings"]
+
 Security = Literal["starttls", "ssl", "none"]
 PORTS: Mapping[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
 

@@ -1,4 +1,7 @@
-"""HTTP ``Retry-After`` read the way connectors need it: as how long the outbox must wait."""
+"""HTTP ``Retry-After`` read the way connectors need it: as how long the outbox must wait.
+
+Import it from :mod:`closedloop.channels`; this module is where it is written.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 
-def retry_after(value: str | None, now: datetime) -> timedelta | None:
+def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     """A ``Retry-After`` header (seconds, or an HTTP date) as a wait from ``now``; ``None`` when absent or
-    unreadable, so the outbox falls back to its own back-off. Platforms send either form."""
+    unreadable, so the outbox falls back to its own back-off. Platforms send either form, and a date already
+    past means no wait at all."""
     text = (value or "").strip()
     if not text:
         return None
@@ -21,3 +25,7 @@ def retry_after(value: str | None, now: datetime) -> timedelta | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return max(moment - now, timedelta(0))
+
+
+#: The name it had before it was public; connectors written against it keep working.
+retry_after = parse_retry_after
