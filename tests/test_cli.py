@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+import closedloop
+from closedloop import InvalidInput, Settings, plugins
+from closedloop.cli import Commands, main
 
 
 def run_cli(*arguments: str, cwd: Path | None = None, url: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -62,3 +69,61 @@ def test_unknown_command_is_refused_with_usage() -> None:
     result = run_cli("nonsense")
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+class Greeter:
+    """A plugin that adds ``hello`` the way the docs show, and ``wave`` in argparse's own spelling."""
+
+    @closedloop.hookimpl
+    def closedloop_add_commands(self, commands: Commands) -> None:
+        hello = commands.add("hello", help="greet someone", run=self.hello)
+        hello.add_argument("name")
+        hello.add_argument("--fail", action="store_true")
+        commands.add_parser("wave", help="wave").set_defaults(run=lambda arguments: 7)
+
+    def hello(self, arguments: argparse.Namespace) -> int | None:
+        if arguments.fail:
+            raise InvalidInput(f"{arguments.name} is not here")
+        print(f"hello {arguments.name}")
+        return None
+
+
+@pytest.fixture
+def greeter_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command line as it starts when the Greeter plugin is installed (and nothing else is)."""
+    make = plugins.make_plugin_manager
+    monkeypatch.setattr(
+        plugins, "make_plugin_manager", lambda settings: make(Settings(plugins=[Greeter()], load_entry_points=False))
+    )
+
+
+@pytest.mark.usefixtures("greeter_installed")
+def test_a_plugin_command_runs_with_its_arguments_and_exit_status(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["hello", "Ana"]) == 0
+    assert capsys.readouterr().out == "hello Ana\n"
+    assert main(["wave"]) == 7
+    assert main(["hello", "Hugo", "--fail"]) == 2
+    assert capsys.readouterr().err == "closedloop: Hugo is not here\n"
+
+
+def test_a_command_name_taken_twice_is_refused_saying_which() -> None:
+    commands = Commands(argparse.ArgumentParser(prog="closedloop"))
+    commands.add("serve", help="one", run=lambda arguments: 0)
+    with pytest.raises(InvalidInput, match="'serve'"):
+        commands.add_parser("serve", help="another")
+
+
+def test_a_plugin_taking_a_builtin_name_is_refused_with_exit_status_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Squatter:
+        @closedloop.hookimpl
+        def closedloop_add_commands(self, commands: Commands) -> None:
+            commands.add("demo", help="not the demo", run=lambda arguments: 0)
+
+    make = plugins.make_plugin_manager
+    monkeypatch.setattr(
+        plugins, "make_plugin_manager", lambda settings: make(Settings(plugins=[Squatter()], load_entry_points=False))
+    )
+    assert main(["demo"]) == 2
+    assert "two commands are called 'demo'" in capsys.readouterr().err

@@ -1,7 +1,8 @@
-"""The ``closedloop`` command (also ``python -m closedloop``).
+"""The ``closedloop`` command (also ``python -m closedloop``), and what it offers plugins.
 
 Commands that need a database take ``--url``; without it they use ``CLOSEDLOOP_DATABASE_URL``, and the demo
-falls back to its own SQLite file.
+falls back to its own SQLite file. A plugin adds a command in ``closedloop_add_commands`` through
+:class:`Commands`; the names in ``__all__`` are the public API it may use (see ``docs/plugins.md``).
 """
 
 from __future__ import annotations
@@ -10,40 +11,85 @@ import argparse
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from closedloop import __version__
-from closedloop.desk import DispatchReport
+from closedloop import DispatchReport, __version__
 from closedloop.domain.errors import ClosedLoopError, InvalidInput
 
+__all__ = ["DEMO_FILE", "URL_VARIABLE", "Commands", "RunCommand", "build_parser", "database_url", "main"]
+
+#: The environment variable a command reads the database URL from when it is given no ``--url``.
 URL_VARIABLE = "CLOSEDLOOP_DATABASE_URL"
+#: The SQLite file the demo writes, and that ``inbox`` (and closedloop-web's ``serve``) read by default.
 DEMO_FILE = "closedloop-demo.db"
+
+#: What runs a command: it gets the parsed arguments and returns the exit status (``None`` means 0).
+RunCommand = Callable[[argparse.Namespace], int | None]
+
+
+class Commands:
+    """The subcommands of ``closedloop``. The built-in commands are added through it as plugins' are, in
+    ``closedloop_add_commands``, so a plugin needs nothing of argparse's private types."""
+
+    def __init__(self, parser: argparse.ArgumentParser) -> None:
+        self._subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+        self._names: set[str] = set()
+
+    def add(self, name: str, *, help: str, run: RunCommand) -> argparse.ArgumentParser:
+        """A new subcommand, whose arguments go on the parser returned. The command line calls ``run`` with the
+        parsed arguments and exits with what it returns; a :class:`~closedloop.ClosedLoopError` it raises is
+        printed as the reason, with exit status 2."""
+        parser = self.add_parser(name, help=help)
+        parser.set_defaults(run=run)
+        return parser
+
+    def add_parser(self, name: str, *, help: str | None = None) -> argparse.ArgumentParser:
+        """A new subcommand, spelt as argparse spells it; give the parser ``set_defaults(run=function)``.
+        Kept for plugins written before :meth:`add`. A name already taken is refused, saying which."""
+        if name in self._names:
+            raise InvalidInput(f"two commands are called {name!r}: uninstall one of the plugins that add it")
+        self._names.add(name)
+        return self._subcommands.add_parser(name, help=help)
+
+
+def database_url(given: str | None, fallback: str | None = None) -> str:
+    """The database a command works on: ``--url`` if given, else ``$CLOSEDLOOP_DATABASE_URL``, else
+    ``fallback``; :class:`~closedloop.InvalidInput` saying how to give one when there is none."""
+    url = given or os.environ.get(URL_VARIABLE) or fallback
+    if not url:
+        raise InvalidInput(f"give a database URL (e.g. sqlite:///feedback.db) or set {URL_VARIABLE}")
+    return url
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The whole command line: the built-in commands, then those installed plugins add."""
     parser = argparse.ArgumentParser(prog="closedloop", description="Closed-loop customer feedback handling.")
     parser.add_argument("--version", action="version", version=f"closedloop {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = Commands(parser)
 
-    demo = commands.add_parser("demo", help="run the whole loop on sample feedback and show the inbox before and after")
+    demo = commands.add(
+        "demo", help="run the whole loop on sample feedback and show the inbox before and after", run=run_demo
+    )
     demo.add_argument(
         "--url",
         help=f"an empty database to run in (default: ${URL_VARIABLE}, else a fresh ./{DEMO_FILE})",
     )
 
-    inbox = commands.add_parser("inbox", help="print a user's inbox and counts from a database")
+    inbox = commands.add("inbox", help="print a user's inbox and counts from a database", run=show_inbox)
     inbox.add_argument("--user", required=True, help="the id of the user whose inbox to show")
     inbox.add_argument("--folder", default="inbox", choices=["inbox", "done", "spam"])
     inbox.add_argument("--url", help=f"the database (default: ${URL_VARIABLE}, else ./{DEMO_FILE})")
 
-    worker = commands.add_parser("worker", help="send the outbox: email over SMTP, review replies, with retries")
+    worker = commands.add(
+        "worker", help="send the outbox: email over SMTP, review replies, with retries", run=run_worker
+    )
     worker.add_argument("--url", help=f"the database (default: ${URL_VARIABLE})")
     worker.add_argument("--poll", type=float, default=5.0, help="seconds to wait when nothing is due (default 5)")
     worker.add_argument("--once", action="store_true", help="send what is due now, then stop")
 
-    sync = commands.add_parser(
-        "sync", help="bring a review platform's reviews in (its connector plugin must be installed)"
+    sync = commands.add(
+        "sync", help="bring a review platform's reviews in (its connector plugin must be installed)", run=run_sync
     )
     sync.add_argument("platform", help="the platform, e.g. google_business or google_play")
     sync.add_argument("--url", help=f"the database (default: ${URL_VARIABLE})")
@@ -51,16 +97,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--full", action="store_true", help="read every review, not only those changed since the last sync"
     )
 
-    database = commands.add_parser("db", help="database schema: upgrade or status")
+    database = commands.add("db", help="database schema: upgrade or status", run=run_database)
     actions = database.add_subparsers(dest="action", required=True, metavar="ACTION")
     for name, text in (("upgrade", "bring a database to this closedloop's schema"), ("status", "show its schema")):
         action = actions.add_parser(name, help=text)
         action.add_argument("url", nargs="?", help=f"the database (default: ${URL_VARIABLE})")
-    _plugin_commands(commands)
+    add_plugin_commands(commands)
     return parser
 
 
-def _plugin_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_plugin_commands(commands: Commands) -> None:
     """Commands that installed plugins add, such as ``serve`` from closedloop-web."""
     from closedloop.plugins import make_plugin_manager
     from closedloop.settings import Settings
@@ -68,17 +114,10 @@ def _plugin_commands(commands: argparse._SubParsersAction[argparse.ArgumentParse
     make_plugin_manager(Settings()).hook.closedloop_add_commands(commands=commands)
 
 
-def database_url(given: str | None, fallback: str | None = None) -> str:
-    url = given or os.environ.get(URL_VARIABLE) or fallback
-    if not url:
-        raise InvalidInput(f"give a database URL (e.g. sqlite:///feedback.db) or set {URL_VARIABLE}")
-    return url
-
-
-def run_demo(given: str | None) -> None:
+def run_demo(arguments: argparse.Namespace) -> None:
     from closedloop.demo import run
 
-    url = given or os.environ.get(URL_VARIABLE)
+    url = arguments.url or os.environ.get(URL_VARIABLE)
     if not url:
         for leftover in Path(".").glob(f"{DEMO_FILE}*"):
             leftover.unlink()
@@ -89,12 +128,12 @@ def run_demo(given: str | None) -> None:
     print(f"  python -m closedloop inbox --user ana --url {url}")
 
 
-def show_inbox(given: str | None, user: str, folder: str) -> None:
+def show_inbox(arguments: argparse.Namespace) -> None:
     from closedloop.demo import show_folder
     from closedloop.desk import Desk
 
-    with Desk.open(database_url(given, fallback=f"sqlite:///{DEMO_FILE}")) as desk:
-        show_folder(desk, user, folder, print)
+    with Desk.open(database_url(arguments.url, fallback=f"sqlite:///{DEMO_FILE}")) as desk:
+        show_folder(desk, arguments.user, arguments.folder, print)
 
 
 SMTP_VARIABLES = ("host", "port", "security", "username", "password", "sender", "sender_name", "reply_to")
@@ -114,7 +153,7 @@ def describe(report: DispatchReport) -> str:
     return f"sent {report.sent}, failed {report.failed}, to retry {report.retrying}"
 
 
-def run_worker(given: str | None, poll: float, once: bool) -> None:
+def run_worker(arguments: argparse.Namespace) -> None:
     import signal
     import threading
 
@@ -122,28 +161,30 @@ def run_worker(given: str | None, poll: float, once: bool) -> None:
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    with Desk.open(database_url(given), smtp=smtp_from_environment()) as desk:
+    with Desk.open(database_url(arguments.url), smtp=smtp_from_environment()) as desk:
         print(f"closedloop worker: channels {', '.join(sorted(desk.registry.channels))}", flush=True)
-        if once:
+        if arguments.once:
             print(describe(desk.dispatch(limit=None)))
             return
         with contextlib.suppress(KeyboardInterrupt):
-            desk.work(stop, poll, progress=lambda report: print(describe(report), flush=True))
+            desk.work(stop, arguments.poll, progress=lambda report: print(describe(report), flush=True))
 
 
-def run_sync(given: str | None, platform: str, full: bool) -> None:
+def run_sync(arguments: argparse.Namespace) -> None:
     from closedloop.desk import Desk
 
-    with Desk.open(database_url(given)) as desk:
-        report = desk.sync(platform, full=full, progress=lambda so_far: print(f"  ... {so_far}", flush=True))
+    with Desk.open(database_url(arguments.url)) as desk:
+        report = desk.sync(
+            arguments.platform, full=arguments.full, progress=lambda so_far: print(f"  ... {so_far}", flush=True)
+        )
         print(report)
 
 
-def run_database(action: str, given: str | None) -> None:
+def run_database(arguments: argparse.Namespace) -> None:
     from closedloop.storage.sql.migrate import status, upgrade
 
-    url = database_url(given)
-    if action == "upgrade":
+    url = database_url(arguments.url)
+    if arguments.action == "upgrade":
         before, after = upgrade(url)
         print(f"{url}: schema {before or 'empty'} -> {after}" if before != after else f"{url}: already at {after}")
     else:
@@ -151,21 +192,11 @@ def run_database(action: str, given: str | None) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = build_parser().parse_args(argv)
+    """Run the command line; the exit status is the command's, or 2 when closedloop refused something."""
     try:
-        if getattr(arguments, "run", None) is not None:
-            return int(arguments.run(arguments) or 0)
-        if arguments.command == "demo":
-            run_demo(arguments.url)
-        elif arguments.command == "worker":
-            run_worker(arguments.url, arguments.poll, arguments.once)
-        elif arguments.command == "sync":
-            run_sync(arguments.url, arguments.platform, arguments.full)
-        elif arguments.command == "inbox":
-            show_inbox(arguments.url, arguments.user, arguments.folder)
-        else:
-            run_database(arguments.action, arguments.url)
+        arguments = build_parser().parse_args(argv)
+        run: RunCommand = arguments.run
+        return int(run(arguments) or 0)
     except ClosedLoopError as error:
         print(f"closedloop: {error}", file=sys.stderr)
         return 2
-    return 0

@@ -7,13 +7,13 @@ desk opens. Event hooks run after a use case's transaction is committed. Every h
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
+    from closedloop.cli import Commands
     from closedloop.desk import Desk
     from closedloop.domain.conversation import Conversation
     from closedloop.events import ConversationChange
@@ -112,11 +112,11 @@ def closedloop_conversation_changed(desk: Desk, changes: Sequence[ConversationCh
 
 
 @hookspec
-def closedloop_add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def closedloop_add_commands(commands: Commands) -> None:
     """Add subcommands to the ``closedloop`` command line (``python -m closedloop``) when it starts.
 
-    :param commands: call ``commands.add_parser(name, help=...)``, add its arguments, and give it
-        ``set_defaults(run=function)``; the command line calls ``function(arguments)`` and exits with the
-        number it returns (``None`` is 0). A :class:`~closedloop.ClosedLoopError` it raises is printed as
-        the reason, with exit status 2.
+    :param commands: a :class:`closedloop.cli.Commands`; call ``commands.add(name, help=..., run=function)``
+        and add the command's arguments to the ``argparse.ArgumentParser`` it returns. The command line calls
+        ``function(arguments)`` and exits with the number it returns (``None`` is 0). A
+        :class:`~closedloop.ClosedLoopError` it raises is printed as the reason, with exit status 2.
     """

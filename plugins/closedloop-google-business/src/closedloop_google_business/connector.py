@@ -22,7 +22,7 @@ from closedloop import (
     PlatformReview,
     SendResult,
 )
-from closedloop.channels.retry_after import retry_after as parse_retry_after
+from closedloop.channels import parse_retry_after
 from closedloop_google_business.mapping import to_review
 
 DEFAULT_URL = "https://mybusiness.googleapis.com"

@@ -30,7 +30,7 @@ from closedloop import (
     SendResult,
     Source,
 )
-from closedloop.channels.retry_after import retry_after as parse_retry_after
+from closedloop.channels import parse_retry_after
 
 DEFAULT_BASE_URL = "https://androidpublisher.googleapis.com"
 API_PATH = "/androidpublisher/v3/applications"

@@ -14,8 +14,7 @@ from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from closedloop import CustomerView, Desk, ExpiredToken, InvalidInput, UnknownToken, UsedToken
-from closedloop.domain.rules import MAX_CUSTOMER_MESSAGE
+from closedloop import MAX_CUSTOMER_MESSAGE, CustomerView, Desk, ExpiredToken, InvalidInput, UnknownToken, UsedToken
 from closedloop_web import csrf
 from closedloop_web.display import show_messages, show_ratings
 from closedloop_web.guard import GuessLimiter

@@ -10,7 +10,7 @@ from starlette.routing import Mount
 
 import closedloop
 from closedloop import Desk
-from closedloop.cli import DEMO_FILE, URL_VARIABLE, database_url
+from closedloop.cli import DEMO_FILE, URL_VARIABLE, Commands, database_url
 from closedloop_web.app import create_app
 
 
@@ -32,9 +32,8 @@ def serve(arguments: argparse.Namespace) -> int:
 
 
 @closedloop.hookimpl
-def closedloop_add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    command = commands.add_parser("serve", help="serve the customers' reply page (closedloop-web)")
+def closedloop_add_commands(commands: Commands) -> None:
+    command = commands.add("serve", help="serve the customers' reply page (closedloop-web)", run=serve)
     command.add_argument("--url", help=f"the database (default: ${URL_VARIABLE}, else ./{DEMO_FILE})")
     command.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
     command.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
-    command.set_defaults(run=serve)
