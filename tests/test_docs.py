@@ -75,4 +75,5 @@ def test_examples_run(document: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     blocks = python_blocks(ROOT / document)
     assert blocks, f"{document} has no python example"
     namespace: dict[str, object] = {"__name__": f"example_{Path(document).stem}"}
-    exec(compile(blocks[0], document, "exec"), namespace)
+    for block in blocks:  # in order, in one namespace, as a reader would type them
+        exec(compile(block, document, "exec"), namespace)
