@@ -101,6 +101,27 @@ class ConversationsContract(ContractBase):
             assert [tx.conversations.get(c.id).version for c in newcomers] == [1, 1]
             assert tx.conversations.counts(None) == {(Folder.INBOX, Category.NEW_MESSAGE): 3}
 
+    def test_a_refused_batch_writes_nothing_even_when_the_use_case_goes_on(
+        self, store: Store, clock: FakeClock
+    ) -> None:
+        """The refusal takes back the batch, not the transaction: a use case may catch it, look again and
+        carry on, and what it wrote before and after is kept."""
+        stored = self.conversation(1, clock)
+        with store.transaction() as tx:
+            tx.conversations.add([stored])
+        with store.transaction() as tx:
+            tx.conversations.add([self.conversation(2, clock)])
+            with pytest.raises(DuplicateFeedback):
+                tx.conversations.add([self.conversation(3, clock), attrs.evolve(stored, id="c0009")])
+            assert dict(tx.conversations.find([self.feedback(3, clock).key])) == {}
+            tx.conversations.add([self.conversation(3, clock)])
+            tx.conversations.save(attrs.evolve(tx.conversations.get(stored.id), assignee="ana"))
+        with store.transaction() as tx:
+            assert [tx.conversations.get(f"c{n:04}").version for n in (1, 2, 3)] == [2, 1, 1]
+            with pytest.raises(NotFound):
+                tx.conversations.get("c0009")
+            assert nonzero(tx.conversations.counts(None)) == {(Folder.INBOX, Category.NEW_MESSAGE): 3}
+
     def assert_nothing_stored_of(self, store: Store, clock: FakeClock, numbers: tuple[int, ...]) -> None:
         with store.transaction() as tx:
             assert dict(tx.conversations.find([self.feedback(number, clock).key for number in numbers])) == {}

@@ -96,6 +96,22 @@ class OutboxContract(ContractBase):
         with store.transaction() as tx:
             assert [m.id for m in tx.outbox.list(status=None, conversation_id=None, limit=None)] == ["m1", "m2"]
 
+    def test_a_refused_batch_of_messages_writes_nothing_even_when_the_use_case_goes_on(
+        self, store: Store, clock: FakeClock
+    ) -> None:
+        with store.transaction() as tx:
+            tx.outbox.add([self.message(1, clock)])
+        with store.transaction() as tx:
+            with pytest.raises(AlreadyStored):
+                tx.outbox.add([self.message(2, clock), attrs.evolve(self.message(1, clock), body="again")])
+            assert tx.outbox.list(status=None, conversation_id=None, limit=None) == [self.message(1, clock)]
+            tx.outbox.add([self.message(2, clock)])
+        with store.transaction() as tx:
+            assert tx.outbox.list(status=None, conversation_id=None, limit=None) == [
+                self.message(1, clock),
+                self.message(2, clock),
+            ]
+
     # -- claiming --------------------------------------------------------------------------------------------
 
     def test_claiming_takes_the_soonest_due_first_and_leaves_what_is_not_due(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from datetime import datetime, timedelta
 
+import attrs
 import pytest
 
 from closedloop.domain.errors import AlreadyStored, DuplicateFeedback, NotFound, UsedToken
@@ -40,6 +41,15 @@ class TokensContract(ContractBase):
             tx.tokens.add(self.token("h2", clock, conversation_id="c0002"))
         with store.transaction() as tx:
             assert tx.tokens.get("h2") == self.token("h2", clock, conversation_id="c0002")
+
+    def test_a_refused_link_leaves_the_transaction_going_on(self, store: Store, clock: FakeClock) -> None:
+        with store.transaction() as tx:
+            tx.tokens.add(self.token("h1", clock))
+            with pytest.raises(AlreadyStored):
+                tx.tokens.add(self.token("h1", clock, conversation_id="c0002"))
+            tx.tokens.use("h1", clock.now())
+        with store.transaction() as tx:
+            assert tx.tokens.get("h1") == attrs.evolve(self.token("h1", clock), used_at=clock.now())
 
     def test_a_used_link_cannot_be_stored_again_fresh(self, store: Store, clock: FakeClock) -> None:
         with store.transaction() as tx:
