@@ -77,3 +77,15 @@ def test_examples_run(document: str, tmp_path: Path, monkeypatch: pytest.MonkeyP
     namespace: dict[str, object] = {"__name__": f"example_{Path(document).stem}"}
     for block in blocks:  # in order, in one namespace, as a reader would type them
         exec(compile(block, document, "exec"), namespace)
+
+
+def test_nothing_cites_a_design_file_the_repository_does_not_hold() -> None:
+    """The product's words and rules live in docs/guide.md and its layout in docs/architecture.md."""
+    outside = "DESIGN" + ".md"  # spelt in two parts so this file does not cite it either
+    citing = [
+        str(path.relative_to(ROOT))
+        for pattern in ("src/**/*.py", "tests/**/*.py", "plugins/*/*/**/*.py", "*.md", "docs/*.md", "plugins/*/*.md")
+        for path in ROOT.glob(pattern)
+        if outside in path.read_text(encoding="utf-8")
+    ]
+    assert citing == []

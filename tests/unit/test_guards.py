@@ -1,4 +1,4 @@
-"""DESIGN.md's guards: each refusal is a clear ClosedLoopError, and a refused action changes nothing."""
+"""The guards of docs/guide.md: each refusal is a clear ClosedLoopError, and a refused action changes nothing."""
 
 from __future__ import annotations
 

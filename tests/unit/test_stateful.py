@@ -1,4 +1,4 @@
-"""Random walks through the Desk: every action either follows DESIGN.md's conversation rules or is refused
+"""Random walks through the Desk: every action either follows the conversation rules of docs/guide.md or is refused
 with a ClosedLoopError that changes nothing.
 
 The machine keeps its own model of each conversation (status, hold, alert, assignee) and of every reply link,
@@ -153,18 +153,18 @@ share_targets = st.sampled_from(
 forward_targets = st.sampled_from([*USERS, "ghost"])
 advances = st.sampled_from([timedelta(minutes=5), timedelta(hours=1), timedelta(hours=7), timedelta(hours=13)])
 
-# DESIGN.md: the customer's page shows replies to them and their own messages, never notes, calls or hand-offs
+# docs/guide.md: the customer's page shows replies to them and their own messages, never notes, calls or hand-offs
 CUSTOMER_VISIBLE_KINDS = {InteractionKind.EMAIL_REPLY, InteractionKind.REVIEW_REPLY, InteractionKind.CUSTOMER_MESSAGE}
 REPLYABLE = {Status.NEW, Status.PENDING_ACTION, Status.UNREAD_CUSTOMER_REPLY, Status.AWAITING_CUSTOMER}
 
 
 def expected_folder(status: Status) -> Folder:
-    """DESIGN.md: DONE -> Done, SPAM -> Spam, everything else -> Inbox."""
+    """docs/guide.md: DONE -> Done, SPAM -> Spam, everything else -> Inbox."""
     return {Status.DONE: Folder.DONE, Status.SPAM: Folder.SPAM}.get(status, Folder.INBOX)
 
 
 def expected_category(on_hold: bool, alert: AlertStatus | None) -> Category:
-    """DESIGN.md: ON_HOLD before ALERT (not yet PROCESSED) before NEW_MESSAGE."""
+    """docs/guide.md: ON_HOLD before ALERT (not yet PROCESSED) before NEW_MESSAGE."""
     if on_hold:
         return Category.ON_HOLD
     if alert is not None and alert != AlertStatus.PROCESSED:

@@ -1,4 +1,4 @@
-"""DESIGN.md's status table, row by row: first through the pure rules, then through the Desk."""
+"""The status table of docs/guide.md, row by row: first through the pure rules, then through the Desk."""
 
 from __future__ import annotations
 
