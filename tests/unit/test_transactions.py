@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from closedloop import ConcurrentUpdate, Contact, Desk, Feedback, Place, User
-from closedloop.storage.memory import MemoryStore, MemoryTransaction
+from closedloop.storage.memory import MemoryOutbox, MemoryStore
 from closedloop.testing import FakeClock, RecordingChannel
 
 
@@ -28,10 +28,10 @@ def test_a_failure_after_the_change_is_saved_undoes_all_of_it(monkeypatch: pytes
     conversation_id = seed(desk)
     before = desk.conversation(conversation_id, by="ana")
 
-    def broken(self: MemoryTransaction, messages: object) -> None:
+    def broken(self: MemoryOutbox, messages: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(MemoryTransaction, "add_messages", broken)
+    monkeypatch.setattr(MemoryOutbox, "add", broken)
     with pytest.raises(OSError, match="disk full"):
         desk.reply(conversation_id, by="ana", body="Thanks!")
     monkeypatch.undo()
@@ -50,7 +50,7 @@ def test_a_stale_conversation_cannot_overwrite_a_newer_one() -> None:
     stale = second.conversation(conversation_id, by="ana")
     first.note(conversation_id, by="ana", body="first note")
     with store.transaction() as tx, pytest.raises(ConcurrentUpdate, match="load it again"):
-        tx.save_conversation(stale)
+        tx.conversations.save(stale)
     history = second.conversation(conversation_id, by="ana").history
     assert [entry.body for entry in history if entry.kind == "note"] == ["first note"]
 

@@ -1,11 +1,13 @@
 """The in-memory store: a real backend with the same errors and transactions as the SQL one.
 
-Writes go straight into dictionaries and are recorded in an undo log; a transaction that raises is undone
-from that log, so a failing use case leaves the store exactly as it was.
+Writes go straight into dictionaries and are recorded in one undo log per transaction, shared by all of its
+repositories; a transaction that raises is undone from that log, so a failing use case leaves the store
+exactly as it was. Every check of a batch runs before its first write, so a refused batch writes nothing.
 """
 
 from __future__ import annotations
 
+import builtins
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -16,7 +18,14 @@ import attrs
 
 from closedloop.domain.conversation import Category, Conversation, Folder
 from closedloop.domain.customer import ReplyToken
-from closedloop.domain.errors import ConcurrentUpdate, DuplicateFeedback, InvalidInput, NotFound, UsedToken
+from closedloop.domain.errors import (
+    AlreadyStored,
+    ConcurrentUpdate,
+    DuplicateFeedback,
+    InvalidInput,
+    NotFound,
+    UsedToken,
+)
 from closedloop.domain.inbox import InboxQuery, inbox_key
 from closedloop.domain.messages import Delivery, OutboundMessage, RetryPolicy
 from closedloop.domain.people import Place, PlaceGroup, User
@@ -53,6 +62,7 @@ class MemoryStore:
 
     @contextmanager
     def transaction(self) -> Iterator[MemoryTransaction]:
+        """One transaction at a time: the lock serialises them, as a database's write lock would."""
         with self._lock:
             transaction = MemoryTransaction(self)
             try:
@@ -65,28 +75,51 @@ class MemoryStore:
         """Nothing to release; present so every store closes the same way."""
 
 
-class MemoryTransaction:
-    """One use case's view of a :class:`MemoryStore`; undone as a whole if the use case fails."""
+class UndoLog:
+    """Every write of one transaction, with what it replaced, so that all of them can be taken back."""
 
-    def __init__(self, store: MemoryStore) -> None:
-        self._store = store
-        self._undo: list[tuple[dict[Any, Any], Any, Any]] = []
+    def __init__(self) -> None:
+        self._entries: list[tuple[dict[Any, Any], Any, Any]] = []
 
-    def _set(self, table: dict[Any, Any], key: Any, value: Any) -> None:
-        self._undo.append((table, key, table.get(key, _MISSING)))
-        if value is _MISSING:
-            del table[key]
-        else:
-            table[key] = value
+    def set(self, table: dict[Any, Any], key: Any, value: Any) -> None:
+        self._entries.append((table, key, table.get(key, _MISSING)))
+        table[key] = value
+
+    def delete(self, table: dict[Any, Any], key: Any) -> None:
+        self._entries.append((table, key, table.pop(key)))
 
     def undo(self) -> None:
-        for table, key, previous in reversed(self._undo):
+        for table, key, previous in reversed(self._entries):
             if previous is _MISSING:
                 table.pop(key, None)
             else:
                 table[key] = previous
-        self._undo.clear()
+        self._entries.clear()
 
+
+class MemoryTransaction:
+    """One use case's view of a :class:`MemoryStore`; undone as a whole if the use case fails."""
+
+    def __init__(self, store: MemoryStore) -> None:
+        self._log = UndoLog()
+        self.directory = MemoryDirectory(store, self._log)
+        self.conversations = MemoryConversations(store, self._log)
+        self.outbox = MemoryOutbox(store, self._log)
+        self.tokens = MemoryTokens(store, self._log)
+        self.markers = MemoryMarkers(store, self._log)
+        self.library = MemoryLibrary(store, self._log)
+
+    def undo(self) -> None:
+        self._log.undo()
+
+
+class _Repository:
+    def __init__(self, store: MemoryStore, log: UndoLog) -> None:
+        self._store = store
+        self._log = log
+
+
+class MemoryDirectory(_Repository):
     def places(self) -> Mapping[str, Place]:
         return dict(self._store.places)
 
@@ -97,51 +130,66 @@ class MemoryTransaction:
         return dict(self._store.groups)
 
     def put_place(self, place: Place) -> None:
-        self._set(self._store.places, place.id, place)
+        self._log.set(self._store.places, place.id, place)
 
     def put_group(self, group: PlaceGroup) -> None:
-        self._set(self._store.groups, group.id, group)
+        self._log.set(self._store.groups, group.id, group)
 
     def get_user(self, user_id: str) -> User | None:
         return self._store.users.get(user_id)
 
     def put_user(self, user: User) -> None:
-        self._set(self._store.users, user.id, user)
+        self._log.set(self._store.users, user.id, user)
 
-    def find_conversations(self, keys: Sequence[FeedbackKey]) -> Mapping[FeedbackKey, str]:
-        return {key: self._store.keys[key] for key in keys if key in self._store.keys}
 
-    def add_conversations(self, conversations: Sequence[Conversation]) -> None:
+class MemoryConversations(_Repository):
+    def find(self, keys: Sequence[FeedbackKey]) -> Mapping[FeedbackKey, str]:
+        stored = self._store.keys
+        return {key: stored[key] for key in keys if key in stored}
+
+    def add(self, conversations: Sequence[Conversation]) -> None:
+        ids: set[str] = set()
+        keys: set[FeedbackKey] = set()
         for conversation in conversations:
             key = conversation.feedback.key
-            if conversation.id in self._store.conversations or key in self._store.keys:
+            if conversation.id in self._store.conversations or conversation.id in ids:
+                raise DuplicateFeedback(f"a conversation with id {conversation.id!r} is already stored")
+            if key in self._store.keys or key in keys:
                 raise DuplicateFeedback(f"feedback {key} is already stored")
-            self._set(self._store.conversations, conversation.id, conversation)
-            self._set(self._store.keys, key, conversation.id)
+            ids.add(conversation.id)
+            keys.add(key)
+        for conversation in conversations:
+            stored = conversation if conversation.version == 1 else attrs.evolve(conversation, version=1)
+            self._log.set(self._store.conversations, conversation.id, stored)
+            self._log.set(self._store.keys, conversation.feedback.key, conversation.id)
 
-    def get_conversation(self, conversation_id: str) -> Conversation:
+    def get(self, conversation_id: str) -> Conversation:
         try:
             return self._store.conversations[conversation_id]
         except KeyError:
             raise NotFound(f"no conversation has id {conversation_id!r}") from None
 
-    def save_conversation(self, conversation: Conversation) -> Conversation:
-        current = self.get_conversation(conversation.id)
+    def save(self, conversation: Conversation) -> Conversation:
+        current = self.get(conversation.id)
         if current.version != conversation.version:
             raise ConcurrentUpdate(
                 f"conversation {conversation.id} was changed by someone else (version {current.version}, "
                 f"yours {conversation.version}); load it again and retry"
             )
         saved = attrs.evolve(conversation, version=conversation.version + 1)
-        self._set(self._store.conversations, conversation.id, saved)
+        self._log.set(self._store.conversations, conversation.id, saved)
         return saved
 
-    def list_conversations(self, query: InboxQuery) -> list[Conversation]:
+    def lock(self, conversation_id: str) -> None:
+        """Only checks that it exists: the store's lock already keeps other transactions waiting."""
+        self.get(conversation_id)
+
+    def page(self, query: InboxQuery) -> list[Conversation]:
         matching = [conversation for conversation in self._store.conversations.values() if query.matches(conversation)]
         matching.sort(key=inbox_key, reverse=True)
         return matching[: query.limit]
 
-    def count_conversations(self, place_ids: frozenset[str] | None) -> Mapping[tuple[Folder, Category], int]:
+    def counts(self, place_ids: frozenset[str] | None) -> Mapping[tuple[Folder, Category], int]:
         counts: dict[tuple[Folder, Category], int] = {}
         for conversation in self._store.conversations.values():
             if place_ids is None or conversation.place_id in place_ids:
@@ -149,80 +197,101 @@ class MemoryTransaction:
                 counts[pair] = counts.get(pair, 0) + 1
         return counts
 
-    def get_common_replies(self, user_id: str) -> tuple[str, ...]:
-        return self._store.common_replies.get(user_id, ())
 
-    def put_common_replies(self, user_id: str, replies: tuple[str, ...]) -> None:
-        self._set(self._store.common_replies, user_id, replies)
+def _claim_order(message: OutboundMessage) -> tuple[datetime, str]:
+    """Soonest due first, then by id: the order every store claims in."""
+    due_at = message.due_at
+    if due_at is None:
+        raise ValueError(f"message {message.id} is not waiting to be sent, so it has no place in the claim order")
+    return (due_at, message.id)
 
-    def templates(self) -> Sequence[Template]:
-        return list(self._store.templates.values())
 
-    def put_template(self, template: Template) -> None:
-        self._set(self._store.templates, template.id, template)
-
-    def delete_template(self, template_id: str) -> None:
-        if template_id not in self._store.templates:
-            raise NotFound(f"no template has id {template_id!r}")
-        self._set(self._store.templates, template_id, _MISSING)
-
-    def add_messages(self, messages: Sequence[OutboundMessage]) -> None:
+class MemoryOutbox(_Repository):
+    def add(self, messages: Sequence[OutboundMessage]) -> None:
+        ids: set[str] = set()
         for message in messages:
-            if message.id in self._store.messages:
-                raise InvalidInput(f"message {message.id} is already in the outbox")
-            self._set(self._store.messages, message.id, message)
+            if message.id in self._store.messages or message.id in ids:
+                raise AlreadyStored(f"message {message.id} is already in the outbox")
+            ids.add(message.id)
+        for message in messages:
+            self._log.set(self._store.messages, message.id, message)
 
-    def get_message(self, message_id: str) -> OutboundMessage:
+    def get(self, message_id: str) -> OutboundMessage:
         try:
             return self._store.messages[message_id]
         except KeyError:
             raise NotFound(f"no outbound message has id {message_id!r}") from None
 
-    def put_message(self, message: OutboundMessage) -> None:
-        self.get_message(message.id)
-        self._set(self._store.messages, message.id, message)
+    def put(self, message: OutboundMessage) -> None:
+        self.get(message.id)
+        self._log.set(self._store.messages, message.id, message)
 
-    def list_messages(
+    def list(
         self, *, status: Delivery | None, conversation_id: str | None, limit: int | None
-    ) -> list[OutboundMessage]:
+    ) -> builtins.list[OutboundMessage]:
         found = [
             message
             for message in self._store.messages.values()
             if (status is None or message.status is status)
             and (conversation_id is None or message.conversation_id == conversation_id)
         ]
-        found.sort(key=lambda message: message.created_at)
+        found.sort(key=lambda message: (message.created_at, message.id))
         return found if limit is None else found[:limit]
 
-    def claim_messages(self, now: datetime, policy: RetryPolicy, limit: int | None) -> list[OutboundMessage]:
-        due = sorted(
-            (message for message in self._store.messages.values() if message.due(now)),
-            key=lambda message: (message.due_at or now, message.id),
-        )
+    def claim(self, now: datetime, policy: RetryPolicy, limit: int | None) -> builtins.list[OutboundMessage]:
+        due = sorted((message for message in self._store.messages.values() if message.due(now)), key=_claim_order)
         claimed = [policy.claim(message, now) for message in (due if limit is None else due[:limit])]
         for message in claimed:
-            self._set(self._store.messages, message.id, message)
+            self._log.set(self._store.messages, message.id, message)
         return claimed
 
-    def get_marker(self, name: str) -> str | None:
-        return self._store.markers.get(name)
 
-    def put_marker(self, name: str, value: str) -> None:
-        self._set(self._store.markers, name, value)
+class MemoryTokens(_Repository):
+    def add(self, token: ReplyToken) -> None:
+        if token.token_hash in self._store.tokens:
+            raise AlreadyStored("a reply link with this token is already stored")
+        self._log.set(self._store.tokens, token.token_hash, token)
 
-    def add_token(self, token: ReplyToken) -> None:
-        self._set(self._store.tokens, token.token_hash, token)
-
-    def get_token(self, token_hash: str) -> ReplyToken | None:
+    def get(self, token_hash: str) -> ReplyToken | None:
         return self._store.tokens.get(token_hash)
 
-    def use_token(self, token_hash: str, now: datetime) -> None:
+    def use(self, token_hash: str, now: datetime) -> None:
         token = self._store.tokens.get(token_hash)
         if token is None:
             raise NotFound("no such reply link")
         if token.used_at is not None:
             raise UsedToken("this reply link was already used to send a message; each link works once")
-        self._set(self._store.tokens, token_hash, attrs.evolve(token, used_at=now))
+        self._log.set(self._store.tokens, token_hash, attrs.evolve(token, used_at=now))
+
+
+class MemoryMarkers(_Repository):
+    def get(self, name: str) -> str | None:
+        return self._store.markers.get(name)
+
+    def put(self, name: str, value: str) -> None:
+        self._log.set(self._store.markers, name, value)
+
+
+class MemoryLibrary(_Repository):
+    def common_replies(self, user_id: str) -> tuple[str, ...]:
+        return self._store.common_replies.get(user_id, ())
+
+    def put_common_replies(self, user_id: str, replies: tuple[str, ...]) -> None:
+        self._log.set(self._store.common_replies, user_id, replies)
+
+    def templates(self) -> Sequence[Template]:
+        return list(self._store.templates.values())
+
+    def get_template(self, template_id: str) -> Template | None:
+        return self._store.templates.get(template_id)
+
+    def put_template(self, template: Template) -> None:
+        self._log.set(self._store.templates, template.id, template)
+
+    def delete_template(self, template_id: str) -> None:
+        if template_id not in self._store.templates:
+            raise NotFound(f"no template has id {template_id!r}")
+        self._log.delete(self._store.templates, template_id)
 
 
 @hookimpl
