@@ -53,14 +53,15 @@ class OutboundMessage:
     lease_until: datetime | None = None
 
     def due(self, now: datetime) -> bool:
-        """Whether a dispatcher may take it now: pending and its time has come, or its lease has run out."""
-        if self.status is Delivery.PENDING:
-            return self.next_attempt_at is None or self.next_attempt_at <= now
-        return self.status is Delivery.SENDING and self.lease_until is not None and self.lease_until <= now
+        """Whether a dispatcher may take it now: its due time (:attr:`due_at`) has come."""
+        due_at = self.due_at
+        return due_at is not None and due_at <= now
 
     @property
     def due_at(self) -> datetime | None:
-        """When it becomes due; ``None`` once it is sent or failed."""
+        """When a dispatcher may take it: a pending message at its next attempt (its first when it was
+        created), a claimed one when its lease runs out; ``None`` once it is sent or failed. Every store
+        claims by this time, soonest first."""
         if self.status is Delivery.PENDING:
             return self.next_attempt_at or self.created_at
         return self.lease_until if self.status is Delivery.SENDING else None
