@@ -76,7 +76,7 @@ def time_desk(settings: SmtpSettings, batch: list[OutboundMessage], folder: Path
     path.unlink(missing_ok=True)
     with Desk.open(f"sqlite:///{path}", smtp=settings, load_entry_points=False) as desk:
         with desk.store.transaction() as tx:
-            tx.add_messages(batch)
+            tx.outbox.add(batch)
         began = time.perf_counter()
         report = desk.dispatch(limit=None)
         spent = time.perf_counter() - began

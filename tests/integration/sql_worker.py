@@ -261,21 +261,21 @@ def race_save(url: str, conversation_id: str, role: str, sync: str) -> dict[str,
     store = SqlStore.from_url(url)
     try:
         with store.transaction() as tx:
-            loaded = tx.get_conversation(conversation_id)
-            user = tx.get_user("root")
+            loaded = tx.conversations.get(conversation_id)
+            user = tx.directory.get_user("root")
         assert user is not None
         ready_then_wait(folder, role)
         now = datetime.now(UTC)
         if role == "first":
             with store.transaction() as tx:
-                saved = tx.save_conversation(rules.hold(loaded, by=user, now=now).conversation)
+                saved = tx.conversations.save(rules.hold(loaded, by=user, now=now).conversation)
             (folder / "first-saved").touch()
             return {"loaded": loaded.version, "result": "saved", "version": saved.version}
         wait_for(folder / "first-saved")
         try:
             with store.transaction() as tx:
-                tx.put_common_replies("root", ("written by the loser",))
-                tx.save_conversation(rules.mark_done(loaded, by=user, now=now).conversation)
+                tx.library.put_common_replies("root", ("written by the loser",))
+                tx.conversations.save(rules.mark_done(loaded, by=user, now=now).conversation)
         except ConcurrentUpdate as error:
             return {"loaded": loaded.version, "result": "conflict", "message": str(error)}
         return {"loaded": loaded.version, "result": "saved"}

@@ -46,6 +46,7 @@ from closedloop import (
 from closedloop.domain.inbox import priority
 from closedloop.serialization import decode
 from closedloop.storage.sql import schema
+from closedloop.storage.sql.conversations import SqlConversations
 from closedloop.storage.sql.engine import make_engine
 from closedloop.storage.sql.migrate import (
     SchemaOutdated,
@@ -55,7 +56,8 @@ from closedloop.storage.sql.migrate import (
     head_revision,
     status,
 )
-from closedloop.storage.sql.store import SqlTransaction
+from closedloop.storage.sql.outbox import SqlOutbox
+from closedloop.storage.sql.records import SqlLibrary, SqlTokens
 
 WORKER = Path(__file__).with_name("sql_worker.py")
 PROCESS_TIMEOUT = 120
@@ -436,19 +438,29 @@ class ChangeRecorder:
         self.told.extend(conversation.id for conversation in conversations)
 
 
+#: The SQL store's repositories whose methods a test breaks, by their name on a transaction.
+REPOSITORIES: dict[str, type] = {
+    "conversations": SqlConversations,
+    "outbox": SqlOutbox,
+    "tokens": SqlTokens,
+    "library": SqlLibrary,
+}
+
+
 def break_after(monkeypatch: pytest.MonkeyPatch, method: str, on_call: int = 1) -> list[int]:
-    """Make ``SqlTransaction.<method>`` do its work and then fail, on its ``on_call``-th call."""
-    original = getattr(SqlTransaction, method)
+    """Make ``tx.<repository>.<method>`` do its work and then fail, on its ``on_call``-th call."""
+    repository, name = method.split(".")
+    original = getattr(REPOSITORIES[repository], name)
     calls: list[int] = []
 
-    def broken(self: SqlTransaction, *arguments: Any, **keywords: Any) -> Any:
+    def broken(self: object, *arguments: Any, **keywords: Any) -> Any:
         result = original(self, *arguments, **keywords)
         calls.append(1)
         if len(calls) == on_call:
-            raise Injected(f"injected failure after SqlTransaction.{method}")
+            raise Injected(f"injected failure after tx.{method}")
         return result
 
-    monkeypatch.setattr(SqlTransaction, method, broken)
+    monkeypatch.setattr(REPOSITORIES[repository], name, broken)
     return calls
 
 
@@ -471,51 +483,51 @@ Action = Callable[[Desk, dict[str, str], list[str]], object]
 # (method that fails after doing its work, on which call, the action)
 FAILURES: dict[str, tuple[str, int, Action]] = {
     "email reply, after queueing the message": (
-        "add_messages",
+        "outbox.add",
         1,
         lambda desk, ids, tokens: desk.reply(ids["s8"], by="ana", body="Nina, thank you!"),
     ),
     "email reply, after storing the link": (
-        "add_token",
+        "tokens.add",
         1,
         lambda desk, ids, tokens: desk.reply(ids["s9"], by="leo", body="Yann, we are sorry."),
     ),
     "customer reply, after using the link": (
-        "use_token",
+        "tokens.use",
         1,
         lambda desk, ids, tokens: desk.customer_reply(tokens[2], body="It was the noise."),
     ),
     "customer reply, after saving the conversation": (
-        "save_conversation",
+        "conversations.save",
         1,
         lambda desk, ids, tokens: desk.customer_reply(tokens[1], body="Reopen please."),
     ),
     "note that processes the alert, after saving": (
-        "save_conversation",
+        "conversations.save",
         1,
         lambda desk, ids, tokens: desk.note(ids["s9"], by="leo", body="Called back.", alert_status="processed"),
     ),
-    "hold, after saving": ("save_conversation", 1, lambda desk, ids, tokens: desk.hold(ids["s8"], by="zoe")),
-    "mark done, after saving": ("save_conversation", 1, lambda desk, ids, tokens: desk.mark_done(ids["s1"], by="ana")),
+    "hold, after saving": ("conversations.save", 1, lambda desk, ids, tokens: desk.hold(ids["s8"], by="zoe")),
+    "mark done, after saving": ("conversations.save", 1, lambda desk, ids, tokens: desk.mark_done(ids["s1"], by="ana")),
     "forward, after queueing the hand-off": (
-        "add_messages",
+        "outbox.add",
         1,
         lambda desk, ids, tokens: desk.forward(ids["s10"], by="ana", to="zoe", note="For you."),
     ),
     "bulk intake, after inserting the first batch": (
-        "add_conversations",
+        "conversations.add",
         1,
         lambda desk, ids, tokens: desk.ingest_many(more_feedback(5), batch_size=10),
     ),
     # dispatch is not here on purpose: it commits its claim before sending, so that a crash later re-sends
     # rather than loses; tests/integration/test_email.py shows a failure while recording and what follows
     "common reply, after storing the list": (
-        "put_common_replies",
+        "library.put_common_replies",
         1,
         lambda desk, ids, tokens: desk.common_replies("ana").add("A new one."),
     ),
     "template, after storing it": (
-        "put_template",
+        "library.put_template",
         1,
         lambda desk, ids, tokens: desk.templates("root").add(Template(id="t-new", name="New", body="Hello.")),
     ),
@@ -556,7 +568,7 @@ def test_bulk_intake_interrupted_mid_way_keeps_whole_batches_and_resumes(
     with sql_worker.open_desk(url, clock) as desk:
         sql_worker.add_people(desk)
         reports: list[int] = []
-        break_after(monkeypatch, "add_conversations", on_call=2)
+        break_after(monkeypatch, "conversations.add", on_call=2)
         with pytest.raises(Injected):
             desk.ingest_many(more_feedback(7), batch_size=3, progress=lambda report: reports.append(report.ingested))
         assert reports == [3]

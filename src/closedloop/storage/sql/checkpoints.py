@@ -62,7 +62,8 @@ class Checkpointer:
         """Ready a connection about to begin a transaction: it checkpoints in its commits only when the
         thread does not; and when the log is long, it starts it again."""
         database = connection.connection.driver_connection
-        assert database is not None
+        if database is None:
+            raise RuntimeError("the SQLite connection was closed before its transaction began")
         pages = 0 if self.active else AUTOCHECKPOINT_PAGES
         if connection.info.get("wal_autocheckpoint") != pages:
             database.execute(f"PRAGMA wal_autocheckpoint = {pages}")

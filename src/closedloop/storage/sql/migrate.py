@@ -38,7 +38,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
+    if head is None:
+        raise RuntimeError("closedloop's migrations are missing from this installation; reinstall closedloop")
     return head
 
 

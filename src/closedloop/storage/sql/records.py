@@ -1,0 +1,148 @@
+"""The SQL store's smaller repositories: the directory, reply links, markers and the library.
+
+Most of what they keep is a JSON document by key, only ever read whole; a reply link is used up with a
+conditional update, so that it works exactly once even when two posts race.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from closedloop.domain.customer import ReplyToken
+from closedloop.domain.errors import AlreadyStored, NotFound, UsedToken
+from closedloop.domain.moments import from_microseconds, microseconds
+from closedloop.domain.people import Place, PlaceGroup, User
+from closedloop.domain.templates import Template
+from closedloop.serialization import decode, encode
+from closedloop.storage.sql import schema
+from closedloop.storage.sql.duplicates import refused_as
+
+
+def _upsert(connection: Connection, table: Table, row: Mapping[str, Any], keys: Sequence[str]) -> None:
+    """Insert a row, or replace the one with the same ``keys``."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    changes = {name: statement.excluded[name] for name in row if name not in keys}
+    connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes), [row])
+
+
+class SqlDirectory:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def places(self) -> Mapping[str, Place]:
+        rows = self.connection.execute(select(schema.places.c.id, schema.places.c.name))
+        return {row.id: Place(id=row.id, name=row.name) for row in rows}
+
+    def place_ids(self) -> frozenset[str]:
+        return frozenset(self.connection.execute(select(schema.places.c.id)).scalars())
+
+    def groups(self) -> Mapping[str, PlaceGroup]:
+        found = (decode(row.document, PlaceGroup) for row in self.connection.execute(select(schema.groups.c.document)))
+        return {group.id: group for group in found}
+
+    def put_place(self, place: Place) -> None:
+        _upsert(self.connection, schema.places, {"id": place.id, "name": place.name}, ["id"])
+
+    def put_group(self, group: PlaceGroup) -> None:
+        _upsert(self.connection, schema.groups, {"id": group.id, "document": encode(group)}, ["id"])
+
+    def get_user(self, user_id: str) -> User | None:
+        table = schema.users
+        document = self.connection.execute(select(table.c.document).where(table.c.id == user_id)).scalar()
+        return None if document is None else decode(document, User)
+
+    def put_user(self, user: User) -> None:
+        _upsert(self.connection, schema.users, {"id": user.id, "document": encode(user)}, ["id"])
+
+
+class SqlTokens:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def add(self, token: ReplyToken) -> None:
+        row = {
+            "token_hash": token.token_hash,
+            "conversation_id": token.conversation_id,
+            "created_us": microseconds(token.created_at),
+            "expires_us": microseconds(token.expires_at),
+            "used_us": None if token.used_at is None else microseconds(token.used_at),
+        }
+        refusal = AlreadyStored("a reply link with this token is already stored")
+        with refused_as(self.connection, refusal, one_statement=True):
+            self.connection.execute(insert(schema.tokens), row)
+
+    def get(self, token_hash: str) -> ReplyToken | None:
+        table = schema.tokens
+        row = self.connection.execute(select(table).where(table.c.token_hash == token_hash)).first()
+        if row is None:
+            return None
+        return ReplyToken(
+            token_hash=row.token_hash,
+            conversation_id=row.conversation_id,
+            created_at=from_microseconds(row.created_us),
+            expires_at=from_microseconds(row.expires_us),
+            used_at=None if row.used_us is None else from_microseconds(row.used_us),
+        )
+
+    def use(self, token_hash: str, now: datetime) -> None:
+        table = schema.tokens
+        changed = self.connection.execute(
+            update(table)
+            .where(and_(table.c.token_hash == token_hash, table.c.used_us.is_(None)))
+            .values(used_us=microseconds(now))
+        )
+        if changed.rowcount == 1:
+            return
+        if self.get(token_hash) is None:
+            raise NotFound("no such reply link")
+        raise UsedToken("this reply link was already used to send a message; each link works once")
+
+
+class SqlMarkers:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def get(self, name: str) -> str | None:
+        table = schema.markers
+        value: str | None = self.connection.execute(select(table.c.value).where(table.c.name == name)).scalar()
+        return value
+
+    def put(self, name: str, value: str) -> None:
+        _upsert(self.connection, schema.markers, {"name": name, "value": value}, ["name"])
+
+
+class SqlLibrary:
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def common_replies(self, user_id: str) -> tuple[str, ...]:
+        table = schema.common_replies
+        document = self.connection.execute(select(table.c.document).where(table.c.user_id == user_id)).scalar()
+        return () if document is None else tuple(decode(document, list[str]))
+
+    def put_common_replies(self, user_id: str, replies: tuple[str, ...]) -> None:
+        row = {"user_id": user_id, "document": encode(list(replies))}
+        _upsert(self.connection, schema.common_replies, row, ["user_id"])
+
+    def templates(self) -> Sequence[Template]:
+        rows = self.connection.execute(select(schema.templates.c.document))
+        return [decode(row.document, Template) for row in rows]
+
+    def get_template(self, template_id: str) -> Template | None:
+        table = schema.templates
+        document = self.connection.execute(select(table.c.document).where(table.c.id == template_id)).scalar()
+        return None if document is None else decode(document, Template)
+
+    def put_template(self, template: Template) -> None:
+        _upsert(self.connection, schema.templates, {"id": template.id, "document": encode(template)}, ["id"])
+
+    def delete_template(self, template_id: str) -> None:
+        table = schema.templates
+        if self.connection.execute(delete(table).where(table.c.id == template_id)).rowcount != 1:
+            raise NotFound(f"no template has id {template_id!r}")

@@ -1,0 +1,73 @@
+"""How a conversation becomes a row of ``cl_conversations`` and back, and what each database takes in one call.
+
+The version column is the truth about a conversation's version: the document's copy is ignored on load, so
+that saving compares and bumps one integer.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+import attrs
+from sqlalchemy import Dialect
+
+from closedloop.domain.conversation import Conversation
+from closedloop.domain.inbox import priority
+from closedloop.domain.moments import microseconds
+from closedloop.serialization import decode, encode_record
+from closedloop.storage.sql import schema
+
+COLUMNS = [column.name for column in schema.conversations.columns]
+#: The columns that hold a feedback's key, in the order of :attr:`closedloop.Feedback.key`: what makes two
+#: items the same feedback, and what the table's unique constraint holds one row per.
+FEEDBACK_KEY_COLUMNS = ("source", "platform", "external_id")
+#: Where a conversation row holds what the inbox counts are counted by.
+PLACE_FOLDER_PRIORITY = slice(COLUMNS.index("place_id"), COLUMNS.index("priority") + 1)
+#: Where a conversation row holds its feedback's key; rows are inserted in key order.
+FEEDBACK_KEY = operator.itemgetter(*(COLUMNS.index(name) for name in FEEDBACK_KEY_COLUMNS))
+
+if (
+    COLUMNS[1:4] != list(FEEDBACK_KEY_COLUMNS)
+    or COLUMNS[PLACE_FOLDER_PRIORITY] != ["place_id", "folder", "priority"]
+    or COLUMNS[-2:] != ["version", "document"]
+):
+    raise RuntimeError(f"closedloop.storage.sql.rows does not know the conversation columns {COLUMNS}")
+
+#: How each paramstyle of a driver marks a parameter in its own SQL.
+MARKS = (("qmark", "?"), ("format", "%s"), ("pyformat", "%s"))
+#: The first SQLite with the ``->>`` operator and JSON built in.
+SQLITE_WITH_JSON = (3, 38)
+
+
+def takes_json_rows(dialect: Dialect) -> bool:
+    """Whether the database inserts many rows from one JSON array (one call instead of one per row)."""
+    return dialect.name == "sqlite" and (dialect.server_version_info or ()) >= SQLITE_WITH_JSON
+
+
+def conversation_row(conversation: Conversation, version: int) -> dict[str, Any]:
+    """The columns of a conversation, by name."""
+    return dict(zip(COLUMNS, conversation_values(conversation, version), strict=True))
+
+
+def conversation_values(conversation: Conversation, version: int) -> tuple[Any, ...]:
+    """The columns of a conversation in table order, as bulk inserts bind them."""
+    return (*indexed_values(conversation, version), encode_record(conversation))
+
+
+def indexed_values(conversation: Conversation, version: int) -> tuple[Any, ...]:
+    """The columns of a conversation before its document."""
+    return (
+        conversation.id,
+        *conversation.feedback.key,
+        conversation.place_id,
+        conversation.folder.value,
+        priority(conversation.category),
+        microseconds(conversation.last_updated_at),
+        version,
+    )
+
+
+def load_conversation(document: str, version: int) -> Conversation:
+    """A stored conversation, at the version its row holds."""
+    return attrs.evolve(decode(document, Conversation), version=version)
