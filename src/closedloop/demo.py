@@ -89,7 +89,7 @@ def run(out: Print = print, url: str | None = None) -> Desk:
         url, clock=clock, plugins=[email], business_name="Chez Closedloop", customer_service_email="care@example.com"
     )
     with desk.store.transaction() as tx:
-        stored = sum(tx.count_conversations(None).values())
+        stored = sum(tx.conversations.counts(None).values())
     if stored:
         desk.close()
         raise InvalidInput(f"the demo needs an empty database, and {url} already holds {stored} conversations")
