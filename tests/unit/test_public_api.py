@@ -136,6 +136,21 @@ def test_documented_examples_use_only_the_public_api(path: Path) -> None:
     assert found == []
 
 
+@pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: str(path.relative_to(ROOT)))
+def test_every_name_the_prose_mentions_exists(path: Path) -> None:
+    """A `closedloop.x.y` in the text names a module or something in one, so a reader can find it."""
+    missing = []
+    for reference in sorted(set(re.findall(r"`(closedloop(?:\.\w+)+)", path.read_text(encoding="utf-8")))):
+        module, name = resolve(reference, None)
+        value: object = importlib.import_module(module)
+        for part in name.split(".") if name else []:
+            if not hasattr(value, part):
+                missing.append(reference)
+                break
+            value = getattr(value, part)
+    assert missing == []
+
+
 def test_reaching_past_the_public_api_is_caught() -> None:
     source = """
 import closedloop
