@@ -70,12 +70,15 @@ __all__ = [
 ]
 
 
+#: The status ingested feedback opens a conversation in.
+OPENED = next_status(Event.INGEST, None)
+
+
 @functools.lru_cache(maxsize=1)
 def opening_entry(now: datetime) -> Interaction:
     """The entry that opens a conversation. Entries are immutable, so a bulk intake, where every
     conversation of a batch opens at the same moment, shares one instead of building a thousand."""
-    opened = next_status(Event.INGEST, None)
-    return Interaction(kind=InteractionKind.STATUS_CHANGE, at=now, author=SYSTEM, to_status=opened)
+    return Interaction(kind=InteractionKind.STATUS_CHANGE, at=now, author=SYSTEM, to_status=OPENED)
 
 
 def open_conversation(
@@ -91,7 +94,7 @@ def open_conversation(
     return Conversation(
         id=conversation_id,
         feedback=feedback,
-        status=next_status(Event.INGEST, None),
+        status=OPENED,
         created_at=now,
         last_updated_at=now,
         last_updated_by=SYSTEM.id,

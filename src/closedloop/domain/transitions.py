@@ -99,10 +99,13 @@ def next_status(event: Event, current: Status | None, *, conversation_id: str = 
     moves = TRANSITIONS[event]
     if current in moves:
         return moves[current]
-    status = "not open yet" if current is None else current.value
+    if current is None:
+        raise InvalidTransition(f"conversation {conversation_id} is not open yet; {event.value} needs it open")
     allowed = ", ".join("(none)" if source is None else source.value for source in moves)
     refusal = REFUSALS.get(event, "conversation {id} is {status}; {event} happens only when it is {allowed}")
-    raise InvalidTransition(refusal.format(id=conversation_id, status=status, event=event.value, allowed=allowed))
+    raise InvalidTransition(
+        refusal.format(id=conversation_id, status=current.value, event=event.value, allowed=allowed)
+    )
 
 
 @attrs.frozen
