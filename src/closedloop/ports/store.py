@@ -8,7 +8,8 @@ Every store raises the same errors for the same situations, and the shipped cont
 (:mod:`closedloop.testing.contract`) checks it:
 
 - a duplicate insert raises :class:`closedloop.AlreadyStored` (for feedback, its subclass
-  :class:`closedloop.DuplicateFeedback`) and writes nothing of the batch;
+  :class:`closedloop.DuplicateFeedback`) and writes nothing of the batch, while the transaction goes on (a
+  use case may catch it and carry on; a database store takes a savepoint around the insert);
 - a row that must exist and does not raises :class:`closedloop.NotFound`;
 - a conversation saved from a stale version raises :class:`closedloop.ConcurrentUpdate`.
 
