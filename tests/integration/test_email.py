@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 
+import closedloop.app.outbox
 from closedloop import (
     AccessDenied,
     ChannelUnavailable,
@@ -505,11 +506,11 @@ def test_a_crash_between_sending_and_recording_sends_again_with_the_same_message
         desk.reply(conversation_id, by="ana", body="We are sorry.")
         [message] = desk.outbox()
 
-        def crash(self: Desk, outcomes: object) -> None:
+        def crash(context: object, outcomes: object) -> None:
             raise RuntimeError("the dispatcher died before recording what it sent")
 
         with monkeypatch.context() as patched:
-            patched.setattr(Desk, "_record_outcomes", crash)
+            patched.setattr(closedloop.app.outbox, "record_outcomes", crash)
             with pytest.raises(RuntimeError):
                 desk.dispatch()
         assert smtp_server.message_ids() == {message_id(message): 1}
