@@ -108,10 +108,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_plugin_commands(commands: Commands) -> None:
     """Commands that installed plugins add, such as ``serve`` from closedloop-web."""
-    from closedloop.plugins import make_plugin_manager
+    from closedloop.plugins import Hooks, make_plugin_manager
     from closedloop.settings import Settings
 
-    make_plugin_manager(Settings()).hook.closedloop_add_commands(commands=commands)
+    Hooks(make_plugin_manager(Settings()), desk=None).add_commands(commands)
 
 
 def run_demo(arguments: argparse.Namespace) -> None:

@@ -12,6 +12,7 @@ from closedloop.domain.errors import ClosedLoopError, InvalidInput
 from closedloop.settings import Settings
 
 if TYPE_CHECKING:
+    from closedloop.cli import Commands
     from closedloop.domain.conversation import Conversation
     from closedloop.events import ConversationChange
     from closedloop.registry import Registry
@@ -78,7 +79,7 @@ class Hooks:
 
     def __init__(self, manager: pluggy.PluginManager, desk: object) -> None:
         self.manager = manager
-        self.desk = desk
+        self.desk = desk  # what event hooks are told made the change; None where no desk is open
 
     def register(self, registry: Registry, settings: Settings) -> None:
         """Run every registration hook, in the order later ones rely on: stores, then connectors (which are
@@ -91,6 +92,10 @@ class Hooks:
         hook.closedloop_register_assistants(registry=registry, settings=settings)
         hook.closedloop_register_analyzers(registry=registry, settings=settings)
         hook.closedloop_register_alert_rules(registry=registry, settings=settings)
+
+    def add_commands(self, commands: Commands) -> None:
+        """Let every plugin add its subcommands to the command line."""
+        self.manager.hook.closedloop_add_commands(commands=commands)
 
     def feedback_ingested(self, conversations: Sequence[Conversation]) -> None:
         if conversations:
