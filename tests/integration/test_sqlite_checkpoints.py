@@ -14,8 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from closedloop import Desk, Feedback, Place
-from closedloop import IngestReport
+from closedloop import Desk, Feedback, IngestReport, Place
 from closedloop.storage.sql import SqlStore
 from closedloop.storage.sql.checkpoints import AUTOCHECKPOINT_PAGES, Checkpointer
 from survey_answers import survey_answers
