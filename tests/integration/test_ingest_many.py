@@ -33,6 +33,7 @@ from closedloop import (
     Conversation,
     Desk,
     Feedback,
+    IngestReport,
     InvalidInput,
     KeywordsInComments,
     Place,
@@ -45,7 +46,6 @@ from closedloop import (
     Source,
     User,
 )
-from closedloop import IngestReport
 from closedloop.ports import ReadsBesideWrites, StoreTransaction
 from closedloop.serialization import to_data
 from closedloop.storage.sql import SqlStore
