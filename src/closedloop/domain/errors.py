@@ -61,3 +61,17 @@ class AlreadyStored(InvalidInput):
 
 class DuplicateFeedback(AlreadyStored):
     """Feedback with the same (source, platform, external id) is already stored."""
+
+
+class StoreUnavailable(ClosedLoopError):
+    """The store cannot be opened, read or written as asked: a missing folder, a read-only file system, a full
+    disk, a file that is not a database or is damaged. The message says which, and what to do."""
+
+
+class ForeignDatabase(StoreUnavailable):
+    """The database holds another application's tables; closedloop adds its own only when asked to."""
+
+
+class UnreadableRecord(ClosedLoopError):
+    """A stored record cannot be read back (altered outside closedloop, or written by a faulty release); the
+    message names it. Other records stay readable."""
