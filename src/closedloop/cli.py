@@ -29,8 +29,8 @@ RunCommand = Callable[[argparse.Namespace], int | None]
 
 
 class Commands:
-    """The subcommands of ``closedloop``. The built-in commands are added through it as plugins' are, in
-    ``closedloop_add_commands``, so a plugin needs nothing of argparse's private types."""
+    """The subcommands of ``closedloop``, as plugins see them in ``closedloop_add_commands``. The built-in
+    commands are added through the same object, so a plugin needs nothing of argparse's private types."""
 
     def __init__(self, parser: argparse.ArgumentParser) -> None:
         self._subcommands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -13,6 +13,7 @@ from closedloop.settings import Settings
 
 if TYPE_CHECKING:
     from closedloop.cli import Commands
+    from closedloop.desk import Desk
     from closedloop.domain.conversation import Conversation
     from closedloop.events import ConversationChange
     from closedloop.registry import Registry
@@ -77,7 +78,7 @@ class Hooks:
     """The hooks a desk calls, as typed methods over its plugin manager, so a use case cannot misspell a hook
     or its arguments and plugin authors' hooks are called one way only."""
 
-    def __init__(self, manager: pluggy.PluginManager, desk: object) -> None:
+    def __init__(self, manager: pluggy.PluginManager, desk: Desk | None) -> None:
         self.manager = manager
         self.desk = desk  # what event hooks are told made the change; None where no desk is open
 

@@ -355,6 +355,25 @@ def test_no_module_is_longer_than_400_lines() -> None:
     assert long == [], f"modules over {MAX_LINES} lines:\n" + "\n".join(long)
 
 
+def test_the_desk_stays_a_thin_facade() -> None:
+    """A new capability is a module of closedloop/app plus a line on Desk, so the facade stays short and holds
+    no use case of its own: every public method hands its call on."""
+    desk = ROOT / "src" / "closedloop" / "desk.py"
+    assert len(desk.read_text(encoding="utf-8").splitlines()) < 300
+    tree = ast.parse(desk.read_text(encoding="utf-8"))
+    [facade] = [node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "Desk"]
+    thick = []
+    for method in facade.body:
+        if not isinstance(method, ast.FunctionDef) or method.name.startswith("_") or method.name in ("open", "close"):
+            continue
+        statements = [
+            node for node in method.body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+        ]
+        if len(statements) != 1 or not isinstance(statements[0], ast.Return):
+            thick.append(method.name)
+    assert thick == [], f"Desk methods that do more than hand the call on: {thick}"
+
+
 # -- the top-level package -------------------------------------------------------------------------------------
 
 

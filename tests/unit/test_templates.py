@@ -240,3 +240,24 @@ def test_removing_a_template(library_desk):
     library_desk.templates("manager").remove("for-lyon")
 
     assert "for-lyon" not in visible(library_desk, "admin")
+
+
+@pytest.mark.parametrize("taken", ["org", "for-paris"])
+def test_a_manager_cannot_take_over_a_template_out_of_reach_by_reusing_its_id(library_desk, taken):
+    """The replaced template's scope is checked too: a lyon manager may add lyon templates, but not by giving
+    one the id of the organisation's or paris's template, which would replace it (issue 13, point 2)."""
+    library_desk.add_user(cl.User(id="lyon-manager", name="Léa Lyon", role=cl.Role.MANAGER, places={"lyon"}))
+    before = library_desk.templates("admin").get(taken)
+
+    with pytest.raises(cl.AccessDenied):
+        library_desk.templates("lyon-manager").add(scoped(taken, cl.ScopeLevel.PLACE, "lyon"))
+
+    assert library_desk.templates("admin").get(taken) == before
+
+
+def test_a_manager_may_replace_a_template_of_their_own_scope(library_desk):
+    library_desk.templates("manager").add(
+        cl.Template(id="for-lyon", name="Lyon", body="Hi.", level="place", target="lyon")
+    )
+
+    assert library_desk.templates("admin").get("for-lyon").body == "Hi."

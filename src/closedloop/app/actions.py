@@ -1,4 +1,5 @@
-"""Acting on one conversation: the shared way an action runs, and the actions that need no channel.
+"""Acting on one conversation: the shared way an action runs, and the actions that send nothing (notes,
+calls, holds, status moves).
 
 An action runs in one transaction: the conversation is locked and loaded, the user's right to see it is
 checked, the domain computes the change, and the change and its outbound messages are saved together. The

@@ -116,6 +116,7 @@ class OpenedBatch:
     duplicates: int = 0
     unknown_places: list[tuple[int, Feedback]] = attrs.field(factory=list)
     keys: Collection[FeedbackKey] = ()  # of the feedback opened
+    stored: Mapping[FeedbackKey, str] = attrs.field(factory=dict)  # conversation ids of what was found stored
 
 
 @attrs.frozen

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import attrs
 
+from closedloop.app.ids import new_ids
 from closedloop.contacts import ContactChecker
 from closedloop.plugins import Hooks
 from closedloop.ports import Clock, Store
@@ -30,6 +32,8 @@ class Context:
     clock: Clock
     contacts: ContactChecker
     hooks: Hooks
+    #: Makes ``count`` new record ids at once; tests may give one that is predictable.
+    ids: Callable[[int], list[str]] = new_ids
 
     @classmethod
     def assemble(cls, store: Store, registry: Registry, settings: Settings, hooks: Hooks) -> Context:
@@ -40,3 +44,6 @@ class Context:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def new_id(self) -> str:
+        return self.ids(1)[0]

@@ -7,23 +7,22 @@ from collections.abc import Sequence
 from closedloop.app import access
 from closedloop.app.actions import act
 from closedloop.app.context import Context
-from closedloop.app.ids import new_id
-from closedloop.domain import rules
+from closedloop.domain import handoffs, rules
 from closedloop.domain.conversation import Conversation
 from closedloop.domain.errors import NotConfigured
 from closedloop.domain.people import User
 from closedloop.ports import StoreTransaction
 
 
-def handoff(ctx: Context, tx: StoreTransaction, conversation: Conversation, by: User, note: str) -> rules.Handoff:
+def handoff(ctx: Context, tx: StoreTransaction, conversation: Conversation, by: User, note: str) -> handoffs.Handoff:
     """What every hand-off needs: its email goes out through the email channel, with a link to the file."""
     ctx.registry.channel("email")
     template = ctx.settings.file_link_template
-    return rules.Handoff(
+    return handoffs.Handoff(
         by=by,
         now=ctx.now(),
         note=note,
-        message_id=new_id(),
+        message_id=ctx.new_id(),
         file_link=template.replace("{id}", conversation.id) if template else None,
         place=access.place(tx, conversation.place_id),
         checks=ctx.contacts,
@@ -34,7 +33,7 @@ def forward(ctx: Context, conversation_id: str, by: access.UserRef, to: access.U
     def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
         colleague = access.user(tx, to)
         access.scope(tx, colleague).check(colleague, conversation.place_id)
-        return rules.forward(conversation, handoff(ctx, tx, conversation, user, note), to=colleague)
+        return handoffs.forward(conversation, handoff(ctx, tx, conversation, user, note), to=colleague)
 
     return act(ctx, conversation_id, by, action)
 
@@ -44,10 +43,10 @@ def delegate(ctx: Context, conversation_id: str, by: access.UserRef, note: str) 
         address = ctx.settings.customer_service_email
         if not address:
             raise NotConfigured("delegating needs customer_service_email=... in Desk.open")
-        return rules.delegate(conversation, handoff(ctx, tx, conversation, user, note), address=address)
+        return handoffs.delegate(conversation, handoff(ctx, tx, conversation, user, note), address=address)
 
     return act(ctx, conversation_id, by, action)
 
 
 def share(ctx: Context, conversation_id: str, by: access.UserRef, to: Sequence[str], note: str) -> Conversation:
-    return act(ctx, conversation_id, by, lambda c, u, tx: rules.share(c, handoff(ctx, tx, c, u, note), to=to))
+    return act(ctx, conversation_id, by, lambda c, u, tx: handoffs.share(c, handoff(ctx, tx, c, u, note), to=to))

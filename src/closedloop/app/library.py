@@ -6,12 +6,13 @@ Each call is one transaction, in which the acting user's rights are checked agai
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from closedloop.app import access
 from closedloop.app.context import Context
 from closedloop.domain import replies, templates
 from closedloop.domain.errors import InvalidInput, NotFound
+from closedloop.domain.people import PlaceGroup, Scope, User
 from closedloop.domain.templates import ScopeLevel, Template
 from closedloop.ports import StoreTransaction
 
@@ -61,49 +62,58 @@ class TemplateLibrary:
     def list(self) -> builtins.list[Template]:
         """Templates of the organisation and of the user's places and groups, by name."""
         with self._ctx.store.transaction() as tx:
-            visible = self._visible(tx)
+            _member, scope, groups = self._rights(tx)
+            visible = [t for t in tx.library.templates() if templates.visible_to(t, scope, groups)]
         return sorted(visible, key=lambda template: (template.name, template.id))
 
-    def _visible(self, tx: StoreTransaction) -> builtins.list[Template]:
+    def _rights(self, tx: StoreTransaction) -> tuple[User, Scope, Mapping[str, PlaceGroup]]:
+        """The acting user as stored now, the places they see, and the groups those are counted through."""
         member = access.user(tx, self._user_id)
-        scope, groups = access.scope(tx, member), tx.directory.groups()
-        return [t for t in tx.library.templates() if templates.visible_to(t, scope, groups)]
+        groups = tx.directory.groups()
+        return member, Scope.of(member, groups), groups
 
-    def _get(self, tx: StoreTransaction, template_id: str) -> Template:
-        for template in self._visible(tx):
-            if template.id == template_id:
-                return template
-        raise NotFound(f"no template {template_id!r} is visible to user {self._user_id!r}")
+    def _get(self, tx: StoreTransaction, template_id: str) -> tuple[Template, User, Scope, Mapping[str, PlaceGroup]]:
+        """The template if the user sees it, with the user's rights for what comes next."""
+        member, scope, groups = self._rights(tx)
+        template = tx.library.get_template(template_id) if isinstance(template_id, str) else None
+        if template is None or not templates.visible_to(template, scope, groups):
+            raise NotFound(f"no template {template_id!r} is visible to user {self._user_id!r}")
+        return template, member, scope, groups
 
     def get(self, template_id: str) -> Template:
         with self._ctx.store.transaction() as tx:
-            return self._get(tx, template_id)
+            return self._get(tx, template_id)[0]
 
     def add(self, template: Template) -> Template:
-        """Add or replace a template; admins manage all, managers those of places and groups they see."""
+        """Add or replace a template; admins manage all, managers those of places and groups they see. The
+        template it replaces must be one they may manage too, so no one takes over another scope's template
+        by reusing its id."""
+        if not isinstance(template, Template):
+            raise InvalidInput(f"templates(...).add takes a closedloop.Template; got {type(template).__name__}")
         with self._ctx.store.transaction() as tx:
-            member = access.user(tx, self._user_id)
-            groups = tx.directory.groups()
+            member, scope, groups = self._rights(tx)
             if template.level is ScopeLevel.GROUP and template.target not in groups:
                 raise InvalidInput(f"template {template.id!r} is for unknown group {template.target!r}")
             if template.level is ScopeLevel.PLACE and template.target not in tx.directory.place_ids():
                 raise InvalidInput(f"template {template.id!r} is for unknown place {template.target!r}")
-            templates.check_may_manage(member, template, access.scope(tx, member), groups)
+            replaced = tx.library.get_template(template.id)
+            if replaced is not None:
+                templates.check_may_manage(member, replaced, scope, groups)
+            templates.check_may_manage(member, template, scope, groups)
             tx.library.put_template(template)
         return template
 
     def remove(self, template_id: str) -> None:
         """Remove a template the user sees and may manage, in one transaction."""
         with self._ctx.store.transaction() as tx:
-            template = self._get(tx, template_id)
-            member = access.user(tx, self._user_id)
-            templates.check_may_manage(member, template, access.scope(tx, member), tx.directory.groups())
+            template, member, scope, groups = self._get(tx, template_id)
+            templates.check_may_manage(member, template, scope, groups)
             tx.library.delete_template(template_id)
 
     def render(self, template_id: str, conversation_id: str) -> str:
         """The template's text for one conversation, with the customer's and the acting user's details."""
         with self._ctx.store.transaction() as tx:
-            template = self._get(tx, template_id)
+            template = self._get(tx, template_id)[0]
             conversation, member = access.visible(tx, conversation_id, self._user_id)
             place = access.place(tx, conversation.place_id)
         values = templates.placeholder_values(conversation.feedback, place, member, self._ctx.settings.business_name)

@@ -7,7 +7,6 @@ import secrets
 from closedloop.app import access
 from closedloop.app.actions import act
 from closedloop.app.context import Context
-from closedloop.app.ids import new_id
 from closedloop.domain import rules
 from closedloop.domain.conversation import Conversation
 from closedloop.domain.customer import TOKEN_BYTES, ReplyToken, hash_token
@@ -32,7 +31,7 @@ def email_reply(ctx: Context, conversation: Conversation, user: User, tx: StoreT
     now = ctx.now()
     settings = ctx.settings
     outgoing = rules.Outgoing(
-        message_id=new_id(),
+        message_id=ctx.new_id(),
         channel=channel.name,
         limits=channel.limits,
         place=access.place(tx, conversation.place_id),
@@ -58,7 +57,7 @@ def review_reply(ctx: Context, conversation: Conversation, user: User, tx: Store
     if channel is not None and MessageKind.REVIEW_REPLY not in channel.kinds:
         raise ChannelUnavailable(f"the {platform!r} channel cannot carry review replies")
     outgoing = rules.Outgoing(
-        message_id=new_id(),
+        message_id=ctx.new_id(),
         channel=platform,
         limits=channel.limits if channel is not None else NO_LIMITS,
         place=access.place(tx, conversation.place_id),

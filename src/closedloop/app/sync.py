@@ -14,7 +14,7 @@ import attrs
 
 from closedloop.app.conflicts import retrying_on_conflict
 from closedloop.app.context import Context
-from closedloop.app.intake import open_fresh, sort_batch
+from closedloop.app.opening import open_fresh, sort_batch
 from closedloop.domain.conversation import Conversation, InteractionKind
 from closedloop.domain.reviews import PlatformReview, sync_review
 from closedloop.events import ConversationChange

@@ -1,0 +1,62 @@
+"""Opening conversations for new feedback: telling a batch's new items from its duplicates, and opening each
+new one with its alert and its analyzers' concepts. Intake and review sync both open conversations this way."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+
+from closedloop.app.batches import OpenedBatch
+from closedloop.app.context import Context
+from closedloop.domain import rules
+from closedloop.domain.alerts import raise_alert
+from closedloop.domain.conversation import Concept
+from closedloop.domain.feedback import Feedback
+from closedloop.ports import FeedbackKey, StoreTransaction
+
+
+def sort_batch(
+    tx: StoreTransaction, feedbacks: Sequence[tuple[int, Feedback]], in_flight: Collection[FeedbackKey]
+) -> tuple[OpenedBatch, dict[FeedbackKey, Feedback]]:
+    """Tell a batch's new feedback from its duplicates (of what is stored or ``in_flight``) and its feedback
+    for unknown places."""
+    batch = OpenedBatch()
+    keyed = [(position, feedback, feedback.key) for position, feedback in feedbacks]
+    places = tx.directory.place_ids()
+    stored = batch.stored = tx.conversations.find(list({key for _position, _feedback, key in keyed}))
+    fresh: dict[FeedbackKey, Feedback] = {}
+    for position, feedback, key in keyed:
+        if key in stored or key in fresh or key in in_flight:
+            batch.duplicates += 1
+        elif feedback.place_id not in places:
+            batch.unknown_places.append((position, feedback))
+        else:
+            fresh[key] = feedback
+    return batch, fresh
+
+
+def open_fresh(ctx: Context, batch: OpenedBatch, fresh: Mapping[FeedbackKey, Feedback]) -> OpenedBatch:
+    """Open a conversation for each new feedback, with its alert and its analyzers' concepts."""
+    now = ctx.now()
+    news = list(fresh.values())
+    alert_rules = ctx.registry.alert_rules
+    batch.opened = [
+        rules.open_conversation(
+            conversation_id, feedback, now=now, alert=raise_alert(feedback, alert_rules, now), analysis=analysis
+        )
+        for conversation_id, feedback, analysis in zip(ctx.ids(len(news)), news, analyze(ctx, news), strict=True)
+    ]
+    batch.keys = fresh.keys()
+    return batch
+
+
+def analyze(ctx: Context, batch: Sequence[Feedback]) -> list[tuple[Concept, ...]]:
+    """What every registered analyzer finds in each feedback's comments, in the order of ``batch``."""
+    analyzers = ctx.registry.analyzers
+    if not batch or not analyzers:
+        return [() for _ in batch]
+    found: list[list[Concept]] = [[] for _ in batch]
+    texts = [feedback.text for feedback in batch]
+    for analyzer in analyzers:
+        for index, concepts in enumerate(analyzer.analyze(texts)):
+            found[index].extend(concepts)
+    return [tuple(concepts) for concepts in found]
