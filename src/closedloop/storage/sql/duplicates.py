@@ -10,6 +10,11 @@ from sqlalchemy.exc import IntegrityError
 
 from closedloop.domain.errors import AlreadyStored
 
+#: PostgreSQL's SQLSTATE for a unique (or primary key) violation.
+UNIQUE_VIOLATION = "23505"
+#: SQLite's extended result codes for a unique (or primary key) violation.
+SQLITE_DUPLICATE = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+
 
 @contextmanager
 def refused_as(connection: Connection, refusal: AlreadyStored, *, one_statement: bool) -> Iterator[None]:
@@ -17,7 +22,8 @@ def refused_as(connection: Connection, refusal: AlreadyStored, *, one_statement:
 
     SQLite takes back a refused statement whole and goes on with the transaction, so one statement needs
     nothing more there. Several statements, or any on PostgreSQL (which refuses every statement after an
-    error until the transaction ends), run inside a savepoint, rolled back to on refusal.
+    error until the transaction ends), run inside a savepoint, rolled back to on refusal. Any other refusal (a
+    NOT NULL or CHECK constraint, a foreign key, a trigger) is no duplicate, and goes up as the database raised it.
     """
     try:
         if one_statement and connection.dialect.name == "sqlite":
@@ -25,5 +31,19 @@ def refused_as(connection: Connection, refusal: AlreadyStored, *, one_statement:
         else:
             with connection.begin_nested():
                 yield
-    except IntegrityError:
+    except IntegrityError as error:
+        if not is_duplicate(error):
+            raise
         raise refusal from None
+
+
+def is_duplicate(error: IntegrityError) -> bool:
+    """Whether the database refused a row because its key is taken, rather than for another constraint."""
+    cause = error.orig
+    sqlstate = getattr(cause, "sqlstate", None)  # psycopg
+    if sqlstate is not None:
+        return bool(sqlstate == UNIQUE_VIOLATION)
+    error_name = getattr(cause, "sqlite_errorname", None)  # sqlite3, from Python 3.11
+    if error_name is not None:
+        return error_name in SQLITE_DUPLICATE
+    return "UNIQUE constraint failed" in str(cause)
