@@ -4,28 +4,36 @@ from __future__ import annotations
 
 import secrets
 
-from closedloop.app import access
+from closedloop.app import access, arguments
 from closedloop.app.actions import act
 from closedloop.app.context import Context
 from closedloop.domain import rules
 from closedloop.domain.conversation import Conversation
 from closedloop.domain.customer import TOKEN_BYTES, ReplyToken, hash_token
 from closedloop.domain.errors import ChannelUnavailable, InvalidInput
-from closedloop.domain.messages import NO_LIMITS, MessageKind
+from closedloop.domain.messages import NO_LIMITS, ChannelLimits, MessageKind
 from closedloop.domain.people import User
 from closedloop.ports import StoreTransaction
 
 
 def reply(ctx: Context, conversation_id: str, by: access.UserRef, body: str, channel: str) -> Conversation:
+    body = arguments.text(body, "body")
+    channel = arguments.one_of(channel, "channel", ("email", "review"))
     if channel == "email":
-        return act(ctx, conversation_id, by, lambda c, u, tx: email_reply(ctx, c, u, tx, body))
+        # read before the transaction: the email channel may ask its server what it can carry
+        email = ctx.registry.channels.get("email")
+        limits = email.limits if email is not None else NO_LIMITS
+        return act(ctx, conversation_id, by, lambda c, u, tx: email_reply(ctx, c, u, tx, body, limits))
     if channel == "review":
         return act(ctx, conversation_id, by, lambda c, u, tx: review_reply(ctx, c, u, tx, body))
-    raise InvalidInput(f"channel must be 'email' or 'review'; got {channel!r}")
+    raise AssertionError(f"no reply channel {channel!r}")  # one_of let in only the two above
 
 
-def email_reply(ctx: Context, conversation: Conversation, user: User, tx: StoreTransaction, body: str) -> rules.Change:
-    """The reply and its email, with a new reply link stored by its hash only."""
+def email_reply(
+    ctx: Context, conversation: Conversation, user: User, tx: StoreTransaction, body: str, limits: ChannelLimits
+) -> rules.Change:
+    """The reply and its email, with a new reply link stored by its hash only; refused if the channel could
+    never deliver it."""
     channel = ctx.registry.channel("email")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     now = ctx.now()
@@ -33,12 +41,14 @@ def email_reply(ctx: Context, conversation: Conversation, user: User, tx: StoreT
     outgoing = rules.Outgoing(
         message_id=ctx.new_id(),
         channel=channel.name,
-        limits=channel.limits,
+        limits=limits,
         place=access.place(tx, conversation.place_id),
         business_name=settings.business_name,
         reply_link=settings.reply_link_base.rstrip("/") + "/" + token,
     )
     change = rules.reply_by_email(conversation, by=user, now=now, body=body, checks=ctx.contacts, outgoing=outgoing)
+    for message in change.messages:
+        limits.check_recipients(message.recipients, channel.name)
     tx.tokens.add(
         ReplyToken(
             token_hash=hash_token(token),

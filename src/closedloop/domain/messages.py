@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from closedloop.domain.errors import InvalidInput, InvalidTransition
+from closedloop.domain.errors import ChannelUnavailable, InvalidInput, InvalidTransition
 
 
 class MessageKind(enum.StrEnum):
@@ -125,10 +125,13 @@ class RetryPolicy:
 
 @attrs.frozen(kw_only=True)
 class ChannelLimits:
-    """A channel's own limits on a body, e.g. 4096 bytes of UTF-8 for Google Business Profile replies."""
+    """A channel's own limits on a body, e.g. 4096 bytes of UTF-8 for Google Business Profile replies, and
+    whether it can write to an address whose name part (before the @) is beyond ASCII, as ``jö@example.com``
+    (email needs a server offering SMTPUTF8 for it)."""
 
     max_bytes: int | None = None
     max_chars: int | None = None
+    unicode_addresses: bool = True
 
     def check(self, body: str, channel: str) -> None:
         if self.max_bytes is not None and len(body.encode("utf-8")) > self.max_bytes:
@@ -141,6 +144,18 @@ class ChannelLimits:
                 f"the {channel} channel takes at most {self.max_chars} characters; this body has "
                 f"{len(body)}: shorten it"
             )
+
+    def check_recipients(self, recipients: tuple[str, ...], channel: str) -> None:
+        """Refuse, before anything is stored, an address the channel could never deliver to."""
+        if self.unicode_addresses:
+            return
+        for address in recipients:
+            if not address.rpartition("@")[0].isascii():
+                raise ChannelUnavailable(
+                    f"the {channel} channel cannot write to {address!r}: the part before the @ is beyond ASCII and "
+                    "its server does not take such addresses (SMTPUTF8); log a call or add a note instead, or "
+                    "send email through a server that offers SMTPUTF8"
+                )
 
 
 NO_LIMITS = ChannelLimits()
