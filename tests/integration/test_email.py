@@ -97,6 +97,8 @@ HTML_ATTACKS = [
 ]
 #: One value with every trick at once, for the fields that are names rather than bodies.
 EVIL = 'Éve\r\nBcc: evil@example.com\nX-Injected: 1\r<script>alert(1)</script> "><img src=x onerror=alert(1)>'
+#: The same on one line, as a name may be: it still looks like headers and markup, and must stay text.
+EVIL_LINE = " ".join(EVIL.split())
 
 
 # -- the desk and its world ------------------------------------------------------------------------------------
@@ -542,11 +544,15 @@ def test_a_crash_between_sending_and_recording_sends_again_with_the_same_message
 
 
 def test_a_message_the_server_cannot_take_does_not_hold_back_the_rest_of_its_batch(clock: FakeClock) -> None:
-    """A customer address that needs SMTPUTF8, on a server without it: that message cannot go, the next one can."""
+    """A customer address that needs SMTPUTF8, on a server without it: that message cannot go, the next one can.
+
+    The settings say the server takes such addresses, so the reply is taken (told the truth, the desk would
+    refuse it when it is written: see test_email_headers)."""
     server = SmtpServer(smtputf8=False).start()
     try:
         policy = RetryPolicy(max_attempts=3)
-        with open_desk(server, clock, retry=policy) as desk:
+        trusting = server.settings(sender=SENDER, smtputf8=True)
+        with open_desk(server, clock, retry=policy, smtp=trusting) as desk:
             add_world(desk)
             first = ingest(desk, clock, 1, email="josé@example.com")
             desk.reply(first, by="ana", body="Hello José")
@@ -691,16 +697,26 @@ def test_the_customers_name_through_a_template_is_harmless(
 
 
 def test_business_place_and_sender_names_stay_on_one_line(smtp_server: SmtpServer, clock: FakeClock) -> None:
+    """A name with a line break is refused where it is set; one that only looks like headers and markup is sent
+    as the text it is."""
     for settings in ({"business_name": EVIL}, {"smtp": smtp_server.settings(sender=SENDER, sender_name=EVIL)}):
+        with pytest.raises(InvalidInput, match="one line"):
+            open_desk(smtp_server, clock, **settings)
+    with open_desk(smtp_server, clock) as desk, pytest.raises(InvalidInput):
+        desk.add_place(Place(id="evil", name=EVIL))
+    for settings in (
+        {"business_name": EVIL_LINE},
+        {"smtp": smtp_server.settings(sender=SENDER, sender_name=EVIL_LINE)},
+    ):
         with open_desk(smtp_server, clock, **settings) as desk:
-            add_world(desk, place_name=EVIL)
+            add_world(desk, place_name=EVIL_LINE)
             desk.reply(ingest(desk, clock), by="ana", body="Hello")
             desk.dispatch()
     for received in smtp_server.received:
         assert_harmless(received, [CUSTOMER], ["Hello"], link=LINK.search(received.text).group(0))
-        assert same_words(received.message["Subject"], f"Your feedback to {EVIL}")
+        assert same_words(received.message["Subject"], f"Your feedback to {EVIL_LINE}")
         assert "\n" not in received.message["Subject"]
-        assert same_words(received.message["From"].addresses[0].display_name, EVIL)
+        assert same_words(received.message["From"].addresses[0].display_name, EVIL_LINE)
     assert len(smtp_server.received) == 2
 
 
@@ -734,7 +750,9 @@ def test_no_name_changes_the_from_address(smtp_server: SmtpServer, clock: FakeCl
 
 def test_user_names_and_hand_off_notes_are_harmless(smtp_server: SmtpServer, clock: FakeClock) -> None:
     with open_desk(smtp_server, clock) as desk:
-        add_world(desk, place_name="Opéra " + EVIL, agent_name=EVIL)
+        with pytest.raises(InvalidInput):
+            desk.add_user(User(id="eve", name=EVIL, email=ZOE, places={"opera"}))
+        add_world(desk, place_name="Opéra " + EVIL_LINE, agent_name=EVIL_LINE)
         conversation_id = ingest(desk, clock)
         note = f"Please look {EVIL}\r\n\r\n{HTML_ATTACKS[2]}"
         desk.forward(conversation_id, by="ana", to="zoe", note=note)
@@ -746,8 +764,8 @@ def test_user_names_and_hand_off_notes_are_harmless(smtp_server: SmtpServer, clo
     assert_harmless(forwarded, [ZOE], [note, file_text])
     assert_harmless(delegated, [SERVICE], [note, file_text])
     assert_harmless(shared, ["boss@chez-nous.example"], [note, file_text])
-    assert same_words(forwarded.message["From"].addresses[0].display_name, EVIL)
-    assert same_words(forwarded.message["Subject"], f"{EVIL} forwarded you feedback for Opéra {EVIL}")
+    assert same_words(forwarded.message["From"].addresses[0].display_name, EVIL_LINE)
+    assert same_words(forwarded.message["Subject"], f"{EVIL_LINE} forwarded you feedback for Opéra {EVIL_LINE}")
 
 
 INJECTED_ADDRESSES = [

@@ -1,134 +1,41 @@
 """The email channel: replies and hand-offs sent over SMTP with the standard library.
 
-Messages are built with :class:`email.message.EmailMessage` and the SMTP policy: plain text, with an HTML
-alternative in which everything a person wrote is escaped. Every address is checked with email-validator
-and every header value is kept to one line, so no field can add a header or a recipient. The Message-ID
-comes from the outbox message's id, so a message sent again after a crash is recognisably the same one.
-One connection carries a whole batch.
+One connection carries a whole batch. An address whose name part is beyond ASCII (``jö@exämple.com``) goes
+out with SMTPUTF8 when the server offers it; the channel's ``limits`` say whether it can, so that a reply to
+such an address is refused when it is written, not lost when it is sent. The email itself is made in
+:mod:`closedloop.channels.email_message`, the settings checked in :mod:`closedloop.channels.smtp_settings`.
 """
 
 from __future__ import annotations
 
-import html
+import io
 import smtplib
 import ssl
-from collections.abc import Mapping, Sequence
-from email.headerregistry import Address
-from email.message import EmailMessage
+import threading
+import time
+from collections.abc import Sequence
+from email.generator import BytesGenerator
 from email.policy import SMTP
-from email.utils import format_datetime
-from typing import Any, Literal
 
-import attrs
-
-from closedloop.contacts import ContactChecker
+from closedloop.channels.email_message import Envelope, build_email, envelope
+from closedloop.channels.smtp_settings import PORTS, Security, SmtpSettings
 from closedloop.domain.errors import ChannelUnavailable, InvalidInput
-from closedloop.domain.messages import NO_LIMITS, MessageKind, OutboundMessage
+from closedloop.domain.messages import ChannelLimits, MessageKind, OutboundMessage
+from closedloop.domain.text import single_line
 from closedloop.hookspecs import hookimpl
 from closedloop.ports import SendResult
 from closedloop.registry import Registry
 from closedloop.settings import Settings
 
-__all__ = ["SmtpChannel", "SmtpSettings"]
+__all__ = ["PORTS", "Security", "SmtpChannel", "SmtpSettings", "build_email"]
 
-Security = Literal["starttls", "ssl", "none"]
-PORTS: Mapping[str, int] = {"starttls": 587, "ssl": 465, "none": 25}
-
-
-def one_line(value: str) -> str:
-    """Header values stay on one line: line breaks would start a new header."""
-    return " ".join(value.split())
-
-
-def _address(value: str, what: str) -> str:
-    normalized = ContactChecker().email(value)
-    if normalized is None:
-        raise InvalidInput(f"smtp {what} {value!r} is not a valid email address")
-    return normalized
-
-
-@attrs.frozen(kw_only=True)
-class SmtpSettings:
-    """Where and how a desk sends email: ``Desk.open(smtp={"host": ..., "sender": ...})``."""
-
-    host: str
-    sender: str
-    port: int | None = None
-    security: Security = "starttls"
-    username: str = ""
-    password: str = attrs.field(default="", repr=False)
-    sender_name: str = ""
-    reply_to: str = ""
-    timeout: float = 30.0
-
-    def __attrs_post_init__(self) -> None:
-        if self.security not in PORTS:
-            raise InvalidInput(f"smtp security must be one of {', '.join(PORTS)}; got {self.security!r}")
-        if not self.host or any(character.isspace() for character in self.host):
-            raise InvalidInput(f"smtp host {self.host!r} is not a host name")
-        object.__setattr__(self, "sender", _address(self.sender, "sender"))
-        if self.reply_to:
-            object.__setattr__(self, "reply_to", _address(self.reply_to, "reply_to"))
-
-    @classmethod
-    def of(cls, value: SmtpSettings | Mapping[str, Any]) -> SmtpSettings:
-        if isinstance(value, SmtpSettings):
-            return value
-        known = {field.name for field in attrs.fields(cls)}
-        unknown = sorted(set(value) - known)
-        if unknown:
-            raise InvalidInput(f"unknown smtp setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
-        return cls(**value)
-
-    @property
-    def domain(self) -> str:
-        return self.sender.rsplit("@", 1)[1]
-
-
-def text_body(message: OutboundMessage) -> str:
-    parts = [message.body.strip()]
-    if message.reply_link:
-        parts.append(f"To answer, open this link (it works once):\n{message.reply_link}")
-    return "\n\n".join(part for part in parts if part) + "\n"
-
-
-def html_body(message: OutboundMessage) -> str:
-    """The same content as the text, every written character escaped, links only where we made them."""
-    paragraphs = [
-        "<p>" + "<br>".join(html.escape(line) for line in block.splitlines()) + "</p>"
-        for block in message.body.strip().split("\n\n")
-        if block.strip()
-    ]
-    if message.reply_link:
-        link = html.escape(message.reply_link, quote=True)
-        paragraphs.append(f'<p><a href="{link}">Answer here</a> (the link works once).</p>')
-    return '<!doctype html><html><body style="font-family: sans-serif">' + "".join(paragraphs) + "</body></html>"
-
-
-def build_email(message: OutboundMessage, settings: SmtpSettings, checks: ContactChecker) -> EmailMessage:
-    """The email for one outbox message; refuses (InvalidInput) anything that is not a plain address."""
-    recipients = []
-    for recipient in message.recipients:
-        normalized = checks.email(recipient)
-        if normalized is None:
-            raise InvalidInput(f"{recipient!r} is not a valid email address")
-        recipients.append(normalized)
-    if not recipients:
-        raise InvalidInput(f"message {message.id} has no recipient")
-    email = EmailMessage(policy=SMTP)
-    email["Message-ID"] = f"<{message.id}@{settings.domain}>"
-    email["Date"] = format_datetime(message.created_at)
-    # Address objects quote a display name as a whole, so a name can never smuggle in an address of its own
-    email["From"] = Address(
-        display_name=one_line(settings.sender_name or message.sender_name), addr_spec=settings.sender
-    )
-    email["To"] = [Address(addr_spec=recipient) for recipient in recipients]
-    if settings.reply_to:
-        email["Reply-To"] = settings.reply_to
-    email["Subject"] = one_line(message.subject)
-    email.set_content(text_body(message))
-    email.add_alternative(html_body(message), subtype="html")
-    return email
+#: How long asking the server what it offers may take, and how long an unanswered question is not asked again.
+ASK_TIMEOUT = 5.0
+ASK_AGAIN_AFTER = 60.0
+NO_SMTPUTF8 = (
+    "the SMTP server does not offer SMTPUTF8, which an address beyond ASCII before the @ needs; use a server "
+    "that offers it, or write to this customer another way"
+)
 
 
 def is_permanent(code: int) -> bool:
@@ -140,21 +47,48 @@ class SmtpChannel:
 
     name = "email"
     kinds = frozenset({MessageKind.CUSTOMER_REPLY, MessageKind.HANDOFF})
-    limits = NO_LIMITS
 
     def __init__(self, settings: SmtpSettings) -> None:
         self.settings = settings
-        self.checks = ContactChecker()
+        self._smtputf8: bool | None = settings.smtputf8
+        self._asked_at = -ASK_AGAIN_AFTER
+        self._lock = threading.Lock()
 
-    def connect(self) -> smtplib.SMTP:
+    @property
+    def limits(self) -> ChannelLimits:
+        """No limit on a body; addresses beyond ASCII before the @ only if the server takes them."""
+        return ChannelLimits(unicode_addresses=self.offers_smtputf8() is not False)
+
+    def offers_smtputf8(self) -> bool | None:
+        """What the settings say, else what the server answered (asked once); None while nobody knows."""
+        if self.settings.smtputf8 is not None:
+            return self.settings.smtputf8
+        with self._lock:
+            if self._smtputf8 is None and time.monotonic() - self._asked_at >= ASK_AGAIN_AFTER:
+                self._asked_at = time.monotonic()
+                try:
+                    connection = self.connect(timeout=min(ASK_TIMEOUT, self.settings.timeout))
+                except (OSError, smtplib.SMTPException):
+                    return None  # unknown: the reply is taken, and sending says what happens
+                self._learn(connection)
+                self._close(connection)
+            return self._smtputf8
+
+    def _learn(self, connection: smtplib.SMTP) -> None:
+        if self.settings.smtputf8 is None:
+            connection.ehlo_or_helo_if_needed()
+            self._smtputf8 = connection.has_extn("smtputf8")
+
+    def connect(self, timeout: float | None = None) -> smtplib.SMTP:
         settings = self.settings
         port = settings.port or PORTS[settings.security]
+        wait = settings.timeout if timeout is None else timeout
         if settings.security == "ssl":
             connection: smtplib.SMTP = smtplib.SMTP_SSL(
-                settings.host, port, timeout=settings.timeout, context=ssl.create_default_context()
+                settings.host, port, timeout=wait, context=ssl.create_default_context()
             )
         else:
-            connection = smtplib.SMTP(settings.host, port, timeout=settings.timeout)
+            connection = smtplib.SMTP(settings.host, port, timeout=wait)
             if settings.security == "starttls":
                 connection.starttls(context=ssl.create_default_context())
         if settings.username:
@@ -171,6 +105,7 @@ class SmtpChannel:
             if connection is None:
                 try:
                     connection = self.connect()
+                    self._learn(connection)
                 except (OSError, smtplib.SMTPException) as error:
                     unreached = f"cannot reach the SMTP server: {error}"
                     results += [
@@ -196,11 +131,14 @@ class SmtpChannel:
 
     def _send_one(self, connection: smtplib.SMTP, message: OutboundMessage) -> SendResult:
         try:
-            email = build_email(message, self.settings, self.checks)
+            made = envelope(message, self.settings)
         except (InvalidInput, ValueError) as error:
             return SendResult(message_id=message.id, ok=False, error=str(error), permanent=True)
         try:
-            refused = connection.send_message(email)
+            connection.ehlo_or_helo_if_needed()
+            if made.needs_smtputf8 and not connection.has_extn("smtputf8"):
+                return SendResult(message_id=message.id, ok=False, error=NO_SMTPUTF8, permanent=True)
+            refused = self._transmit(connection, made)
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _text in error.recipients.values()]
             permanent = all(is_permanent(code) for code in codes)
@@ -233,8 +171,21 @@ class SmtpChannel:
             return SendResult(message_id=message.id, ok=True, error=f"some recipients refused: {refused}")
         return SendResult(message_id=message.id, ok=True)
 
+    @staticmethod
+    def _transmit(connection: smtplib.SMTP, made: Envelope) -> dict[str, tuple[int, bytes]]:
+        """Send the email with the envelope we made; with SMTPUTF8 when an address needs it, and then the
+        headers are written as UTF-8."""
+        policy = SMTP.clone(utf8=made.needs_smtputf8)
+        with io.BytesIO() as buffer:
+            BytesGenerator(buffer, policy=policy).flatten(made.email, linesep="\r\n")
+            raw = buffer.getvalue()
+        options = ["SMTPUTF8", "BODY=8BITMIME"] if made.needs_smtputf8 else []
+        return connection.sendmail(made.sender, list(made.recipients), raw, mail_options=options)
+
 
 @hookimpl
 def closedloop_register_channels(registry: Registry, settings: Settings) -> None:
     if settings.smtp is not None:
+        # the business name becomes the From name of every reply: refused here if it could break a header
+        single_line(settings.business_name, "business_name")
         registry.add_channel(SmtpChannel(SmtpSettings.of(settings.smtp)))

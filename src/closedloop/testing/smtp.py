@@ -2,7 +2,9 @@
 
 ``SmtpServer`` wraps an ``aiosmtpd.controller.Controller`` on 127.0.0.1 and a free port. Its handler keeps
 every accepted message (envelope and parsed content) in ``received``, and logs in ``events`` every attempt,
-accepted or not, so a test can tell "never tried" from "tried and refused". Tests break it with
+accepted or not, so a test can tell "never tried" from "tried and refused". ``header_names`` lists the header
+lines as they came over the wire and ``decoded(name)`` shows a header as a standard reader would, so a test
+checks what a recipient sees rather than what one parser makes of it. Tests break it with
 ``answer_rcpt`` / ``answer_data`` (e.g. ``"451 4.3.0 try later"``), ``drop_data`` (close the connection inside
 DATA, before answering) or ``stop()``, and mend it again; the port stays the same across restarts.
 
@@ -14,6 +16,7 @@ fixture does so when a test asks for it).
 from __future__ import annotations
 
 import email
+import email.header
 import email.policy
 import socket
 import ssl
@@ -45,6 +48,21 @@ class Received:
     raw: bytes
     message: EmailMessage
     tls: bool
+    mail_options: tuple[str, ...] = ()
+
+    @property
+    def header_names(self) -> list[str]:
+        """The name of every header line on the wire, in order: what a reader sees, whatever the values."""
+        head = self.raw.split(b"\r\n\r\n", 1)[0]
+        return [
+            line.split(b":", 1)[0].decode("ascii", "replace") for line in head.split(b"\r\n") if line[:1] not in b" \t"
+        ]
+
+    def decoded(self, name: str) -> str:
+        """A header as a reader that follows RFC 2047 shows it (the email package's parser, by contrast, shows
+        a space between two encoded words of a display name)."""
+        raw = email.message_from_bytes(self.raw, policy=email.policy.compat32)[name]
+        return str(email.header.make_header(email.header.decode_header(raw)))
 
     @property
     def message_id(self) -> str:
@@ -61,6 +79,21 @@ class Received:
         part = self.message.get_body(preferencelist=("html",))
         assert part is not None, "the message has no text/html part"
         return str(part.get_content())
+
+
+def parse(raw: bytes, smtputf8: bool) -> EmailMessage:
+    """The message as a reader sees it. With SMTPUTF8 the headers are UTF-8 text (RFC 6532), which the bytes
+    parser shows as replacement characters: they are read again from the decoded text."""
+    parsed = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(parsed, EmailMessage)
+    if smtputf8:
+        head = raw.split(b"\r\n\r\n", 1)[0].decode("utf-8", "surrogateescape") + "\r\n\r\n"
+        headers = email.message_from_string(head, policy=email.policy.default)
+        for name in dict.fromkeys(headers.keys()):
+            del parsed[name]
+            for value in headers.get_all(name, []):
+                parsed[name] = value
+    return parsed
 
 
 class Handler:
@@ -93,7 +126,7 @@ class Handler:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         raw = bytes(envelope.original_content or envelope.content)
-        parsed = email.message_from_bytes(raw, policy=email.policy.default)
+        parsed = parse(raw, smtputf8="SMTPUTF8" in envelope.mail_options)
         message_id = str(parsed["Message-ID"])
         if self.drop_data:
             self.drop_data -= 1
@@ -103,7 +136,6 @@ class Handler:
         if self.answer_data is not None:
             self.events.append(("data-refused", message_id))
             return self.answer_data
-        assert isinstance(parsed, EmailMessage)
         self.received.append(
             Received(
                 connection=self._connection(session),
@@ -112,6 +144,7 @@ class Handler:
                 raw=raw,
                 message=parsed,
                 tls=session.ssl is not None,
+                mail_options=tuple(envelope.mail_options),
             )
         )
         self.events.append(("accepted", message_id))
