@@ -3,6 +3,7 @@
 - only a taken key is a duplicate (:class:`closedloop.AlreadyStored`), which the use case may catch and carry on;
 - any other refusal (a rule of the database: a CHECK constraint, a trigger) goes up as the database's own error,
   so that it is never taken for feedback stored already, nor retried as a conflict;
+- inserting one row takes no savepoint, even on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import attrs
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 
 from closedloop import AlreadyStored, Desk, DuplicateFeedback, Place
@@ -111,3 +113,18 @@ def test_an_import_the_database_refuses_by_a_rule_stops_and_is_not_counted_as_du
 
     with store.transaction() as tx:
         assert tx.conversations.find([RECORDS.feedback(1, clock).key, refused.key]) == {}
+
+
+def test_one_row_is_inserted_without_a_savepoint(store: SqlStore, clock: FakeClock) -> None:
+    statements: list[str] = []
+    event.listen(store.engine, "before_cursor_execute", lambda *call: statements.append(call[2]))
+    with store.transaction() as tx:
+        tx.tokens.add(RECORDS.token("h1", clock))
+        tx.outbox.add([RECORDS.message(1, clock)])
+        with pytest.raises(AlreadyStored):
+            tx.tokens.add(RECORDS.token("h1", clock))
+        with pytest.raises(AlreadyStored):
+            tx.outbox.add([RECORDS.message(1, clock)])
+    assert not [statement for statement in statements if "SAVEPOINT" in statement.upper()]
+    with store.transaction() as tx:
+        assert [m.id for m in tx.outbox.list(status=None, conversation_id=None, limit=None)] == ["m1"]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from closedloop.domain.errors import AlreadyStored
@@ -14,6 +16,18 @@ from closedloop.domain.errors import AlreadyStored
 UNIQUE_VIOLATION = "23505"
 #: SQLite's extended result codes for a unique (or primary key) violation.
 SQLITE_DUPLICATE = frozenset({"SQLITE_CONSTRAINT_UNIQUE", "SQLITE_CONSTRAINT_PRIMARYKEY"})
+
+
+def insert_new(connection: Connection, table: Table, row: Mapping[str, Any], refusal: AlreadyStored) -> None:
+    """Insert one row, or raise ``refusal`` when its key is taken, having written nothing.
+
+    ``ON CONFLICT DO NOTHING`` lets the database skip the row instead of failing, so the transaction goes on
+    without the savepoint a failed statement would need on PostgreSQL.
+    """
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table).on_conflict_do_nothing().execution_options(preserve_rowcount=True)
+    if connection.execute(statement, dict(row)).rowcount != 1:
+        raise refusal
 
 
 @contextmanager

@@ -18,7 +18,7 @@ from closedloop.domain.messages import Delivery, OutboundMessage, RetryPolicy
 from closedloop.domain.moments import microseconds
 from closedloop.serialization import decode, encode
 from closedloop.storage.sql import schema
-from closedloop.storage.sql.duplicates import refused_as
+from closedloop.storage.sql.duplicates import insert_new, refused_as
 
 _table = schema.messages
 
@@ -67,7 +67,10 @@ class SqlOutbox:
             for message in messages
         ]
         refusal = AlreadyStored("a message with one of these ids is already in the outbox; none was added")
-        with refused_as(self.connection, refusal, one_statement=len(rows) == 1):
+        if len(rows) == 1:
+            insert_new(self.connection, _table, rows[0], refusal)
+            return
+        with refused_as(self.connection, refusal, one_statement=False):  # several rows: a savepoint takes all back
             self.connection.execute(insert(_table), rows)
 
     def get(self, message_id: str) -> OutboundMessage:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, delete, insert, select, update
+from sqlalchemy import Connection, Table, and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from closedloop.domain.customer import ReplyToken
@@ -20,7 +20,7 @@ from closedloop.domain.people import Place, PlaceGroup, User
 from closedloop.domain.templates import Template
 from closedloop.serialization import decode, encode
 from closedloop.storage.sql import schema
-from closedloop.storage.sql.duplicates import refused_as
+from closedloop.storage.sql.duplicates import insert_new
 
 
 def _upsert(connection: Connection, table: Table, row: Mapping[str, Any], keys: Sequence[str]) -> None:
@@ -73,9 +73,7 @@ class SqlTokens:
             "expires_us": microseconds(token.expires_at),
             "used_us": None if token.used_at is None else microseconds(token.used_at),
         }
-        refusal = AlreadyStored("a reply link with this token is already stored")
-        with refused_as(self.connection, refusal, one_statement=True):
-            self.connection.execute(insert(schema.tokens), row)
+        insert_new(self.connection, schema.tokens, row, AlreadyStored("a reply link with this token is already stored"))
 
     def get(self, token_hash: str) -> ReplyToken | None:
         table = schema.tokens
