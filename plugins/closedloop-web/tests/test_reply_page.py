@@ -6,10 +6,12 @@ SQLite file; the link is the one the recording email channel was given by ``desk
 
 from __future__ import annotations
 
+import asyncio
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -575,6 +577,155 @@ def test_opening_a_real_link_many_times_is_never_turned_away(world: World, guard
     assert post(guarded, token, "Thanks!").status_code == 200
     for _ in range(10):
         assert guarded.get(url(token)).status_code == 410  # used, but known: not a miss
+
+
+# -- hostile requests: refused as a wrong form or an unknown link, never a server error -----------------------------
+
+
+FORM = {"content-type": "application/x-www-form-urlencoded"}
+
+
+def quoted(value: str) -> str:
+    """``value`` as a form field, every character percent-encoded from UTF-8 (lone surrogates included)."""
+    return "".join(f"%{byte:02X}" for byte in value.encode("utf-8", "surrogatepass"))
+
+
+@pytest.mark.parametrize(
+    "forged",
+    ["é" * 43, "令牌" * 22, "x" * 42 + "é", "\x00" * 43, "\ud800" * 43, "x" * 43 + "\u2028", "%" * 43, "x" * 5000],
+    ids=["accents", "cjk", "one-accent", "nul", "surrogates", "line-separator", "percent", "huge"],
+)
+def test_a_forged_csrf_value_of_any_characters_is_refused_as_an_expired_form(
+    world: World, client: TestClient, forged: str
+) -> None:
+    """The comparison of the field with the cookie must not fail on characters beyond ASCII (it did, with a 500)."""
+    conversation_id, token = world.conversation()
+    client.get(url(token))  # the cookie, as a browser would have it
+    before = world.read(conversation_id)
+    content = f"message=Hello&{CSRF_FIELD}={quoted(forged)}"
+    response = client.post(url(token), content=content.encode("ascii"), headers=FORM)
+    assert response.status_code == 403
+    assert "This form had expired" in Html(response.text).text
+    assert kept_text(response.text) == "Hello"
+    assert world.read(conversation_id) == before
+
+
+@pytest.mark.parametrize("cookie", ["é" * 43, "\xff" * 64, "x" * 42 + ";", " " * 43, "x" * 10_000])
+def test_a_forged_cookie_is_neither_trusted_nor_repeated(world: World, client: TestClient, cookie: str) -> None:
+    """A cookie of a shape we never make gets a fresh token in its place, and a post matching it is refused."""
+    conversation_id, token = world.conversation()
+    before = world.read(conversation_id)
+    header = {"cookie": f"closedloop_csrf={cookie}".encode("latin-1")}
+    page = client.get(url(token), headers=header)
+    assert page.status_code == 200
+    field = Html(page.text).fields[CSRF_FIELD]
+    assert field != cookie and re.fullmatch(r"[A-Za-z0-9_-]{32,128}", field)
+    content = f"message=Hello&{CSRF_FIELD}={quoted(cookie)}".encode("ascii")
+    client.cookies.clear()
+    response = client.post(url(token), content=content, headers={**FORM, **header})
+    assert response.status_code == 403
+    assert world.read(conversation_id) == before
+
+
+def test_a_message_in_bytes_that_are_not_utf8_is_read_with_replacement_characters(
+    world: World, client: TestClient
+) -> None:
+    conversation_id, token = world.conversation()
+    field = Html(client.get(url(token)).text).fields[CSRF_FIELD]
+    response = client.post(url(token), content=f"message=caf%E9%FF%FE&{CSRF_FIELD}={field}".encode(), headers=FORM)
+    assert response.status_code == 200
+    assert world.customer_said(conversation_id) == ["caf\ufffd\ufffd\ufffd"]
+
+
+@pytest.mark.parametrize("body", ["file", "fields", "broken", "not-utf8"])
+def test_a_form_no_browser_would_send_is_refused_and_records_nothing(
+    world: World, client: TestClient, body: str
+) -> None:
+    """Files, a flood of fields, a multipart body that does not parse: a 400 page, never a 500."""
+    conversation_id, token = world.conversation()
+    field = Html(client.get(url(token)).text).fields[CSRF_FIELD]
+    before = world.read(conversation_id)
+    if body == "file":
+        response = client.post(url(token), data={CSRF_FIELD: field}, files={"message": ("a.txt", b"hi", "text/plain")})
+    elif body == "fields":
+        content = "&".join(f"f{number}=x" for number in range(50)) + f"&message=hi&{CSRF_FIELD}={field}"
+        response = client.post(url(token), content=content.encode(), headers=FORM)
+    elif body == "broken":
+        response = client.post(
+            url(token), content=b"--x\r\nnonsense", headers={"content-type": "multipart/form-data; boundary=x"}
+        )
+    else:
+        content = (
+            f'--x\r\nContent-Disposition: form-data; name="{CSRF_FIELD}"\r\n\r\n{field}\r\n'
+            '--x\r\nContent-Disposition: form-data; name="message"\r\n\r\n'
+        ).encode() + b"caf\xe9\xff\r\n--x--\r\n"
+        response = client.post(url(token), content=content, headers={"content-type": "multipart/form-data; boundary=x"})
+    assert response.status_code in (400, 403) if body != "not-utf8" else response.status_code < 500
+    if body != "not-utf8":
+        assert world.read(conversation_id) == before
+    assert "content-security-policy" in response.headers
+
+
+def test_a_huge_body_is_refused_before_it_is_read_whole(world: World, client: TestClient) -> None:
+    conversation_id, token = world.conversation()
+    field = Html(client.get(url(token)).text).fields[CSRF_FIELD]
+    before = world.read(conversation_id)
+    huge = f"{CSRF_FIELD}={field}&message=".encode() + b"x" * 5_000_000
+    declared = client.post(url(token), content=huge, headers=FORM)
+
+    def streamed() -> Iterator[bytes]:  # no Content-Length: the body is counted as it arrives
+        yield f"{CSRF_FIELD}={field}&message=".encode()
+        for _ in range(100):
+            yield b"x" * 50_000
+
+    chunked = client.post(url(token), content=streamed(), headers=FORM)
+    for response in (declared, chunked):
+        assert response.status_code == 413
+        assert "far too long" in Html(response.text).text
+    assert world.read(conversation_id) == before
+    assert post(client, token, "x" * LIMIT).status_code == 200  # the longest message still fits
+
+
+@pytest.mark.parametrize(
+    "path", ["%FF%FE", "%00", "%ED%A0%80", "x" * 10_000, "%2E%2E%2F%2E%2E%2Fetc%2Fpasswd", "%E2%80%A8", "a%20b"]
+)
+def test_a_link_of_odd_bytes_is_an_unknown_link(world: World, client: TestClient, path: str) -> None:
+    world.conversation()
+    for response in (client.get(f"/reply/{path}"), client.post(f"/reply/{path}", data={"message": "hi"})):
+        assert response.status_code == 404
+        if "%2F" not in path:  # a path of several parts matches no page at all
+            assert "This link does not work" in Html(response.text).text
+
+
+@pytest.mark.parametrize("token", ["\ud800" * 43, "\x00", "é" * 43])
+def test_a_link_holding_characters_no_server_decodes_to_is_an_unknown_link(world: World, token: str) -> None:
+    """An ASGI server may hand over a path of any characters, lone surrogates included."""
+    app = standalone_app(world.desk)
+    sent: list[dict[str, Any]] = []
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": f"/reply/{token}",
+        "raw_path": b"/reply/x",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 1234),
+        "server": ("testserver", 80),
+    }
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    with ThreadPoolExecutor(1) as thread:  # a loop of its own, whatever runs in this thread (the browser's)
+        thread.submit(asyncio.run, app(scope, receive, send)).result()
+    assert sent[0]["status"] == 404
 
 
 # -- the deployer's own templates ---------------------------------------------------------------------------------

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -54,6 +56,37 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+#: The shape of a reply link's token (URL-safe base64, as ``secrets.token_urlsafe`` makes it).
+LINK_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+#: The most a form post may weigh: the longest message, each character sent as four UTF-8 bytes written as
+#: %XX (twelve bytes), and room for the other field. Anything larger is refused before it is read whole.
+MAX_BODY_BYTES = 12 * MAX_CUSTOMER_MESSAGE + 4096
+
+
+async def bounded_body(request: Request, limit: int) -> bytes | None:
+    """The request's body, or None as soon as it proves longer than ``limit`` bytes."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def replay(body: bytes) -> Receive:
+    """An ASGI ``receive`` that hands over a body already read, for a second look at the same request."""
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
 class ReplyPages:
     """The endpoints, bound to one desk, its templates and its guessing limit."""
 
@@ -70,8 +103,10 @@ class ReplyPages:
             return self._problem(request, "busy", 429, headers={"Retry-After": str(wait)})
         token = request.path_params["token"]
         try:
+            if not LINK_TOKEN.fullmatch(token):
+                raise UnknownToken("not a reply link")  # a shape closedloop never makes: no need to look it up
             view = await run_in_threadpool(self.desk.customer_view, token)
-        except UnknownToken:
+        except (UnknownToken, InvalidInput):
             self.limiter.missed(client)
             return self._problem(request, "unknown", 404)
         except ExpiredToken:
@@ -83,11 +118,17 @@ class ReplyPages:
         return self._form(request, view)
 
     async def _post(self, request: Request, token: str, view: CustomerView) -> Response:
-        form = await request.form(max_files=0, max_fields=4)
-        body = form.get("message")
-        # browsers send a line break as CR LF but count it as one character against maxlength, as we do
-        text = body.replace("\r\n", "\n") if isinstance(body, str) else ""
         language = language_of(view.locale)
+        body = await bounded_body(request, MAX_BODY_BYTES)
+        if body is None:
+            return self._form(request, view, error=TEXTS[language]["too_large"], status=413)
+        try:
+            form = await Request(request.scope, replay(body)).form(max_files=0, max_fields=4)
+        except HTTPException:  # not a form a browser makes: files, too many fields, a broken multipart body
+            return self._form(request, view, error=TEXTS[language]["unreadable"], status=400)
+        message = form.get("message")
+        # browsers send a line break as CR LF but count it as one character against maxlength, as we do
+        text = message.replace("\r\n", "\n") if isinstance(message, str) else ""
         if not csrf.is_genuine(request, form.get(csrf.FIELD)):
             return self._form(request, view, text=text, error=TEXTS[language]["form_expired"], status=403)
         if not text.strip():
