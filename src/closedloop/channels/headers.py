@@ -54,6 +54,10 @@ class ReadyHeader(str):
         header.words = tuple(words)
         return header
 
+    def __getnewargs__(self) -> tuple[str, str, tuple[str, ...]]:  # type: ignore[override]
+        """What copying and pickling need to make the header again (a str subclass gives only its text)."""
+        return self.name, str(self), self.words
+
     def fold(self, *, policy: Policy) -> str:
         """The header's lines, each within the policy's line length wherever the words allow it."""
         limit = policy.max_line_length or 0
