@@ -56,7 +56,7 @@ class SmtpSettings:
     smtputf8: bool | None = None
 
     def __attrs_post_init__(self) -> None:
-        if self.security not in PORTS:
+        if not isinstance(self.security, str) or self.security not in PORTS:
             raise InvalidInput(f"smtp security must be one of {', '.join(PORTS)}; got {self.security!r}")
         host = checked_text(self.host, "smtp host")
         if not host or any(character.isspace() or character == "\x00" for character in host):
