@@ -37,11 +37,10 @@ def visible(
     tx: StoreTransaction, conversation_id: str, by: UserRef, *, lock: bool = False
 ) -> tuple[Conversation, User]:
     """The conversation and the acting user, once it is checked that the user may see its place; with
-    ``lock``, other transactions that lock or save it wait until this one ends (where the store can)."""
+    ``lock``, other transactions that get it with ``lock`` or save it wait until this one ends (where the store
+    can)."""
     member = user(tx, by)
-    if lock:
-        tx.conversations.lock(conversation_id)
-    conversation = tx.conversations.get(conversation_id)
+    conversation = tx.conversations.get(conversation_id, lock=lock)
     scope(tx, member).check(member, conversation.place_id)
     return conversation, member
 

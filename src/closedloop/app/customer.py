@@ -33,8 +33,7 @@ def post(ctx: Context, token: str, body: str) -> CustomerView:
     now = ctx.now()
     with ctx.store.transaction() as tx:
         record = valid_token(ctx, tx, token)
-        tx.conversations.lock(record.conversation_id)
-        before = tx.conversations.get(record.conversation_id)
+        before = tx.conversations.get(record.conversation_id, lock=True)
         change = rules.customer_message(before, now=now, body=body)
         tx.tokens.use(record.token_hash, now)
         saved = tx.conversations.save(change.conversation)

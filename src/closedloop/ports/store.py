@@ -9,7 +9,8 @@ Every store raises the same errors for the same situations, and the shipped cont
 
 - a duplicate insert raises :class:`closedloop.AlreadyStored` (for feedback, its subclass
   :class:`closedloop.DuplicateFeedback`) and writes nothing of the batch, while the transaction goes on (a
-  use case may catch it and carry on; a database store takes a savepoint around the insert);
+  use case may catch it and carry on; a database store has a single row skipped on conflict, and takes a
+  savepoint around a batch where the database needs one);
 - a row that must exist and does not raises :class:`closedloop.NotFound`;
 - a conversation saved from a stale version raises :class:`closedloop.ConcurrentUpdate`.
 
@@ -66,16 +67,14 @@ class Conversations(Protocol):
         """Store new conversations at version 1; :class:`DuplicateFeedback` (nothing written) when one's id or
         feedback key is stored already or given twice."""
 
-    def get(self, conversation_id: str) -> Conversation:
-        """The conversation; :class:`NotFound` when there is none."""
+    def get(self, conversation_id: str, *, lock: bool = False) -> Conversation:
+        """The conversation; :class:`NotFound` when there is none. With ``lock``, other transactions that get it
+        with ``lock`` or save it wait until this one ends (a row lock where the database has them), so that an
+        action that must not conflict waits its turn instead of failing."""
 
     def save(self, conversation: Conversation) -> Conversation:
         """Store a changed conversation whose ``version`` is the stored one; return it with the next version.
         :class:`ConcurrentUpdate` when the stored version moved on, :class:`NotFound` when it is not stored."""
-
-    def lock(self, conversation_id: str) -> None:
-        """Make other transactions that lock or save this conversation wait until this one ends (a row lock
-        where the database has them); :class:`NotFound` when it is not stored."""
 
     def page(self, query: InboxQuery) -> list[Conversation]:
         """Up to ``query.limit`` conversations in inbox order, past ``query.after``."""

@@ -163,7 +163,8 @@ class MemoryConversations(_Repository):
             self._log.set(self._store.conversations, conversation.id, stored)
             self._log.set(self._store.keys, conversation.feedback.key, conversation.id)
 
-    def get(self, conversation_id: str) -> Conversation:
+    def get(self, conversation_id: str, *, lock: bool = False) -> Conversation:
+        """``lock`` needs nothing more here: the store's lock already keeps other transactions waiting."""
         try:
             return self._store.conversations[conversation_id]
         except KeyError:
@@ -179,10 +180,6 @@ class MemoryConversations(_Repository):
         saved = attrs.evolve(conversation, version=conversation.version + 1)
         self._log.set(self._store.conversations, conversation.id, saved)
         return saved
-
-    def lock(self, conversation_id: str) -> None:
-        """Only checks that it exists: the store's lock already keeps other transactions waiting."""
-        self.get(conversation_id)
 
     def page(self, query: InboxQuery) -> list[Conversation]:
         matching = [conversation for conversation in self._store.conversations.values() if query.matches(conversation)]

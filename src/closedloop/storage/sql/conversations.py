@@ -1,7 +1,8 @@
 """The conversations repository of the SQL store.
 
 Conversations are saved with optimistic versioning (``UPDATE ... WHERE version = :seen``), so two processes
-never silently overwrite each other; ``lock`` lets a use case that must not conflict wait its turn instead.
+never silently overwrite each other; getting one with ``lock`` lets a use case that must not conflict wait its
+turn instead.
 """
 
 from __future__ import annotations
@@ -61,10 +62,11 @@ class SqlConversations:
             self.connection.exec_driver_sql(conversations.statement, conversations.parameters)
         add_to_counts(self.connection, conversations.counts)
 
-    def get(self, conversation_id: str) -> Conversation:
-        row = self.connection.execute(
-            select(_table.c.document, _table.c.version).where(_table.c.id == conversation_id)
-        ).first()
+    def get(self, conversation_id: str, *, lock: bool = False) -> Conversation:
+        """With ``lock``, ``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite leaves the clause out, and needs none,
+        since its ``BEGIN IMMEDIATE`` already lets one writer in at a time."""
+        statement = select(_table.c.document, _table.c.version).where(_table.c.id == conversation_id)
+        row = self.connection.execute(statement.with_for_update() if lock else statement).first()
         if row is None:
             raise NotFound(f"no conversation has id {conversation_id!r}")
         return self.decodings.conversation(conversation_id, row.version, row.document)
@@ -92,15 +94,6 @@ class SqlConversations:
         moved[(conversation.place_id, row["folder"], row["priority"])] += 1
         add_to_counts(self.connection, moved)
         return attrs.evolve(conversation, version=conversation.version + 1)
-
-    def lock(self, conversation_id: str) -> None:
-        """``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite leaves the clause out, and needs none, since its
-        ``BEGIN IMMEDIATE`` already lets one writer in at a time."""
-        locked = self.connection.execute(
-            select(_table.c.id).where(_table.c.id == conversation_id).with_for_update()
-        ).scalar()
-        if locked is None:
-            raise NotFound(f"no conversation has id {conversation_id!r}")
 
     def page(self, query: InboxQuery) -> list[Conversation]:
         return inbox.page(self.connection, self.decodings, query)

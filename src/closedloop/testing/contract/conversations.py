@@ -1,5 +1,5 @@
 """The contract of ``tx.conversations`` for single conversations: adding (and refusing duplicates), finding by
-feedback key, reading, saving with optimistic locking, and locking."""
+feedback key, reading, saving with optimistic locking, and reading with a lock."""
 
 from __future__ import annotations
 
@@ -164,7 +164,7 @@ class ConversationsContract(ContractBase):
             with pytest.raises(NotFound):
                 tx.conversations.save(self.conversation(1, clock))
             with pytest.raises(NotFound):
-                tx.conversations.lock("c0001")
+                tx.conversations.get("c0001", lock=True)
         with store.transaction() as tx:
             tx.conversations.add([self.conversation(2, clock)])  # still usable after the refusals
             with pytest.raises(NotFound):
@@ -172,20 +172,21 @@ class ConversationsContract(ContractBase):
 
     # -- locking ---------------------------------------------------------------------------------------------
 
-    def test_a_locked_conversation_is_read_and_saved_in_the_same_transaction(
+    def test_a_conversation_got_with_a_lock_is_the_stored_one_and_can_be_saved_in_the_same_transaction(
         self, store: Store, clock: FakeClock
     ) -> None:
         with store.transaction() as tx:
             tx.conversations.add([self.conversation(1, clock)])
         with store.transaction() as tx:
-            tx.conversations.lock("c0001")
-            saved = tx.conversations.save(attrs.evolve(tx.conversations.get("c0001"), assignee="ana"))
-            tx.conversations.lock("c0001")  # locking again in the same transaction is harmless
+            locked = tx.conversations.get("c0001", lock=True)
+            assert locked == tx.conversations.get("c0001")
+            saved = tx.conversations.save(attrs.evolve(locked, assignee="ana"))
+            assert tx.conversations.get("c0001", lock=True) == saved  # locking again in one transaction is harmless
         with store.transaction() as tx:
             assert tx.conversations.get("c0001") == saved
             assert saved.version == 2
 
-    def test_a_second_transaction_locking_a_conversation_waits_for_the_first_and_sees_its_save(
+    def test_a_second_transaction_getting_a_conversation_with_a_lock_waits_for_the_first_and_sees_its_save(
         self, store: Store, clock: FakeClock
     ) -> None:
         with store.transaction() as tx:
@@ -194,18 +195,16 @@ class ConversationsContract(ContractBase):
 
         def first() -> int:
             with store.transaction() as tx:
-                tx.conversations.lock("c0001")
+                loaded = tx.conversations.get("c0001", lock=True)
                 locked.set()
                 time.sleep(HOLD_SECONDS)
-                loaded = tx.conversations.get("c0001")
                 return tx.conversations.save(attrs.evolve(loaded, assignee="first")).version
 
         def second() -> int:
             if not locked.wait(PATIENCE_SECONDS):
                 raise TimeoutError("the first transaction never took its lock")
             with store.transaction() as tx:
-                tx.conversations.lock("c0001")
-                loaded = tx.conversations.get("c0001")  # must be the first one's save, not what was before it
+                loaded = tx.conversations.get("c0001", lock=True)  # the first one's save, not what was before it
                 return tx.conversations.save(attrs.evolve(loaded, assignee=f"{loaded.assignee}, then second")).version
 
         with ThreadPoolExecutor(max_workers=2) as pool:
