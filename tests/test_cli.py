@@ -57,7 +57,7 @@ def test_the_demo_is_stored_and_another_process_sees_it(tmp_path: Path) -> None:
 
 def test_database_commands_take_the_url_from_the_environment(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'feedback.db'}"
-    assert "no closedloop schema yet" in run_cli("db", "status", url=url).stdout
+    assert "no database at" in run_cli("db", "status", url=url).stderr
     upgraded = run_cli("db", "upgrade", url=url)
     assert upgraded.returncode == 0 and "-> 0004" in upgraded.stdout
     assert "schema 0004, current" in run_cli("db", "status", url=url).stdout

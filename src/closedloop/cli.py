@@ -129,10 +129,14 @@ def run_demo(arguments: argparse.Namespace) -> None:
 
 
 def show_inbox(arguments: argparse.Namespace) -> None:
+    """Only reads: a mistyped SQLite path is refused rather than made into an empty database."""
     from closedloop.demo import show_folder
     from closedloop.desk import Desk
+    from closedloop.storage.sql.urls import require_existing
 
-    with Desk.open(database_url(arguments.url, fallback=f"sqlite:///{DEMO_FILE}")) as desk:
+    url = database_url(arguments.url, fallback=f"sqlite:///{DEMO_FILE}")
+    require_existing(url)
+    with Desk.open(url) as desk:
         show_folder(desk, arguments.user, arguments.folder, print)
 
 

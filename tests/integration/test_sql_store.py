@@ -315,6 +315,8 @@ def test_a_reopened_desk_reads_documents_an_earlier_release_stored_with_loosely_
 
 
 def test_a_new_database_is_created_at_the_current_schema(url: str) -> None:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).touch()  # db status creates no file: an empty one is a new database
     assert status(url).startswith("no closedloop schema yet")
     with Desk.open(url):
         pass

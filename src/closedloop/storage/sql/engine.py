@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+from sqlalchemy.engine import URL
+from sqlalchemy.exc import NoSuchModuleError
 from sqlalchemy.pool import StaticPool
 
 from closedloop.domain.errors import InvalidInput, NotConfigured
+from closedloop.storage.sql.urls import for_driver, parsed
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 #: The execution option of a connection that only reads: on SQLite it begins without taking the write lock.
@@ -17,18 +18,18 @@ READ_ONLY = "closedloop_read_only"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``sqlite:///path`` or ``postgresql+psycopg://...``; nothing is connected yet."""
+    """An engine for ``sqlite:///path`` or ``postgresql+psycopg://...``; nothing is connected yet.
+
+    closedloop's own URL options (:mod:`.urls`) are left out of what the driver sees."""
+    given = parsed(url)
+    target = for_driver(given)
     try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise InvalidInput(f"{url!r} is not a database URL; try sqlite:///feedback.db") from None
-    try:
-        if parsed.get_backend_name() == "sqlite":
-            return _sqlite_engine(url, in_memory=parsed.database in (None, "", ":memory:"))
-        return create_engine(url, pool_pre_ping=True)
+        if target.get_backend_name() == "sqlite":
+            return _sqlite_engine(target, in_memory=target.database in (None, "", ":memory:"))
+        return create_engine(target, pool_pre_ping=True)
     except NoSuchModuleError:
         raise InvalidInput(
-            f"no SQLAlchemy dialect for {parsed.drivername!r}; use sqlite:/// or postgresql+psycopg://"
+            f"no SQLAlchemy dialect for {given.drivername!r}; use sqlite:/// or postgresql+psycopg://"
         ) from None
     except ModuleNotFoundError as error:
         raise NotConfigured(
@@ -37,7 +38,7 @@ def make_engine(url: str) -> Engine:
         ) from None
 
 
-def _sqlite_engine(url: str, in_memory: bool) -> Engine:
+def _sqlite_engine(url: URL, in_memory: bool) -> Engine:
     """SQLite with WAL (readers never wait for the writer) and BEGIN IMMEDIATE (writers queue up at the
     start of a transaction instead of failing half-way when two try to upgrade a read lock); a connection
     marked :data:`READ_ONLY` begins a plain transaction, which reads a snapshot and never waits.

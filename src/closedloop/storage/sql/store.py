@@ -3,7 +3,9 @@
 Each use case runs in one database transaction, and reaches each kind of record through a repository that
 shares the transaction's connection: the conversations and the inbox (:mod:`.conversations`, with
 :mod:`.inbox`, :mod:`.counts`, :mod:`.bulk` and :mod:`.cache`), the outbox (:mod:`.outbox`), and the smaller
-records (:mod:`.records`).
+records (:mod:`.records`). What the database says about its environment (a full disk, a damaged file) reaches
+the caller as :class:`closedloop.StoreUnavailable` (:mod:`.failures`), from opening the store and from every
+transaction.
 """
 
 from __future__ import annotations
@@ -21,9 +23,11 @@ from closedloop.storage.sql.cache import CACHE_SIZE, ConversationCache, Transact
 from closedloop.storage.sql.checkpoints import Checkpointer
 from closedloop.storage.sql.conversations import SqlConversations
 from closedloop.storage.sql.engine import READ_ONLY, make_engine
+from closedloop.storage.sql.failures import translating
 from closedloop.storage.sql.migrate import ensure_current
 from closedloop.storage.sql.outbox import SqlOutbox
 from closedloop.storage.sql.records import SqlDirectory, SqlLibrary, SqlMarkers, SqlTokens
+from closedloop.storage.sql.urls import adoption_asked, parsed
 
 __all__ = ["SqlStore", "SqlTransaction"]
 
@@ -41,10 +45,12 @@ class SqlStore:
 
     @classmethod
     def from_url(cls, url: str, settings: object = None) -> SqlStore:
-        """Open the database at ``url``: create the schema in a new one, refuse one that needs upgrading."""
+        """Open the database at ``url``: create the schema in a new one, refuse one that needs upgrading, and
+        one that holds another application's tables unless the URL says ``adopt=yes``."""
         engine = make_engine(url)
         try:
-            ensure_current(engine)
+            with translating(engine.url):
+                ensure_current(engine, adopt=adoption_asked(parsed(url)))
         except BaseException:
             engine.dispose()
             raise
@@ -52,7 +58,7 @@ class SqlStore:
 
     @contextmanager
     def transaction(self) -> Iterator[SqlTransaction]:
-        with self.turns, self.engine.connect() as connection:
+        with translating(self.engine.url), self.turns, self.engine.connect() as connection:
             if self.checkpoints is not None:
                 self.checkpoints.before_transaction(connection)
             with connection.begin():
@@ -77,7 +83,7 @@ class SqlStore:
 
     @contextmanager
     def _reading(self) -> Iterator[SqlTransaction]:
-        with self.engine.connect() as connection:
+        with translating(self.engine.url), self.engine.connect() as connection:
             connection.execution_options(**{READ_ONLY: True, "postgresql_readonly": True})
             with connection.begin():
                 transaction = SqlTransaction(connection, self.cache)
