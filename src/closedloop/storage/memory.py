@@ -114,12 +114,17 @@ class MemoryTransaction:
 
 
 class _Repository:
+    """What every repository of a memory transaction shares: the store's dictionaries, and the transaction's
+    undo log that each write goes through, so that a failed use case is taken back whole."""
+
     def __init__(self, store: MemoryStore, log: UndoLog) -> None:
         self._store = store
         self._log = log
 
 
 class MemoryDirectory(_Repository):
+    """Places, groups and users by id; listings are copies, so a caller never sees the dictionaries change."""
+
     def places(self) -> Mapping[str, Place]:
         return dict(self._store.places)
 
@@ -143,6 +148,9 @@ class MemoryDirectory(_Repository):
 
 
 class MemoryConversations(_Repository):
+    """Conversations by id, with their ids by feedback key so that intake finds duplicates without a scan; the
+    inbox order and counts are worked out when asked, which the few conversations of a memory store allow."""
+
     def find(self, keys: Sequence[FeedbackKey]) -> Mapping[FeedbackKey, str]:
         stored = self._store.keys
         return {key: stored[key] for key in keys if key in stored}
@@ -195,15 +203,15 @@ class MemoryConversations(_Repository):
         return counts
 
 
-def _claim_order(message: OutboundMessage) -> tuple[datetime, str]:
-    """Soonest due first, then by id: the order every store claims in."""
-    due_at = message.due_at
-    if due_at is None:
-        raise ValueError(f"message {message.id} is not waiting to be sent, so it has no place in the claim order")
-    return (due_at, message.id)
+def _claim_order(message: OutboundMessage) -> tuple[datetime | None, str]:
+    """Soonest due first, then by id: the order every store claims in. Only due messages are ordered, and
+    every one of them has a ``due_at``."""
+    return (message.due_at, message.id)
 
 
 class MemoryOutbox(_Repository):
+    """Messages by id; claiming sorts the due ones each time, which the small outbox of a memory store allows."""
+
     def add(self, messages: Sequence[OutboundMessage]) -> None:
         ids: set[str] = set()
         for message in messages:
@@ -244,6 +252,9 @@ class MemoryOutbox(_Repository):
 
 
 class MemoryTokens(_Repository):
+    """Reply links by the hash of their token, as every store keeps them, so that the token itself is never
+    stored."""
+
     def add(self, token: ReplyToken) -> None:
         if token.token_hash in self._store.tokens:
             raise AlreadyStored("a reply link with this token is already stored")
@@ -262,6 +273,9 @@ class MemoryTokens(_Repository):
 
 
 class MemoryMarkers(_Repository):
+    """Named values; written through the undo log like every other record, so they go back with a failed use
+    case."""
+
     def get(self, name: str) -> str | None:
         return self._store.markers.get(name)
 
@@ -270,6 +284,8 @@ class MemoryMarkers(_Repository):
 
 
 class MemoryLibrary(_Repository):
+    """Common replies by user and templates by id, kept as the immutable records they are."""
+
     def common_replies(self, user_id: str) -> tuple[str, ...]:
         return self._store.common_replies.get(user_id, ())
 

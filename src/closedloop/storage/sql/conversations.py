@@ -30,6 +30,9 @@ _SAVED_COLUMNS = ("folder", "priority", "updated_us", "version", "document")
 
 
 class SqlConversations:
+    """Conversations as the columns the inbox orders, counts and finds duplicates by, beside the whole
+    conversation as one JSON document: what is read back, decoded once per version through the cache."""
+
     def __init__(self, connection: Connection, decodings: TransactionDecodings) -> None:
         self.connection = connection
         self.decodings = decodings

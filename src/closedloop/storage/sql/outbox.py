@@ -49,6 +49,9 @@ def _changed_values(message: OutboundMessage) -> dict[str, Any]:
 
 
 class SqlOutbox:
+    """Messages as JSON documents, beside the columns a dispatcher searches by (status and due time) and the
+    conversation they belong to, so that claiming reads only the rows that are due."""
+
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 

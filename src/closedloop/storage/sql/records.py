@@ -32,6 +32,9 @@ def _upsert(connection: Connection, table: Table, row: Mapping[str, Any], keys: 
 
 
 class SqlDirectory:
+    """Places as rows of their own, since intake checks every item's place against their ids alone; groups and
+    users as JSON documents by id, since they are only ever read whole."""
+
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
@@ -62,6 +65,9 @@ class SqlDirectory:
 
 
 class SqlTokens:
+    """Reply links by the hash of their token, never the token; in columns rather than a document, so that
+    using one up is a conditional update that works once even when two posts race."""
+
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
@@ -103,6 +109,9 @@ class SqlTokens:
 
 
 class SqlMarkers:
+    """Named values, one row each, written with an upsert: each run records how far it got over what the run
+    before recorded."""
+
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
@@ -116,6 +125,8 @@ class SqlMarkers:
 
 
 class SqlLibrary:
+    """Common replies by user and templates by id, as JSON documents: they are only ever read whole."""
+
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
