@@ -9,7 +9,7 @@ from closedloop.app.context import Context
 from closedloop.domain.conversation import Category, Conversation, Folder
 from closedloop.domain.customer_file import CustomerFile
 from closedloop.domain.errors import InvalidInput
-from closedloop.domain.inbox import Counts, Cursor, InboxQuery, Page, check_page_size
+from closedloop.domain.inbox import Counts, Cursor, InboxQuery, Page, UnreadableConversation, check_page_size
 from closedloop.serialization import to_json
 
 
@@ -23,7 +23,8 @@ def inbox(
     limit: int,
     after: str | None,
 ) -> Page[Conversation]:
-    """A page of the user's conversations in priority order; ``page.next`` is the ``after`` of the next."""
+    """A page of the user's conversations in priority order; ``page.next`` is the ``after`` of the next. A
+    conversation that cannot be read back takes its place on the page as an id in ``page.unreadable``."""
     try:
         folder = Folder(folder)
         category = None if category is None else Category(category)
@@ -36,9 +37,13 @@ def inbox(
         place_ids = access.narrow(tx, member, places)
         query = InboxQuery(place_ids=place_ids, folder=folder, category=category, limit=limit + 1, after=cursor)
         found = tx.conversations.page(query)
-    items = found[:limit]
+    entries = found[:limit]
     more = len(found) > limit
-    return Page(items, Cursor.after(items[-1]).encode() if more and items else None)
+    return Page(
+        [entry for entry in entries if isinstance(entry, Conversation)],
+        Cursor.after(entries[-1]).encode() if more and entries else None,
+        unreadable=tuple(entry.id for entry in entries if isinstance(entry, UnreadableConversation)),
+    )
 
 
 def counts(ctx: Context, user: access.UserRef, places: Iterable[str] | str | None) -> Counts:

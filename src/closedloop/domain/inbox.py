@@ -59,8 +59,18 @@ class Cursor:
             ) from None
 
     @classmethod
-    def after(cls, conversation: Conversation) -> Cursor:
-        return cls(inbox_key(conversation))
+    def after(cls, entry: Conversation | UnreadableConversation) -> Cursor:
+        return cls(inbox_key(entry) if isinstance(entry, Conversation) else entry.key)
+
+
+@attrs.frozen
+class UnreadableConversation:
+    """A conversation a store holds but cannot read back (its stored document was altered), where it stands
+    in the inbox's order: a store's page holds it in its place, so one bad row neither fails the page nor
+    moves the next page's cursor."""
+
+    id: str
+    key: InboxKey
 
 
 def check_page_size(limit: object) -> None:
@@ -93,10 +103,16 @@ class InboxQuery:
 
 @attrs.frozen
 class Page(Generic[T]):
-    """A page of results and the cursor for the next one (``None`` on the last page)."""
+    """A page of results and the cursor for the next one (``None`` on the last page).
+
+    ``unreadable`` holds the ids of the conversations that belong on this page but could not be read back
+    (asking for one raises :class:`closedloop.UnreadableRecord`, which says how to mend it); it is empty
+    unless a stored document was damaged, and the page shows every other conversation all the same.
+    """
 
     items: list[T]
     next: str | None
+    unreadable: tuple[str, ...] = ()
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.items)

@@ -13,6 +13,9 @@ Every store raises the same errors for the same situations, and the shipped cont
   savepoint around a batch where the database needs one);
 - a row that must exist and does not raises :class:`closedloop.NotFound`;
 - a conversation saved from a stale version raises :class:`closedloop.ConcurrentUpdate`.
+- a stored record that cannot be read back (its document was altered outside closedloop) raises
+  :class:`closedloop.UnreadableRecord` naming it; in an inbox page it comes as an
+  :class:`~closedloop.domain.inbox.UnreadableConversation` in its place instead, so the rest of the page shows.
 
 ``put_*`` methods insert or replace; ``add`` methods only insert.
 """
@@ -27,7 +30,7 @@ from typing import Protocol, runtime_checkable
 
 from closedloop.domain.conversation import Category, Conversation, Folder
 from closedloop.domain.customer import ReplyToken
-from closedloop.domain.inbox import InboxQuery
+from closedloop.domain.inbox import InboxQuery, UnreadableConversation
 from closedloop.domain.messages import Delivery, OutboundMessage, RetryPolicy
 from closedloop.domain.people import Place, PlaceGroup, User
 from closedloop.domain.templates import Template
@@ -68,16 +71,19 @@ class Conversations(Protocol):
         feedback key is stored already or given twice."""
 
     def get(self, conversation_id: str, *, lock: bool = False) -> Conversation:
-        """The conversation; :class:`NotFound` when there is none. With ``lock``, other transactions that get it
-        with ``lock`` or save it wait until this one ends (a row lock where the database has them), so that an
-        action that must not conflict waits its turn instead of failing."""
+        """The conversation; :class:`NotFound` when there is none, :class:`UnreadableRecord` naming it when
+        what is stored cannot be read back. With ``lock``, other transactions that get it with ``lock`` or save
+        it wait until this one ends (a row lock where the database has them), so that an action that must not
+        conflict waits its turn instead of failing."""
 
     def save(self, conversation: Conversation) -> Conversation:
         """Store a changed conversation whose ``version`` is the stored one; return it with the next version.
         :class:`ConcurrentUpdate` when the stored version moved on, :class:`NotFound` when it is not stored."""
 
-    def page(self, query: InboxQuery) -> list[Conversation]:
-        """Up to ``query.limit`` conversations in inbox order, past ``query.after``."""
+    def page(self, query: InboxQuery) -> Sequence[Conversation | UnreadableConversation]:
+        """Up to ``query.limit`` conversations in inbox order, past ``query.after``. One that is stored but
+        cannot be read back comes as an :class:`UnreadableConversation` in its place, so that one damaged row
+        never fails a page; a store that keeps objects, not documents, never has one."""
 
     def counts(self, place_ids: frozenset[str] | None) -> Mapping[tuple[Folder, Category], int]:
         """How many conversations of these places (None: all) are in each folder and category."""

@@ -51,11 +51,12 @@ class TransactionDecodings:
         self.written: set[str] = set()
 
     def conversation(self, conversation_id: str, version: int, document: str) -> Conversation:
-        """The conversation of a row: from this transaction or the cache when decoded before."""
+        """The conversation of a row: from this transaction or the cache when decoded before;
+        :class:`closedloop.UnreadableRecord` when its document cannot be read."""
         key = (conversation_id, version)
         found = self.decoded.get(key) or self.cache.get(key)
         if found is None:
-            found = load_conversation(document, version)
+            found = load_conversation(conversation_id, document, version)
             if conversation_id not in self.written:
                 self.decoded[key] = found
         return found

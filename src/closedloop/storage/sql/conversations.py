@@ -15,7 +15,7 @@ from sqlalchemy import Connection, and_, select, update
 
 from closedloop.domain.conversation import Category, Conversation, Folder
 from closedloop.domain.errors import ConcurrentUpdate, DuplicateFeedback, NotFound
-from closedloop.domain.inbox import InboxQuery
+from closedloop.domain.inbox import InboxQuery, UnreadableConversation
 from closedloop.ports import FeedbackKey
 from closedloop.storage.sql import inbox, schema
 from closedloop.storage.sql.bulk import EncodedConversations
@@ -98,7 +98,7 @@ class SqlConversations:
         add_to_counts(self.connection, moved)
         return attrs.evolve(conversation, version=conversation.version + 1)
 
-    def page(self, query: InboxQuery) -> list[Conversation]:
+    def page(self, query: InboxQuery) -> list[Conversation | UnreadableConversation]:
         return inbox.page(self.connection, self.decodings, query)
 
     def counts(self, place_ids: frozenset[str] | None) -> Mapping[tuple[Folder, Category], int]:

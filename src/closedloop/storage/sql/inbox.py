@@ -1,5 +1,6 @@
 """One page of the inbox: which conversations, found through the indexes that match the inbox order, and
-then loaded, from the cache where it holds their stored version."""
+then loaded, from the cache where it holds their stored version. A conversation whose document cannot be
+read back keeps its place on the page as an :class:`UnreadableConversation`, so the others still show."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 from sqlalchemy import Connection, Integer, bindparam, select, tuple_, union_all
 
 from closedloop.domain.conversation import Conversation
-from closedloop.domain.inbox import InboxQuery, priority
+from closedloop.domain.errors import UnreadableRecord
+from closedloop.domain.inbox import InboxQuery, UnreadableConversation, priority
 from closedloop.storage.sql import schema
 from closedloop.storage.sql.cache import TransactionDecodings
 
@@ -77,19 +79,30 @@ def page_ids(connection: Connection, query: InboxQuery) -> list[str]:
     return [row.id for row in connection.execute(statement, parameters)]
 
 
-def page(connection: Connection, decodings: TransactionDecodings, query: InboxQuery) -> list[Conversation]:
+def page(
+    connection: Connection, decodings: TransactionDecodings, query: InboxQuery
+) -> list[Conversation | UnreadableConversation]:
     """The page's conversations: their versions first, so that only those not in the cache are read whole."""
     ids = page_ids(connection, query)
     if not ids:
         return []
     table = schema.conversations
-    versions = {
-        row.id: row.version
-        for row in connection.execute(select(table.c.id, table.c.version).where(table.c.id.in_(ids)))
+    found = connection.execute(
+        select(table.c.id, table.c.version, table.c.priority, table.c.updated_us).where(table.c.id.in_(ids))
+    )
+    rows = {row.id: row for row in found}
+    loaded: dict[str, Conversation | UnreadableConversation] = {
+        row.id: cached for row in rows.values() if (cached := decodings.cached((row.id, row.version))) is not None
     }
-    loaded = {key[0]: found for key in versions.items() if (found := decodings.cached(key)) is not None}
     missing = [conversation_id for conversation_id in ids if conversation_id not in loaded]
     if missing:
-        rows = connection.execute(select(table.c.id, table.c.version, table.c.document).where(table.c.id.in_(missing)))
-        loaded.update({row.id: decodings.conversation(row.id, row.version, row.document) for row in rows})
+        documents = connection.execute(
+            select(table.c.id, table.c.version, table.c.document).where(table.c.id.in_(missing))
+        )
+        for row in documents:
+            try:
+                loaded[row.id] = decodings.conversation(row.id, row.version, row.document)
+            except UnreadableRecord:
+                key = rows[row.id]
+                loaded[row.id] = UnreadableConversation(row.id, (key.priority, key.updated_us, row.id))
     return [loaded[conversation_id] for conversation_id in ids]

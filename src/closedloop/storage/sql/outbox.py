@@ -16,8 +16,9 @@ from sqlalchemy import Connection, bindparam, insert, select, update
 from closedloop.domain.errors import AlreadyStored, NotFound
 from closedloop.domain.messages import Delivery, OutboundMessage, RetryPolicy
 from closedloop.domain.moments import microseconds
-from closedloop.serialization import decode, encode
+from closedloop.serialization import encode
 from closedloop.storage.sql import schema
+from closedloop.storage.sql.documents import read_document
 from closedloop.storage.sql.duplicates import insert_new, refused_as
 
 _table = schema.messages
@@ -31,6 +32,13 @@ _UPDATE_MESSAGE = (
 #: The states a due message can be in; the rest have no due time. Named in the query so that it searches
 #: the ``(status, due_us)`` index.
 _WAITING = [Delivery.PENDING.value, Delivery.SENDING.value]
+
+
+def _message(message_id: str, document: str) -> OutboundMessage:
+    """A stored message; :class:`closedloop.UnreadableRecord` naming it when its document cannot be read, so
+    that a dispatcher stops on it rather than pass it over for ever."""
+    fix = "restore its row in cl_messages from a backup, or delete that row if the message need not go"
+    return read_document(document, OutboundMessage, f"outbound message {message_id!r}", fix)
 
 
 def due_us(message: OutboundMessage) -> int | None:
@@ -80,7 +88,7 @@ class SqlOutbox:
         document = self.connection.execute(select(_table.c.document).where(_table.c.id == message_id)).scalar()
         if document is None:
             raise NotFound(f"no outbound message has id {message_id!r}")
-        return decode(document, OutboundMessage)
+        return _message(message_id, document)
 
     def put(self, message: OutboundMessage) -> None:
         if self.connection.execute(_UPDATE_MESSAGE, _changed_values(message)).rowcount != 1:
@@ -89,27 +97,27 @@ class SqlOutbox:
     def list(
         self, *, status: Delivery | None, conversation_id: str | None, limit: int | None
     ) -> builtins.list[OutboundMessage]:
-        statement = select(_table.c.document).order_by(_table.c.created_us, _table.c.id)
+        statement = select(_table.c.id, _table.c.document).order_by(_table.c.created_us, _table.c.id)
         if status is not None:
             statement = statement.where(_table.c.status == status.value)
         if conversation_id is not None:
             statement = statement.where(_table.c.conversation_id == conversation_id)
         if limit is not None:
             statement = statement.limit(limit)
-        return [decode(row.document, OutboundMessage) for row in self.connection.execute(statement)]
+        return [_message(row.id, row.document) for row in self.connection.execute(statement)]
 
     def claim(self, now: datetime, policy: RetryPolicy, limit: int | None) -> builtins.list[OutboundMessage]:
         """Soonest due first, then by id; the rows found are checked against :meth:`OutboundMessage.due`, the
         rule itself, before they are claimed."""
         statement = (
-            select(_table.c.document)
+            select(_table.c.id, _table.c.document)
             .where(_table.c.status.in_(_WAITING))
             .where(_table.c.due_us <= microseconds(now))
             .order_by(_table.c.due_us, _table.c.id)
             .limit(limit)
             .with_for_update(skip_locked=True)  # PostgreSQL: another dispatcher's rows are passed over
         )
-        due = [decode(row.document, OutboundMessage) for row in self.connection.execute(statement)]
+        due = [_message(row.id, row.document) for row in self.connection.execute(statement)]
         claimed = [policy.claim(message, now) for message in due if message.due(now)]
         if claimed:
             self.connection.execute(_UPDATE_MESSAGE, [_changed_values(message) for message in claimed])

@@ -1,14 +1,16 @@
 """The SQL store's smaller repositories: the directory, reply links, markers and the library.
 
 Most of what they keep is a JSON document by key, only ever read whole; a reply link is used up with a
-conditional update, so that it works exactly once even when two posts race.
+conditional update, so that it works exactly once even when two posts race. A document that cannot be read
+back raises :class:`closedloop.UnreadableRecord` naming it, also when it is one of a list: groups decide
+what a user may see and templates what a customer is told, so a list is never shown with one left out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Table, and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,9 +20,17 @@ from closedloop.domain.errors import AlreadyStored, NotFound, UsedToken
 from closedloop.domain.moments import from_microseconds, microseconds
 from closedloop.domain.people import Place, PlaceGroup, User
 from closedloop.domain.templates import Template
-from closedloop.serialization import decode, encode
+from closedloop.serialization import encode
 from closedloop.storage.sql import schema
+from closedloop.storage.sql.documents import read_document
 from closedloop.storage.sql.duplicates import insert_new
+
+T = TypeVar("T")
+
+
+def _read(document: str, cls: type[T], table: Table, record: str) -> T:
+    """A document of ``table``; ``record`` names it when it cannot be read."""
+    return read_document(document, cls, record, f"restore its row in {table.name} from a backup, or delete that row")
 
 
 def _upsert(connection: Connection, table: Table, row: Mapping[str, Any], keys: Sequence[str]) -> None:
@@ -46,8 +56,9 @@ class SqlDirectory:
         return frozenset(self.connection.execute(select(schema.places.c.id)).scalars())
 
     def groups(self) -> Mapping[str, PlaceGroup]:
-        found = (decode(row.document, PlaceGroup) for row in self.connection.execute(select(schema.groups.c.document)))
-        return {group.id: group for group in found}
+        table = schema.groups
+        rows = self.connection.execute(select(table.c.id, table.c.document))
+        return {row.id: _read(row.document, PlaceGroup, table, f"group {row.id!r}") for row in rows}
 
     def put_place(self, place: Place) -> None:
         _upsert(self.connection, schema.places, {"id": place.id, "name": place.name}, ["id"])
@@ -58,7 +69,7 @@ class SqlDirectory:
     def get_user(self, user_id: str) -> User | None:
         table = schema.users
         document = self.connection.execute(select(table.c.document).where(table.c.id == user_id)).scalar()
-        return None if document is None else decode(document, User)
+        return None if document is None else _read(document, User, table, f"user {user_id!r}")
 
     def put_user(self, user: User) -> None:
         _upsert(self.connection, schema.users, {"id": user.id, "document": encode(user)}, ["id"])
@@ -133,20 +144,25 @@ class SqlLibrary:
     def common_replies(self, user_id: str) -> tuple[str, ...]:
         table = schema.common_replies
         document = self.connection.execute(select(table.c.document).where(table.c.user_id == user_id)).scalar()
-        return () if document is None else tuple(decode(document, list[str]))
+        return (
+            ()
+            if document is None
+            else tuple(_read(document, list[str], table, f"the common replies of user {user_id!r}"))
+        )
 
     def put_common_replies(self, user_id: str, replies: tuple[str, ...]) -> None:
         row = {"user_id": user_id, "document": encode(list(replies))}
         _upsert(self.connection, schema.common_replies, row, ["user_id"])
 
     def templates(self) -> Sequence[Template]:
-        rows = self.connection.execute(select(schema.templates.c.document))
-        return [decode(row.document, Template) for row in rows]
+        table = schema.templates
+        rows = self.connection.execute(select(table.c.id, table.c.document))
+        return [_read(row.document, Template, table, f"template {row.id!r}") for row in rows]
 
     def get_template(self, template_id: str) -> Template | None:
         table = schema.templates
         document = self.connection.execute(select(table.c.document).where(table.c.id == template_id)).scalar()
-        return None if document is None else decode(document, Template)
+        return None if document is None else _read(document, Template, table, f"template {template_id!r}")
 
     def put_template(self, template: Template) -> None:
         _upsert(self.connection, schema.templates, {"id": template.id, "document": encode(template)}, ["id"])

@@ -15,8 +15,9 @@ from sqlalchemy import Dialect
 from closedloop.domain.conversation import Conversation
 from closedloop.domain.inbox import priority
 from closedloop.domain.moments import microseconds
-from closedloop.serialization import decode, encode_record
+from closedloop.serialization import encode_record
 from closedloop.storage.sql import schema
+from closedloop.storage.sql.documents import read_document
 
 COLUMNS = [column.name for column in schema.conversations.columns]
 #: The columns that hold a feedback's key, in the order of :attr:`closedloop.Feedback.key`: what makes two
@@ -68,6 +69,9 @@ def indexed_values(conversation: Conversation, version: int) -> tuple[Any, ...]:
     )
 
 
-def load_conversation(document: str, version: int) -> Conversation:
-    """A stored conversation, at the version its row holds."""
-    return attrs.evolve(decode(document, Conversation), version=version)
+def load_conversation(conversation_id: str, document: str, version: int) -> Conversation:
+    """A stored conversation, at the version its row holds; :class:`closedloop.UnreadableRecord` naming it
+    when its document cannot be read."""
+    record = f"conversation {conversation_id!r}"
+    fix = "restore its row in cl_conversations from a backup, or delete that row if the conversation is lost"
+    return attrs.evolve(read_document(document, Conversation, record, fix), version=version)
