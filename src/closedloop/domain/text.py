@@ -9,6 +9,7 @@ break and no NUL, so a value can never start a header line of its own.
 from __future__ import annotations
 
 import re
+import reprlib
 
 from closedloop.domain.errors import InvalidInput
 
@@ -19,7 +20,9 @@ _LINE_BREAKING = re.compile("[\x00\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 def checked_text(value: object, what: str) -> str:
     """``value`` if it is a text that can be stored as UTF-8; :class:`InvalidInput` naming ``what`` if not."""
     if not isinstance(value, str):
-        raise InvalidInput(f"{what} must be text; got {type(value).__name__} {_shown(value)}")
+        raise InvalidInput(f"{what} must be text; got {type(value).__name__} {shown(value)}")
+    if str.isascii(value):  # a flag of the string, read at once: no surrogate in it, nothing to search
+        return value
     if (found := _LONE_SURROGATE.search(value)) is not None:
         raise InvalidInput(
             f"{what} holds a lone surrogate (U+{ord(found.group()):04X} at position {found.start()}), which no "
@@ -44,10 +47,28 @@ def single_line(value: object, what: str) -> str:
     return text
 
 
-def _shown(value: object) -> str:
-    """A short, safe picture of a wrong value for an error message."""
+def flattened(text: str) -> str:
+    """``text`` with each line break and NUL made a space: for reading what earlier releases kept in a field
+    that is now held to one line."""
+    return _LINE_BREAKING.sub(" ", text)
+
+
+def _short_repr() -> reprlib.Repr:
+    """A few levels and items of a value at most (set one by one: 3.11's Repr takes no arguments)."""
+    short = reprlib.Repr()
+    short.maxlevel, short.maxstring, short.maxother = 3, 60, 60
+    short.maxlist = short.maxtuple = short.maxdict = short.maxset = short.maxfrozenset = 6
+    return short
+
+
+_SHORT = _short_repr()
+
+
+def shown(value: object) -> str:
+    """A short, safe picture of a wrong value for an error message: a few levels of a nested value at most
+    (a deeply nested one would exhaust the stack), and never the error of a hostile ``__repr__``."""
     try:
-        shown = repr(value)
-    except Exception:  # a hostile __repr__ must not hide the real error
-        return "(a value that cannot be shown)"
-    return shown if len(shown) <= 60 else shown[:57] + "..."
+        picture = _SHORT.repr(value)
+    except Exception:  # a hostile __repr__, or an int too long to write out, must not hide the real error
+        return f"(a value of type {type(value).__name__} that cannot be shown)"
+    return picture if len(picture) <= 80 else picture[:77] + "..."
