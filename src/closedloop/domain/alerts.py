@@ -12,6 +12,14 @@ import attrs
 
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import Feedback, RatingKind
+from closedloop.domain.values import (
+    number_field,
+    one_of,
+    text,
+    text_field,
+    texts,
+    time_field,
+)
 
 
 class AlertStatus(enum.StrEnum):
@@ -22,13 +30,21 @@ class AlertStatus(enum.StrEnum):
     PROCESSED = "processed"
 
 
+def _alert_status(value: object) -> AlertStatus:
+    return one_of(AlertStatus, value, "alert status")
+
+
+def _reasons(value: object) -> tuple[str, ...]:
+    return texts(value, "alert reasons")
+
+
 @attrs.frozen(kw_only=True)
 class Alert:
     """Raised at intake when at least one rule matched; ``reasons`` says which and why."""
 
-    raised_at: datetime
-    reasons: tuple[str, ...]
-    status: AlertStatus = AlertStatus.TO_PROCESS
+    raised_at: datetime = attrs.field(validator=time_field("alert"))
+    reasons: tuple[str, ...] = attrs.field(converter=_reasons)
+    status: AlertStatus = attrs.field(default=AlertStatus.TO_PROCESS, converter=_alert_status)
 
     @property
     def is_open(self) -> bool:
@@ -45,17 +61,21 @@ class AlertRule(Protocol):
     def check(self, feedback: Feedback) -> str | None: ...
 
 
+def _watched_kind(value: object) -> RatingKind | None:
+    return None if value is None else one_of(RatingKind, value, "the kind a RatingAtMost watches")
+
+
 @attrs.frozen(kw_only=True)
 class RatingAtMost:
     """Matches a rating of the given kind or key whose value is at or below ``threshold``."""
 
-    threshold: float
-    kind: RatingKind | None = None
-    key: str | None = None
-    name: str = ""
+    threshold: float = attrs.field(validator=number_field("RatingAtMost"))
+    kind: RatingKind | None = attrs.field(default=None, converter=_watched_kind)
+    key: str | None = attrs.field(default=None, validator=text_field("RatingAtMost", optional=True))
+    name: str = attrs.field(default="", validator=text_field("RatingAtMost"))
 
     def __attrs_post_init__(self) -> None:
-        if self.kind is None and self.key is None:
+        if self.kind is None and not self.key:
             raise InvalidInput("RatingAtMost needs kind= or key= to know which ratings it watches")
         if not self.name:
             object.__setattr__(self, "name", f"{self.key or self.kind} <= {self.threshold:g}")
@@ -72,15 +92,22 @@ class RatingAtMost:
         return None
 
 
+def _words(value: object) -> tuple[str, ...]:
+    """Words as a list or tuple of texts; one text is one word, not a word per letter."""
+    if isinstance(value, str):
+        return (text(value, "KeywordsInComments words"),)
+    return texts(value, "KeywordsInComments words")
+
+
 @attrs.frozen(kw_only=True)
 class KeywordsInComments:
     """Matches comments that contain any of the words, as whole words and ignoring case."""
 
-    words: tuple[str, ...] = attrs.field(converter=tuple)
-    name: str = "keywords"
+    words: tuple[str, ...] = attrs.field(converter=_words)
+    name: str = attrs.field(default="keywords", validator=text_field("KeywordsInComments"))
 
     def __attrs_post_init__(self) -> None:
-        if not self.words or not all(isinstance(word, str) and word.strip() for word in self.words):
+        if not self.words or not all(word.strip() for word in self.words):
             raise InvalidInput("KeywordsInComments needs at least one non-empty word")
 
     def check(self, feedback: Feedback) -> str | None:

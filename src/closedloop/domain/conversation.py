@@ -14,6 +14,7 @@ import attrs
 
 from closedloop.domain.alerts import Alert, AlertStatus
 from closedloop.domain.feedback import Feedback, text_map
+from closedloop.domain.values import number_field, text_field
 
 
 class Status(enum.StrEnum):
@@ -113,8 +114,8 @@ class Interaction:
 class Concept:
     """A topic an analyzer found in the comments, with its sentiment from -1 (negative) to 1."""
 
-    name: str
-    sentiment: float
+    name: str = attrs.field(validator=text_field("concept"))
+    sentiment: float = attrs.field(validator=number_field("concept"))  # NaN would be stored as null
 
 
 @attrs.frozen(kw_only=True)

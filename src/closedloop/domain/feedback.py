@@ -12,6 +12,18 @@ from typing import Any, Protocol
 import attrs
 
 from closedloop.domain.errors import InvalidInput
+from closedloop.domain.text import checked_text, shown
+from closedloop.domain.values import (
+    LARGEST_NUMBER,
+    aware_time,
+    flag_field,
+    id_field,
+    instance_field,
+    number,
+    one_of,
+    text_field,
+    time_field,
+)
 
 
 class Source(enum.StrEnum):
@@ -48,32 +60,39 @@ FIXED_SCALES: Mapping[RatingKind, tuple[float, float]] = {
 
 def require_aware(value: datetime | None, what: str) -> None:
     """Naive datetimes are ambiguous across servers, so every stored time carries its zone."""
-    if value is not None and value.utcoffset() is None:
-        raise InvalidInput(f"{what} must be timezone-aware, e.g. datetime.now(timezone.utc); got {value!r}")
+    if value is not None:
+        aware_time(value, what)
 
 
 def as_text(value: object, what: str) -> str:
     """Text as given; a number as its digits and None as empty text, as rows of files and databases hold
     them. Anything else is refused, rather than kept as given and read back later as some other text."""
     if isinstance(value, str):
-        return value
+        return checked_text(value, what)
     if value is None:
         return ""
     if isinstance(value, numbers.Number) and not isinstance(value, bool):
-        return _digits(value)
-    raise InvalidInput(f"{what} must be text; got {value!r}")
+        try:
+            return _digits(value)
+        except InvalidInput:
+            raise
+        except (ArithmeticError, ValueError):  # a signalling NaN cannot even be compared
+            raise InvalidInput(f"{what} must be text or a plain number; got {shown(value)}") from None
+    raise InvalidInput(f"{what} must be text; got {shown(value)}")
 
 
-def _digits(number: numbers.Number) -> str:
+def _digits(value: numbers.Number) -> str:
     """A whole number without a decimal point, whatever its type (a data frame's phone column is floats),
     and a missing value (not a number) as empty text."""
-    if number != number:  # only NaN differs from itself
+    if value != value:  # only NaN differs from itself
         return ""
-    if isinstance(number, numbers.Integral):
-        return str(int(number))
-    if isinstance(number, numbers.Real | Decimal) and (whole := float(number)).is_integer() and abs(whole) < 2**53:
+    if isinstance(value, numbers.Integral):
+        if not -LARGEST_NUMBER <= int(value) <= LARGEST_NUMBER:  # also spares writing out 5,000 digits
+            raise InvalidInput(f"a number given for a text may have at most 15 digits; got {shown(value)}")
+        return str(int(value))
+    if isinstance(value, numbers.Real | Decimal) and (whole := float(value)).is_integer() and abs(whole) < 2**53:
         return str(int(whole))  # below 2**53 a float holds every whole number exactly
-    return str(number)
+    return str(value)
 
 
 def optional_text(value: object) -> str:
@@ -81,61 +100,62 @@ def optional_text(value: object) -> str:
     return as_text(value, "a contact detail or email")
 
 
-def _only_text(what: str) -> Any:
-    def check(_instance: object, attribute: attrs.Attribute[str | None], value: str | None) -> None:
-        if not isinstance(value, str) and not (value is None and attribute.default is None):
-            raise InvalidInput(f"{what} {attribute.name!r} must be text; got {value!r}")
-
-    return check
+def _rating_kind(value: object) -> RatingKind:
+    return one_of(RatingKind, value, "rating kind")
 
 
-def _flag(what: str) -> Any:
-    def check(_instance: object, attribute: attrs.Attribute[bool], value: bool) -> None:
-        if not isinstance(value, bool):
-            raise InvalidInput(f"{what} {attribute.name!r} must be True or False; got {value!r}")
-
-    return check
+def _source(value: object) -> Source:
+    return one_of(Source, value, "feedback source")
 
 
-def non_empty(what: str) -> Any:
-    def check(_instance: object, attribute: attrs.Attribute[str], value: str) -> None:
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidInput(f"{what} {attribute.name!r} must be a non-empty string; got {value!r}")
-
-    return check
+def _scale(value: object) -> tuple[float, float] | None:
+    """A custom scale as a pair of numbers; its order and size are checked with the rating's value."""
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple) or len(value) != 2:
+        raise InvalidInput(f"a rating's scale must be (lowest, highest), e.g. (0, 10); got {shown(value)}")
+    return (value[0], value[1])
 
 
 @attrs.frozen(kw_only=True)
 class Rating:
     """One scored indicator, e.g. ``Rating(key="nps", kind=RatingKind.NPS, value=9)``."""
 
-    key: str = attrs.field(validator=non_empty("rating"))
+    key: str = attrs.field(validator=id_field("rating"))
     value: float
-    kind: RatingKind = attrs.field(default=RatingKind.CUSTOM, converter=RatingKind)
-    scale: tuple[float, float] | None = attrs.field(default=None)
-    journey_moment: str | None = attrs.field(default=None, validator=_only_text("rating"))
-    label: str | None = attrs.field(default=None, validator=_only_text("rating"))
+    kind: RatingKind = attrs.field(default=RatingKind.CUSTOM, converter=_rating_kind)
+    scale: tuple[float, float] | None = attrs.field(default=None, converter=_scale)
+    journey_moment: str | None = attrs.field(default=None, validator=text_field("rating", optional=True))
+    label: str | None = attrs.field(default=None, validator=text_field("rating", optional=True))
 
     def __attrs_post_init__(self) -> None:
         low, high = self.bounds
         if isinstance(self.value, bool) or not isinstance(self.value, int | float):
-            raise InvalidInput(f"rating {self.key!r} needs a number as value; got {self.value!r}")
-        if not low <= self.value <= high:
+            raise InvalidInput(f"rating {self.key!r} needs a number as value; got {shown(self.value)}")
+        if not low <= self.value <= high:  # NaN too: it lies nowhere
             raise InvalidInput(
                 f"rating {self.key!r} of kind {self.kind.value} must lie between {low:g} and {high:g}; "
-                f"got {self.value!r}"
+                f"got {shown(self.value)}"
             )
 
     @property
     def bounds(self) -> tuple[float, float]:
         """The scale the value lives on: fixed for the usual kinds, given for custom ones."""
         if self.kind is RatingKind.CUSTOM:
-            if self.scale is None or len(self.scale) != 2 or self.scale[0] >= self.scale[1]:
+            scale = self.scale
+            if scale is None or len(scale) != 2:
                 raise InvalidInput(
                     f"custom rating {self.key!r} needs scale=(lowest, highest) with lowest < highest; "
-                    f"got {self.scale!r}"
+                    f"got {shown(scale)}"
                 )
-            return self.scale
+            low = number(scale[0], f"the lowest value of rating {self.key!r}")
+            high = number(scale[1], f"the highest value of rating {self.key!r}")
+            if low >= high:
+                raise InvalidInput(
+                    f"custom rating {self.key!r} needs scale=(lowest, highest) with lowest < highest; "
+                    f"got {shown(scale)}"
+                )
+            return scale
         fixed = FIXED_SCALES[self.kind]
         if self.scale is not None and tuple(self.scale) != fixed:
             raise InvalidInput(
@@ -177,29 +197,31 @@ class ContactChecks(Protocol):
 class Comment:
     """An answer to an open question; ``question`` names it (``"comment"`` when there is only one)."""
 
-    text: str = attrs.field(validator=_only_text("comment"))
-    question: str = attrs.field(default="comment", validator=_only_text("comment"))
+    text: str = attrs.field(validator=text_field("comment"))
+    question: str = attrs.field(default="comment", validator=text_field("comment"))
 
 
 def text_map(value: Mapping[Any, Any]) -> dict[str, str]:
     """A private copy of a mapping of texts, so later changes by the caller do not leak in; its keys and
-    values are taken as :func:`as_text` takes them."""
-    if not isinstance(value, Mapping):
-        raise InvalidInput(f"answers, metadata and details map names to texts; got {value!r}")
-    return {as_text(key, f"the name {key!r}"): as_text(item, f"the value of {key!r}") for key, item in value.items()}
+    values are taken as :func:`as_text` takes them (a value that is itself a mapping is refused, never
+    walked into)."""
+    if type(value) is not dict and not isinstance(value, Mapping):
+        raise InvalidInput(f"answers, metadata and details map names to texts; got {shown(value)}")
+    return {
+        key if type(key) is str and key.isascii() else as_text(key, f"the name {shown(key)}"): (
+            item if type(item) is str and item.isascii() else as_text(item, f"the value of {shown(key)}")
+        )
+        for key, item in value.items()
+    }
 
 
-def id_set(value: Iterable[str]) -> frozenset[str]:
-    if isinstance(value, str):
-        return frozenset({value})
-    return frozenset(value)
-
-
-def _ratings(value: Iterable[Rating]) -> tuple[Rating, ...]:
+def _ratings(value: object) -> tuple[Rating, ...]:
+    if isinstance(value, str | Mapping) or not isinstance(value, Iterable):
+        raise InvalidInput(f"feedback ratings are a list of Rating(key=..., value=...) objects; got {shown(value)}")
     ratings = tuple(value)
     for rating in ratings:
         if not isinstance(rating, Rating):
-            raise InvalidInput(f"feedback ratings are Rating(key=..., value=...) objects; got {rating!r}")
+            raise InvalidInput(f"feedback ratings are Rating(key=..., value=...) objects; got {shown(rating)}")
     return ratings
 
 
@@ -207,10 +229,14 @@ def as_comments(value: Any) -> tuple[Comment, ...]:
     """One text, or texts and comments, as comments; empty text is no comment."""
     if isinstance(value, str):
         return (Comment(text=value),) if value.strip() else ()
+    if isinstance(value, Mapping) or not isinstance(value, Iterable):
+        raise InvalidInput(
+            f"feedback comments are a text, or a list of texts and Comment(text=...) objects; got {shown(value)}"
+        )
     comments = tuple(Comment(text=item) if isinstance(item, str) else item for item in value)
     for comment in comments:
         if not isinstance(comment, Comment):
-            raise InvalidInput(f"feedback comments are texts or Comment(text=...) objects; got {comment!r}")
+            raise InvalidInput(f"feedback comments are texts or Comment(text=...) objects; got {shown(comment)}")
     return comments
 
 
@@ -218,21 +244,22 @@ def as_comments(value: Any) -> tuple[Comment, ...]:
 class Feedback:
     """One thing a customer said, with where it came from; ``(source, platform, external_id)`` names it."""
 
-    source: Source = attrs.field(converter=Source)
-    external_id: str = attrs.field(validator=non_empty("feedback"))
-    place_id: str = attrs.field(validator=non_empty("feedback"))
-    received_at: datetime
-    platform: str = attrs.field(default="", validator=_only_text("feedback"))
-    contact: Contact = Contact()
+    source: Source = attrs.field(converter=_source)
+    external_id: str = attrs.field(validator=id_field("feedback"))
+    place_id: str = attrs.field(validator=id_field("feedback"))
+    received_at: datetime = attrs.field(validator=time_field("feedback"))
+    platform: str = attrs.field(default="", validator=text_field("feedback"))
+    contact: Contact = attrs.field(
+        default=Contact(), validator=instance_field(Contact, "feedback", "a Contact(name=..., email=..., tel=...)")
+    )
     ratings: tuple[Rating, ...] = attrs.field(default=(), converter=_ratings)
     comments: tuple[Comment, ...] = attrs.field(default=(), converter=as_comments)
     answers: Mapping[str, str] = attrs.field(factory=dict, converter=text_map)
     metadata: Mapping[str, str] = attrs.field(factory=dict, converter=text_map)
-    locale: str = attrs.field(default="en", validator=_only_text("feedback"))
-    test: bool = attrs.field(default=False, validator=_flag("feedback"))
+    locale: str = attrs.field(default="en", validator=text_field("feedback"))
+    test: bool = attrs.field(default=False, validator=flag_field("feedback"))
 
     def __attrs_post_init__(self) -> None:
-        require_aware(self.received_at, "feedback received_at")
         if self.source.is_public and not self.platform:
             raise InvalidInput(
                 f"{self.source.value} feedback {self.external_id!r} needs platform= (e.g. 'google'), "

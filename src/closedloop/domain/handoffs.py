@@ -16,6 +16,7 @@ from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import ContactChecks
 from closedloop.domain.messages import MessageKind, OutboundMessage
 from closedloop.domain.people import Place, User
+from closedloop.domain.text import shown
 from closedloop.domain.transitions import Change, Event, move, user_actor
 
 
@@ -41,7 +42,7 @@ def _valid_addresses(addresses: Sequence[str], checks: ContactChecks, what: str)
     for address in addresses:
         normalized = checks.email(address) if isinstance(address, str) else None
         if normalized is None:
-            raise InvalidInput(f"{address!r} is not a valid email address; {what} was not sent")
+            raise InvalidInput(f"{shown(address)} is not a valid email address; {what} was not sent")
         valid.append(normalized)
     return tuple(valid)
 

@@ -19,6 +19,7 @@ import attrs
 from closedloop.domain.conversation import CATEGORY_ORDER, Category, Conversation, Folder
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.moments import microseconds
+from closedloop.domain.text import shown
 
 MAX_PAGE = 500
 
@@ -55,7 +56,7 @@ class Cursor:
             return cls((rank, updated, item_id))
         except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeError):
             raise InvalidInput(
-                f"{text!r} is not an inbox cursor; pass the .next of a previous page as after="
+                f"{shown(text)} is not an inbox cursor; pass the .next of a previous page as after="
             ) from None
 
     @classmethod
@@ -75,7 +76,7 @@ class UnreadableConversation:
 
 def check_page_size(limit: object) -> None:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}; got {limit!r}")
+        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE}; got {shown(limit)}")
 
 
 @attrs.frozen(kw_only=True)

@@ -8,6 +8,20 @@ from datetime import datetime, timedelta
 import attrs
 
 from closedloop.domain.errors import ChannelUnavailable, InvalidInput, InvalidTransition
+from closedloop.domain.values import (
+    LONGEST_DURATION,
+    duration,
+    id_field,
+    one_of,
+    text_field,
+    texts,
+    time_field,
+    whole_field,
+    whole_number,
+)
+
+#: The largest attempt count, retry policy's max_attempts and channel limit a record takes.
+LARGEST_COUNT = 10**9
 
 
 class MessageKind(enum.StrEnum):
@@ -29,28 +43,40 @@ class Delivery(enum.StrEnum):
     FAILED = "failed"
 
 
+def _kind(value: object) -> MessageKind:
+    return one_of(MessageKind, value, "message kind")
+
+
+def _delivery(value: object) -> Delivery:
+    return one_of(Delivery, value, "message status")
+
+
+def _recipients(value: object) -> tuple[str, ...]:
+    return texts(value, "message recipients")
+
+
 @attrs.frozen(kw_only=True)
 class OutboundMessage:
     """A message waiting in, or gone through, the outbox."""
 
-    id: str
-    conversation_id: str
-    channel: str
-    kind: MessageKind
-    recipients: tuple[str, ...]
-    subject: str
-    body: str
-    created_at: datetime
-    sender_name: str = ""
-    reply_link: str | None = None
-    file_link: str | None = None
-    external_id: str = ""
-    status: Delivery = Delivery.PENDING
-    attempts: int = 0
-    last_error: str | None = None
-    sent_at: datetime | None = None
-    next_attempt_at: datetime | None = None
-    lease_until: datetime | None = None
+    id: str = attrs.field(validator=id_field("message"))
+    conversation_id: str = attrs.field(validator=id_field("message"))
+    channel: str = attrs.field(validator=id_field("message"))
+    kind: MessageKind = attrs.field(converter=_kind)
+    recipients: tuple[str, ...] = attrs.field(converter=_recipients)
+    subject: str = attrs.field(validator=text_field("message", one_line=True))  # headers: one line each
+    body: str = attrs.field(validator=text_field("message"))
+    created_at: datetime = attrs.field(validator=time_field("message"))
+    sender_name: str = attrs.field(default="", validator=text_field("message", one_line=True))
+    reply_link: str | None = attrs.field(default=None, validator=text_field("message", optional=True))
+    file_link: str | None = attrs.field(default=None, validator=text_field("message", optional=True))
+    external_id: str = attrs.field(default="", validator=text_field("message"))
+    status: Delivery = attrs.field(default=Delivery.PENDING, converter=_delivery)
+    attempts: int = attrs.field(default=0, validator=whole_field("message", 0, LARGEST_COUNT))
+    last_error: str | None = attrs.field(default=None, validator=text_field("message", optional=True))
+    sent_at: datetime | None = attrs.field(default=None, validator=time_field("message", optional=True))
+    next_attempt_at: datetime | None = attrs.field(default=None, validator=time_field("message", optional=True))
+    lease_until: datetime | None = attrs.field(default=None, validator=time_field("message", optional=True))
 
     def due(self, now: datetime) -> bool:
         """Whether a dispatcher may take it now: its due time (:attr:`due_at`) has come."""
@@ -78,8 +104,9 @@ class RetryPolicy:
     lease: timedelta = timedelta(minutes=5)
 
     def __attrs_post_init__(self) -> None:
-        if self.max_attempts < 1 or self.first_wait <= timedelta(0) or self.lease <= timedelta(0):
-            raise InvalidInput("a retry policy needs max_attempts >= 1 and positive first_wait and lease")
+        whole_number(self.max_attempts, "a retry policy's max_attempts", 1, LARGEST_COUNT)
+        for name in ("first_wait", "longest_wait", "lease"):
+            duration(getattr(self, name), f"a retry policy's {name}")
 
     def claim(self, message: OutboundMessage, now: datetime) -> OutboundMessage:
         """Taken by a dispatcher: an attempt starts, and the lease says until when it is theirs."""
@@ -109,12 +136,22 @@ class RetryPolicy:
             if not permanent:
                 reason = f"{reason} (gave up after {message.attempts} attempts)"
             return attrs.evolve(message, status=Delivery.FAILED, last_error=reason, lease_until=None)
-        wait = min(self.first_wait * 2 ** (message.attempts - 1), self.longest_wait)
+        wait = self.wait_after(message.attempts)
         if retry_after is not None:
-            wait = max(wait, retry_after)
+            wait = min(max(wait, retry_after), LONGEST_DURATION)  # a platform asking for years gets one
         return attrs.evolve(
             message, status=Delivery.PENDING, last_error=error, next_attempt_at=now + wait, lease_until=None
         )
+
+    def wait_after(self, attempts: int) -> timedelta:
+        """``first_wait`` doubled for each attempt after the first, at most ``longest_wait``: doubled one step
+        at a time, so a long run of attempts never overflows a timedelta."""
+        wait = self.first_wait
+        for _ in range(attempts - 1):
+            if wait >= self.longest_wait:
+                break
+            wait = wait * 2 if wait <= self.longest_wait / 2 else self.longest_wait
+        return min(wait, self.longest_wait)
 
     def again(self, message: OutboundMessage) -> OutboundMessage:
         """A failed message, back in the queue for a fresh round of attempts."""
@@ -129,8 +166,8 @@ class ChannelLimits:
     whether it can write to an address whose name part (before the @) is beyond ASCII, as ``jö@example.com``
     (email needs a server offering SMTPUTF8 for it)."""
 
-    max_bytes: int | None = None
-    max_chars: int | None = None
+    max_bytes: int | None = attrs.field(default=None, validator=whole_field("limit", 1, LARGEST_COUNT, optional=True))
+    max_chars: int | None = attrs.field(default=None, validator=whole_field("limit", 1, LARGEST_COUNT, optional=True))
     unicode_addresses: bool = True
 
     def check(self, body: str, channel: str) -> None:

@@ -8,24 +8,29 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from closedloop.domain.errors import AccessDenied, InvalidInput
-from closedloop.domain.feedback import id_set, non_empty, optional_text
+from closedloop.domain.feedback import optional_text
+from closedloop.domain.values import id_field, id_set, one_of, text_field
 
 
 @attrs.frozen(kw_only=True)
 class Place:
     """A location of the business; its name signs public replies to reviews."""
 
-    id: str = attrs.field(validator=non_empty("place"))
-    name: str = attrs.field(validator=non_empty("place"))
+    id: str = attrs.field(validator=id_field("place"))
+    name: str = attrs.field(validator=id_field("place", one_line=True))  # it signs emails, in their From
+
+
+def _group_places(value: object) -> frozenset[str]:
+    return id_set(value, "group place_ids")
 
 
 @attrs.frozen(kw_only=True)
 class PlaceGroup:
     """A named set of places ("paris", "france") used for scoping users, templates and filters."""
 
-    id: str = attrs.field(validator=non_empty("group"))
-    name: str = attrs.field(validator=non_empty("group"))
-    place_ids: frozenset[str] = attrs.field(converter=id_set)
+    id: str = attrs.field(validator=id_field("group"))
+    name: str = attrs.field(validator=id_field("group"))
+    place_ids: frozenset[str] = attrs.field(converter=_group_places)
 
 
 class Role(enum.StrEnum):
@@ -36,16 +41,28 @@ class Role(enum.StrEnum):
     AGENT = "agent"
 
 
+def _role(value: object) -> Role:
+    return one_of(Role, value, "user role")
+
+
+def _user_places(value: object) -> frozenset[str]:
+    return id_set(value, "user places")
+
+
+def _user_groups(value: object) -> frozenset[str]:
+    return id_set(value, "user groups")
+
+
 @attrs.frozen(kw_only=True)
 class User:
     """Someone of the business who works the inbox."""
 
-    id: str = attrs.field(validator=non_empty("user"))
-    name: str = attrs.field(validator=non_empty("user"))
-    role: Role = attrs.field(default=Role.AGENT, converter=Role)
-    email: str = attrs.field(default="", converter=optional_text)
-    places: frozenset[str] = attrs.field(factory=frozenset, converter=id_set)
-    groups: frozenset[str] = attrs.field(factory=frozenset, converter=id_set)
+    id: str = attrs.field(validator=id_field("user"))
+    name: str = attrs.field(validator=id_field("user", one_line=True))  # it goes in the subject of hand-offs
+    role: Role = attrs.field(default=Role.AGENT, converter=_role)
+    email: str = attrs.field(default="", converter=optional_text, validator=text_field("user", one_line=True))
+    places: frozenset[str] = attrs.field(factory=frozenset, converter=_user_places)
+    groups: frozenset[str] = attrs.field(factory=frozenset, converter=_user_groups)
 
     @property
     def first_name(self) -> str:
@@ -88,10 +105,8 @@ class Scope:
         """
         if wanted is None:
             return self.place_ids
-        if isinstance(wanted, str):
-            wanted = [wanted]
         chosen: set[str] = set()
-        for item in wanted:
+        for item in id_set(wanted, "the places filter"):
             if item in groups:
                 chosen |= {place_id for place_id in groups[item].place_ids if self.allows(place_id)}
             elif item in places:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from closedloop.domain.errors import InvalidInput, NotFound
+from closedloop.domain.text import shown
 
 MAX_COMMON_REPLIES = 10
 
@@ -17,7 +18,7 @@ def add_common_reply(replies: tuple[str, ...], text: str) -> tuple[str, ...]:
 
 def remove_common_reply(replies: tuple[str, ...], text: str) -> tuple[str, ...]:
     if text not in replies:
-        raise NotFound(f"{text!r} is not among this user's common replies; list them to see the exact texts")
+        raise NotFound(f"{shown(text)} is not among this user's common replies; list them to see the exact texts")
     return tuple(existing for existing in replies if existing != text)
 
 
@@ -28,5 +29,5 @@ def pick_common_reply(replies: tuple[str, ...], choice: int | str) -> str:
             raise NotFound(f"there is no common reply at position {choice}; this user has {len(replies)}")
         return replies[choice]
     if choice not in replies:
-        raise NotFound(f"{choice!r} is not among this user's common replies")
+        raise NotFound(f"{shown(choice)} is not among this user's common replies")
     return choice

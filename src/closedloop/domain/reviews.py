@@ -15,9 +15,10 @@ import attrs
 
 from closedloop.domain.conversation import Actor, ActorKind, Conversation, Interaction, InteractionKind
 from closedloop.domain.errors import InvalidInput
-from closedloop.domain.feedback import Feedback, Rating, require_aware
+from closedloop.domain.feedback import Feedback, Rating
 from closedloop.domain.people import Place
 from closedloop.domain.transitions import Change, Event, customer_actor, move
+from closedloop.domain.values import instance_field, text_field, time_field
 
 #: Written into a synced review's metadata and into the details of the edits recorded later: the platform's
 #: "last changed" time of the content the conversation holds.
@@ -30,23 +31,21 @@ FROM_PLATFORM = "from_platform"
 class PlatformReply:
     """The business's public answer as the platform shows it."""
 
-    body: str
-    at: datetime
-
-    def __attrs_post_init__(self) -> None:
-        require_aware(self.at, "a platform reply's time")
+    body: str = attrs.field(validator=text_field("platform reply"))
+    at: datetime = attrs.field(validator=time_field("platform reply"))
 
 
 @attrs.frozen(kw_only=True)
 class PlatformReview:
     """One review now: its content as feedback, when its content last changed, and the business's reply."""
 
-    feedback: Feedback
-    updated_at: datetime
-    reply: PlatformReply | None = None
+    feedback: Feedback = attrs.field(validator=instance_field(Feedback, "review", "a Feedback"))
+    updated_at: datetime = attrs.field(validator=time_field("review"))
+    reply: PlatformReply | None = attrs.field(
+        default=None, validator=instance_field(PlatformReply, "review", "a PlatformReply or None", optional=True)
+    )
 
     def __attrs_post_init__(self) -> None:
-        require_aware(self.updated_at, "a review's updated_at")
         if not self.feedback.source.is_public or not self.feedback.platform:
             raise InvalidInput(
                 f"review {self.feedback.external_id!r} needs a public source (review or social) and its platform"

@@ -39,6 +39,7 @@ from closedloop.domain.transitions import (
     record,
     user_actor,
 )
+from closedloop.domain.values import one_of
 
 __all__ = [
     "MAX_CUSTOMER_MESSAGE",
@@ -120,7 +121,7 @@ def _chosen_alert(conversation: Conversation, alert_status: AlertStatus | None) 
         return conversation.alert
     if conversation.alert is None:
         raise InvalidInput(f"conversation {conversation.id} has no alert, so alert_status cannot be set; leave it out")
-    alert_status = AlertStatus(alert_status)
+    alert_status = one_of(AlertStatus, alert_status, "alert_status")
     if alert_status is AlertStatus.TO_PROCESS:
         raise InvalidInput("alert_status can be IN_PROGRESS or PROCESSED when handling an alert")
     return attrs.evolve(conversation.alert, status=alert_status)

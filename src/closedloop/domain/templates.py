@@ -14,8 +14,9 @@ from collections.abc import Mapping
 import attrs
 
 from closedloop.domain.errors import AccessDenied, InvalidInput
-from closedloop.domain.feedback import Feedback, non_empty
+from closedloop.domain.feedback import Feedback
 from closedloop.domain.people import Place, PlaceGroup, Role, Scope, User
+from closedloop.domain.values import id_field, one_of, text_field
 
 PLACEHOLDERS: Mapping[str, str] = {
     "first_name": "the customer's first name",
@@ -34,15 +35,19 @@ class ScopeLevel(enum.StrEnum):
     PLACE = "place"
 
 
+def _level(value: object) -> ScopeLevel:
+    return one_of(ScopeLevel, value, "template level")
+
+
 @attrs.frozen(kw_only=True)
 class Template:
     """A named reply text. ``target`` is the group or place id; it stays empty for organisation-wide ones."""
 
-    id: str = attrs.field(validator=non_empty("template"))
-    name: str = attrs.field(validator=non_empty("template"))
-    body: str = attrs.field(validator=non_empty("template"))
-    level: ScopeLevel = attrs.field(default=ScopeLevel.ORGANISATION, converter=ScopeLevel)
-    target: str = ""
+    id: str = attrs.field(validator=id_field("template"))
+    name: str = attrs.field(validator=id_field("template"))
+    body: str = attrs.field(validator=id_field("template"))
+    level: ScopeLevel = attrs.field(default=ScopeLevel.ORGANISATION, converter=_level)
+    target: str = attrs.field(default="", validator=text_field("template"))
 
     def __attrs_post_init__(self) -> None:
         if (self.level is ScopeLevel.ORGANISATION) != (self.target == ""):
