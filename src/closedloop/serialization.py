@@ -1,9 +1,16 @@
-"""One cattrs converter that turns every domain object into JSON-ready data and back."""
+"""One cattrs converter that turns every domain object into JSON-ready data and back.
+
+Data given by callers (``from_data``, the dicts of ``ingest_many``) is read strictly: a record must be a
+mapping of its own fields, and a key the record does not have is refused, naming it. Documents a store
+wrote (``decode``) are read leniently, as earlier releases wrote them.
+"""
 
 from __future__ import annotations
 
 import enum
 import json
+import numbers
+import re
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -15,10 +22,14 @@ from cattrs.preconf.json import make_converter
 
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import Comment, as_comments, as_text
+from closedloop.domain.messages import OutboundMessage
+from closedloop.domain.people import User
+from closedloop.domain.text import flattened, shown
+from closedloop.domain.values import one_of
 
 T = TypeVar("T")
 
-converter = make_converter()
+converter = make_converter(forbid_extra_keys=True)
 converter.register_unstructure_hook_func(
     lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), lambda member: member.value
 )
@@ -32,7 +43,67 @@ def _enum_member(value: Any, cls: Any) -> Any:
     try:
         return cls._value2member_map_[value]
     except (KeyError, TypeError):
-        return cls(value)  # raises the usual ValueError for a value the enum lacks
+        return one_of(cls, value, _in_words(cls.__name__))  # refused, with the values it may take
+
+
+def _in_words(name: str) -> str:
+    """``RatingKind`` as "rating kind", for messages."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", name).lower()
+
+
+def _record_of(cls: Any, owner: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """A record from a mapping of its fields, as ``owner``, the converter asking, reads them (strict for
+    callers' data, where a key the record lacks is refused); anything but a mapping is refused, rather than
+    read as a record with every field left at its default."""
+    structure = owner.gen_structure_attrs_fromdict(cls)
+    fields = ", ".join(field.name for field in attrs.fields(cls))
+
+    def record(value: Any, _cls: Any) -> Any:
+        if type(value) is not dict and not isinstance(value, Mapping):
+            raise InvalidInput(f"a {cls.__name__} is given as a mapping of its fields ({fields}); got {shown(value)}")
+        return structure(value, _cls)
+
+    return record
+
+
+def _number(value: Any, _cls: Any) -> Any:
+    """A number as given, or read from a text as files hold it; its size is the record's to check."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str | numbers.Real) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except (ValueError, OverflowError):
+            pass
+    raise InvalidInput(f"must be a number; got {shown(value)}")
+
+
+def _moment(value: Any, _cls: Any) -> datetime:
+    """A time as an ISO 8601 text, or a datetime as given; whether it says its zone is the record's check."""
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidInput(
+        f"must be a time as an ISO 8601 text with its offset, e.g. '2026-01-05T09:30:00+00:00'; got {shown(value)}"
+    )
+
+
+def _whole(value: Any, _cls: Any) -> int:
+    """A whole number as given, or read from a text or a float that holds one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str):
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    raise InvalidInput(f"must be a whole number; got {shown(value)}")
 
 
 def _tuple_of(cls: Any, owner: cattrs.Converter) -> Callable[[Any, Any], Any]:
@@ -54,7 +125,7 @@ def _text_or_member(value: Any, cls: Any) -> Any:
     """Text as the records take it (a number as its digits, None as empty, a list refused); cattrs asks the
     same hook for the members of text enums, as subclasses of ``str``."""
     if cls is str:
-        return as_text(value, "the value")
+        return value if type(value) is str and value.isascii() else as_text(value, "the value")
     return _enum_member(value, cls) if issubclass(cls, enum.Enum) else cls(value)
 
 
@@ -69,7 +140,7 @@ def _yes_or_no(value: Any, _cls: Any) -> bool:
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in _FLAGS:
         return _FLAGS[value.strip().lower()]
-    raise InvalidInput(f"must be true or false; got {value!r}")
+    raise InvalidInput(f"must be true or false; got {shown(value)}")
 
 
 def _comments_of(_cls: Any, owner: cattrs.Converter) -> Callable[[Any, Any], tuple[Comment, ...]]:
@@ -81,13 +152,13 @@ def _comments_of(_cls: Any, owner: cattrs.Converter) -> Callable[[Any, Any], tup
             return item
         if isinstance(item, Mapping):
             return owner.structure(item, Comment)
-        raise InvalidInput(f"each comment is a text or a mapping with its text; got {item!r}")
+        raise InvalidInput(f"each comment is a text or a mapping with its text; got {shown(item)}")
 
     def structure(value: Any, _cls: Any) -> tuple[Comment, ...]:
         if isinstance(value, str):
             return as_comments(value)
         if not isinstance(value, list | tuple):
-            raise InvalidInput(f"comments are a text or a list of texts and comments; got {value!r}")
+            raise InvalidInput(f"comments are a text or a list of texts and comments; got {shown(value)}")
         return as_comments([comment(item) for item in value])
 
     return structure
@@ -96,6 +167,10 @@ def _comments_of(_cls: Any, owner: cattrs.Converter) -> Callable[[Any, Any], tup
 converter.register_structure_hook_func(lambda cls: isinstance(cls, type) and issubclass(cls, enum.Enum), _enum_member)
 converter.register_structure_hook(str, _text_or_member)
 converter.register_structure_hook(bool, _yes_or_no)
+converter.register_structure_hook(float, _number)
+converter.register_structure_hook(int, _whole)
+converter.register_structure_hook(datetime, _moment)
+converter.register_structure_hook_factory(attrs.has, _record_of)
 converter.register_structure_hook_factory(lambda cls: getattr(cls, "__origin__", None) is tuple, _tuple_of)
 converter.register_structure_hook_factory(lambda cls: cls == tuple[Comment, ...], _comments_of)  # after tuples
 
@@ -133,13 +208,19 @@ def from_data(data: Any, cls: type[T]) -> T:
     except cattrs.BaseValidationError as error:
         reasons = "; ".join(cattrs.transform_error(error, format_exception=_reason))
         raise InvalidInput(f"this data does not describe a {cls.__name__}: {reasons}") from None
-    except (ValueError, TypeError, KeyError) as error:
+    except (ValueError, TypeError, KeyError, AttributeError, OverflowError, RecursionError) as error:
         raise InvalidInput(f"this data does not describe a {cls.__name__}: {error}") from None
 
 
 def _reason(error: BaseException, type_: Any) -> str:
     """Keep closedloop's own messages, which say what is wrong; cattrs words the rest."""
-    return str(error) if isinstance(error, InvalidInput) else cattrs.v.format_exception(error, type_)
+    if isinstance(error, InvalidInput):
+        return str(error)
+    if isinstance(error, cattrs.ForbiddenExtraKeysError):
+        unknown = ", ".join(sorted(shown(key) for key in error.extra_fields))
+        known = ", ".join(field.name for field in attrs.fields(error.cl))
+        return f"unknown key {unknown}: a {error.cl.__name__} has only {known}"
+    return cattrs.v.format_exception(error, type_)
 
 
 _json_encoder = msgspec.json.Encoder()
@@ -197,10 +278,34 @@ def _any_text_or_member(value: Any, cls: Any) -> Any:
     return _text_or_member(value, cls)
 
 
+#: Fields that go in email headers, which records now keep on one line; earlier releases did not.
+_ONE_LINE_FIELDS: Mapping[type, tuple[str, ...]] = {
+    User: ("name", "email"),
+    OutboundMessage: ("subject", "sender_name"),
+}
+
+
+def _stored_record_of(cls: Any, owner: cattrs.Converter) -> Callable[[Any, Any], Any]:
+    """A record as an earlier release stored it: keys it no longer has are skipped, and a line break in a
+    field that goes in an email header is read as a space."""
+    structure = owner.gen_structure_attrs_fromdict(cls)
+    one_line = _ONE_LINE_FIELDS.get(cls, ())
+    if not one_line:
+        return structure
+
+    def record(value: Any, _cls: Any) -> Any:
+        if isinstance(value, Mapping):
+            value = {**value, **{name: flattened(value[name]) for name in one_line if isinstance(value.get(name), str)}}
+        return structure(value, _cls)
+
+    return record
+
+
 # Reads documents stored by earlier releases as they always read: a list in a text field as its repr, say.
-_stored_converter = converter.copy()
+_stored_converter = converter.copy(forbid_extra_keys=False)
 _stored_converter.register_structure_hook(str, _any_text_or_member)
 _stored_converter.register_structure_hook(bool, lambda value, _cls: bool(value))
+_stored_converter.register_structure_hook_factory(attrs.has, _stored_record_of)
 
 
 def read_json(text: str | bytes) -> Any:
