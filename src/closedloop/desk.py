@@ -92,7 +92,7 @@ class Desk:
 
     def channel(self, name: str) -> Channel:
         """The registered channel of that name; :class:`ChannelUnavailable` when there is none."""
-        return self.registry.channel(name)
+        return outbox.channel(self.context, name)
 
     # -- places and people ---------------------------------------------------------------------------------
 
@@ -218,8 +218,8 @@ class Desk:
         """Hand the conversation to customer service, at the desk's ``customer_service_email``."""
         return handoffs.delegate(self.context, conversation_id, by, note)
 
-    def share(self, conversation_id: str, *, by: UserRef, to: Sequence[str], note: str = "") -> Conversation:
-        """Send the conversation to these addresses for information; it never reaches the customer."""
+    def share(self, conversation_id: str, *, by: UserRef, to: Sequence[str] | str, note: str = "") -> Conversation:
+        """Send the conversation to one address or a list of them, for information; never to the customer."""
         return handoffs.share(self.context, conversation_id, by, to, note)
 
     def mark_read(self, conversation_id: str, *, by: UserRef) -> Conversation:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from closedloop.app import access
+from closedloop.app import access, arguments
 from closedloop.app.conflicts import retrying_on_conflict
 from closedloop.app.context import Context
 from closedloop.domain import rules
 from closedloop.domain.alerts import AlertStatus
 from closedloop.domain.conversation import Conversation
-from closedloop.domain.errors import InvalidInput
 from closedloop.domain.people import User
 from closedloop.events import ConversationChange
 from closedloop.ports import StoreTransaction
@@ -25,10 +24,13 @@ from closedloop.ports import StoreTransaction
 Action = Callable[[Conversation, User, StoreTransaction], rules.Change]
 #: How a rule that needs only the acting user and the time is called.
 SimpleRule = Callable[..., rules.Change]
+#: The longest call ``log_call`` records, in seconds: a day.
+LONGEST_CALL_SECONDS = 86_400
 
 
 def act(ctx: Context, conversation_id: str, by: access.UserRef, action: Action) -> Conversation:
     """Run an action on one conversation; see :func:`act_on`."""
+    conversation_id = arguments.identifier(conversation_id, "conversation_id")
     return act_on(ctx, lambda tx: conversation_id, by, action)
 
 
@@ -36,6 +38,7 @@ def act_on(ctx: Context, locate: Callable[[StoreTransaction], str], by: access.U
     """Run an action in one transaction on the conversation ``locate`` finds in it. The conversation is
     locked first, so concurrent actions on it wait for each other where the store can; if another process
     saved it meanwhile all the same, the action runs again on the fresh state and may then be refused."""
+    by = arguments.user_ref(by, "by")
 
     def attempt() -> tuple[Conversation, ConversationChange | None]:
         with ctx.store.transaction() as tx:
@@ -62,6 +65,7 @@ def apply(ctx: Context, conversation_id: str, by: access.UserRef, rule: SimpleRu
 def note(
     ctx: Context, conversation_id: str, by: access.UserRef, body: str, alert_status: AlertStatus | str | None
 ) -> Conversation:
+    body = arguments.text(body, "body")
     status = parse_alert_status(alert_status)
     return act(
         ctx,
@@ -80,6 +84,11 @@ def log_call(
     outcome: str,
     duration_seconds: int | None,
 ) -> Conversation:
+    summary = arguments.text(summary, "summary")
+    outcome = arguments.text(outcome, "outcome")
+    duration_seconds = arguments.optional_whole_number(
+        duration_seconds, "duration_seconds", 0, LONGEST_CALL_SECONDS, none_means="a call whose length was not noted"
+    )
     status = parse_alert_status(alert_status)
 
     def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
@@ -99,9 +108,5 @@ def log_call(
 
 
 def parse_alert_status(value: AlertStatus | str | None) -> AlertStatus | None:
-    if value is None:
-        return None
-    try:
-        return AlertStatus(value)
-    except ValueError:
-        raise InvalidInput(f"alert_status must be 'in_progress' or 'processed'; got {value!r}") from None
+    """An alert status, or None; which ones an action may set is the domain's rule, checked with the alert."""
+    return arguments.optional_member(AlertStatus, value, "alert_status")

@@ -77,12 +77,6 @@ def as_feedback(item: Any) -> Feedback:
     raise InvalidInput(f"expected a closedloop.Feedback or a dict describing one; got {type(item).__name__}")
 
 
-def check_batch_size(batch_size: object) -> int:
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= MAX_BATCH_SIZE:
-        raise InvalidInput(f"batch_size must be a whole number from 1 to {MAX_BATCH_SIZE}; got {batch_size!r}")
-    return batch_size
-
-
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """Consecutive lists of ``size`` items, read lazily, so any number of items fits in constant memory."""
     iterator = iter(items)

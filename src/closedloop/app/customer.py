@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from closedloop.app import access
+from closedloop.app import access, arguments
 from closedloop.app.context import Context
 from closedloop.domain import rules
 from closedloop.domain.customer import CustomerView, ReplyToken, customer_view, hash_token
@@ -13,7 +13,7 @@ from closedloop.ports import StoreTransaction
 
 def valid_token(ctx: Context, tx: StoreTransaction, token: str) -> ReplyToken:
     """The stored link, once it is checked that it is known and neither used nor expired."""
-    record = tx.tokens.get(hash_token(token)) if isinstance(token, str) and token else None
+    record = tx.tokens.get(hash_token(token))
     if record is None:
         raise UnknownToken("this reply link is not valid; check that the whole link was copied")
     record.check(ctx.now())
@@ -22,6 +22,7 @@ def valid_token(ctx: Context, tx: StoreTransaction, token: str) -> ReplyToken:
 
 def view(ctx: Context, token: str) -> CustomerView:
     """What the customer sees; opening the link does not use it up (mail scanners open links)."""
+    token = arguments.text(token, "token (the last part of the reply link)")
     with ctx.store.transaction() as tx:
         record = valid_token(ctx, tx, token)
         conversation = tx.conversations.get(record.conversation_id)
@@ -30,6 +31,8 @@ def view(ctx: Context, token: str) -> CustomerView:
 
 def post(ctx: Context, token: str, body: str) -> CustomerView:
     """Record the customer's message and use the link up, in one transaction."""
+    token = arguments.text(token, "token (the last part of the reply link)")
+    body = arguments.text(body, "body")
     now = ctx.now()
     with ctx.store.transaction() as tx:
         record = valid_token(ctx, tx, token)

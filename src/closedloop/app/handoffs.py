@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from closedloop.app import access
+from closedloop.app import access, arguments
 from closedloop.app.actions import act
 from closedloop.app.context import Context
 from closedloop.domain import handoffs, rules
@@ -30,6 +30,9 @@ def handoff(ctx: Context, tx: StoreTransaction, conversation: Conversation, by: 
 
 
 def forward(ctx: Context, conversation_id: str, by: access.UserRef, to: access.UserRef, note: str) -> Conversation:
+    to = arguments.user_ref(to, "to")
+    note = arguments.text(note, "note")
+
     def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
         colleague = access.user(tx, to)
         access.scope(tx, colleague).check(colleague, conversation.place_id)
@@ -39,6 +42,8 @@ def forward(ctx: Context, conversation_id: str, by: access.UserRef, to: access.U
 
 
 def delegate(ctx: Context, conversation_id: str, by: access.UserRef, note: str) -> Conversation:
+    note = arguments.text(note, "note")
+
     def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
         address = ctx.settings.customer_service_email
         if not address:
@@ -48,5 +53,8 @@ def delegate(ctx: Context, conversation_id: str, by: access.UserRef, note: str) 
     return act(ctx, conversation_id, by, action)
 
 
-def share(ctx: Context, conversation_id: str, by: access.UserRef, to: Sequence[str], note: str) -> Conversation:
+def share(ctx: Context, conversation_id: str, by: access.UserRef, to: Sequence[str] | str, note: str) -> Conversation:
+    """Send the conversation to ``to`` (one address, or a list of them) for information."""
+    to = arguments.texts(to, "to", one="an email address")  # each is checked as an address with the hand-off
+    note = arguments.text(note, "note")
     return act(ctx, conversation_id, by, lambda c, u, tx: handoffs.share(c, handoff(ctx, tx, c, u, note), to=to))

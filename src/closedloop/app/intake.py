@@ -10,14 +10,15 @@ import contextlib
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import Any
 
+from closedloop.app import arguments
 from closedloop.app.batches import (
+    MAX_BATCH_SIZE,
     BatchWriter,
     Chunk,
     IngestReport,
     OpenedBatch,
     Settled,
     batched,
-    check_batch_size,
     collector_paused,
     read_chunk,
 )
@@ -35,8 +36,7 @@ Progress = Callable[[IngestReport], object] | None
 def ingest(ctx: Context, feedback: Feedback) -> Conversation:
     """Open a conversation for new feedback, in one transaction; the same ``(source, platform, external_id)``
     returns the conversation already stored, unchanged."""
-    if not isinstance(feedback, Feedback):
-        raise InvalidInput(f"ingest takes a closedloop.Feedback; got {type(feedback).__name__}")
+    arguments.record(feedback, Feedback, "desk.ingest", hint="a dict describing one goes to desk.ingest_many([item])")
 
     def attempt() -> tuple[Conversation, bool]:
         with ctx.store.transaction() as tx:
@@ -62,13 +62,15 @@ def ingest_many(
     ctx: Context, items: Iterable[Feedback | Mapping[str, Any]], *, batch_size: int, progress: Progress
 ) -> IngestReport:
     """Take in any number of items, a batch per transaction, in constant memory; see ``Desk.ingest_many``."""
-    size = check_batch_size(batch_size)
+    given = arguments.many(items, "items", each="Feedback objects or dicts describing one")
+    size = arguments.whole_number(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+    progress = arguments.callback(progress, "progress")
     report = IngestReport()
     store = ctx.store
     bulk = store.writing_in_bulk() if isinstance(store, WritesInBulk) else contextlib.nullcontext()
     with bulk, BatchWriter(lambda batch: write_batch(ctx, batch)) as writer:
         try:
-            for items_of_batch in batched(enumerate(items), size):
+            for items_of_batch in batched(enumerate(given), size):
                 with collector_paused():
                     chunk = read_chunk(items_of_batch)
                     prepared = prepare_beside_writer(ctx, chunk.readable, writer.in_flight)

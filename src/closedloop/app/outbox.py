@@ -13,17 +13,23 @@ from collections.abc import Callable, Sequence
 
 import attrs
 
-from closedloop.app import access
+from closedloop.app import access, arguments
 from closedloop.app.actions import act_on
 from closedloop.app.conflicts import retrying_on_conflict
 from closedloop.app.context import Context
 from closedloop.domain import rules
 from closedloop.domain.conversation import Conversation
-from closedloop.domain.errors import ChannelUnavailable
+from closedloop.domain.errors import ChannelUnavailable, InvalidInput
 from closedloop.domain.messages import Delivery, OutboundMessage
 from closedloop.domain.people import User
+from closedloop.domain.text import shown
 from closedloop.events import ConversationChange
-from closedloop.ports import SendResult, StoreTransaction
+from closedloop.ports import Channel, SendResult, StoreTransaction
+
+#: The most messages one ``dispatch(limit=...)`` claims; ``limit=None`` claims every message due.
+MAX_DISPATCH = 100_000
+#: The longest wait between two rounds of ``work``: a day.
+LONGEST_POLL_SECONDS = 86_400
 
 
 @attrs.frozen(kw_only=True)
@@ -42,14 +48,22 @@ class DispatchReport:
 
 def messages(ctx: Context, status: Delivery | str | None, conversation_id: str | None) -> list[OutboundMessage]:
     """Messages queued by replies and hand-offs, oldest first."""
+    delivery = arguments.optional_member(Delivery, status, "status")
+    conversation_id = arguments.optional_identifier(conversation_id, "conversation_id")
     with ctx.store.transaction() as tx:
-        return tx.outbox.list(
-            status=None if status is None else Delivery(status), conversation_id=conversation_id, limit=None
-        )
+        return tx.outbox.list(status=delivery, conversation_id=conversation_id, limit=None)
+
+
+def channel(ctx: Context, name: str) -> Channel:
+    """The registered channel of that name; :class:`ChannelUnavailable` when there is none."""
+    return ctx.registry.channel(arguments.name(name, "name"))
 
 
 def dispatch(ctx: Context, limit: int | None) -> DispatchReport:
     """Send what is due, a batch per channel, and record what happened."""
+    limit = arguments.optional_whole_number(
+        limit, "limit", 1, MAX_DISPATCH, none_means="every message due (the command line's worker does so)"
+    )
     policy = ctx.settings.retry
     with ctx.store.transaction() as tx:
         claimed = tx.outbox.claim(ctx.now(), policy, limit)
@@ -120,6 +134,7 @@ def record_outcomes(ctx: Context, outcomes: Sequence[OutboundMessage]) -> list[C
 
 def retry(ctx: Context, message_id: str, by: access.UserRef) -> OutboundMessage:
     """Send a failed message again, in one transaction with the history entry that says who asked."""
+    message_id = arguments.identifier(message_id, "message_id")
     retried: list[OutboundMessage] = []
 
     def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
@@ -137,6 +152,10 @@ def work(
     ctx: Context, stop: threading.Event, poll_seconds: float, progress: Callable[[DispatchReport], object] | None
 ) -> DispatchReport:
     """Dispatch until ``stop`` is set, waiting ``poll_seconds`` whenever nothing was due."""
+    if not all(callable(getattr(stop, method, None)) for method in ("is_set", "wait")):
+        raise InvalidInput(f"stop must be a threading.Event, set to end the work; got {shown(stop)}")
+    poll_seconds = arguments.seconds(poll_seconds, "poll_seconds", 0, LONGEST_POLL_SECONDS)
+    progress = arguments.callback(progress, "progress")
     total = DispatchReport()
     while not stop.is_set():
         report = dispatch(ctx, 100)

@@ -10,7 +10,7 @@ from closedloop.app.context import Context
 from closedloop.domain import rules
 from closedloop.domain.conversation import Conversation
 from closedloop.domain.customer import TOKEN_BYTES, ReplyToken, hash_token
-from closedloop.domain.errors import ChannelUnavailable, InvalidInput
+from closedloop.domain.errors import ChannelUnavailable
 from closedloop.domain.messages import NO_LIMITS, ChannelLimits, MessageKind
 from closedloop.domain.people import User
 from closedloop.ports import StoreTransaction
@@ -24,9 +24,7 @@ def reply(ctx: Context, conversation_id: str, by: access.UserRef, body: str, cha
         email = ctx.registry.channels.get("email")
         limits = email.limits if email is not None else NO_LIMITS
         return act(ctx, conversation_id, by, lambda c, u, tx: email_reply(ctx, c, u, tx, body, limits))
-    if channel == "review":
-        return act(ctx, conversation_id, by, lambda c, u, tx: review_reply(ctx, c, u, tx, body))
-    raise AssertionError(f"no reply channel {channel!r}")  # one_of let in only the two above
+    return act(ctx, conversation_id, by, lambda c, u, tx: review_reply(ctx, c, u, tx, body))
 
 
 def email_reply(

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
+from closedloop.app import arguments
 from closedloop.app.conflicts import retrying_on_conflict
 from closedloop.app.context import Context
 from closedloop.app.opening import open_fresh, sort_batch
@@ -66,6 +67,9 @@ class SyncReport:
 
 def sync(ctx: Context, platform: str, *, full: bool, progress: Callable[[SyncReport], object] | None) -> SyncReport:
     """Read the platform's reviews changed since the last complete sync (all of them when ``full``)."""
+    platform = arguments.name(platform, "platform")
+    full = arguments.flag(full, "full")
+    progress = arguments.callback(progress, "progress")
     source = ctx.registry.source(platform)
     started = ctx.now()
     with ctx.store.transaction() as tx:
