@@ -96,14 +96,17 @@ class Desk:
 
     # -- places and people ---------------------------------------------------------------------------------
 
-    def add_place(self, place: Place) -> Place:
-        return directory.add_place(self.context, place)
+    def add_place(self, place: Place, *, replace: bool = False) -> Place:
+        """Add a place; the same place again changes nothing, and changing a stored one takes ``replace=True``."""
+        return directory.add_place(self.context, place, replace)
 
-    def add_group(self, group: PlaceGroup) -> PlaceGroup:
-        return directory.add_group(self.context, group)
+    def add_group(self, group: PlaceGroup, *, replace: bool = False) -> PlaceGroup:
+        """Add a group of places already added; changing a stored one takes ``replace=True``."""
+        return directory.add_group(self.context, group, replace)
 
-    def add_user(self, user: User) -> User:
-        return directory.add_user(self.context, user)
+    def add_user(self, user: User, *, replace: bool = False) -> User:
+        """Add a user of places and groups already added; changing a stored one takes ``replace=True``."""
+        return directory.add_user(self.context, user, replace)
 
     def user(self, ref: UserRef) -> User:
         return directory.get_user(self.context, ref)
