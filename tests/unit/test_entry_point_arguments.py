@@ -26,14 +26,31 @@ HUGE = 10**400
 USER_IDS = ("admin", "manager", "agent", "newcomer")
 
 
+class ReviewPages:
+    """The ``google`` review platform: whatever pages a test puts here."""
+
+    platform = "google"
+
+    def __init__(self) -> None:
+        self.pages: Any = []
+
+    def reviews(self, *, since: datetime | None) -> Any:
+        return self.pages
+
+    @cl.hookimpl
+    def closedloop_register_sources(self, registry: cl.Registry) -> None:
+        registry.add_source(self)
+
+
 class World(NamedTuple):
     """A seeded desk and the ids of what it holds: a conversation replied to by email (its message pending in
-    the outbox, its reply link unused), a common reply and a template of the admin's."""
+    the outbox, its reply link unused), a common reply and a template of the admin's; and its review source."""
 
     desk: cl.Desk
     conversation_id: str
     message_id: str
     token: str
+    source: ReviewPages
 
 
 @pytest.fixture(params=["memory", "sqlite"])
@@ -41,10 +58,11 @@ def world(
     request: pytest.FixtureRequest, tmp_path: Any, clock: Any, email_channel: RecordingChannel
 ) -> Iterator[World]:
     url = "memory://" if request.param == "memory" else f"sqlite:///{tmp_path / 'desk.db'}"
+    source = ReviewPages()
     desk = cl.Desk.open(
         url,
         clock=clock,
-        plugins=[email_channel, RecordingChannel(name="phone")],
+        plugins=[email_channel, RecordingChannel(name="phone"), source],
         business_name="Test Business",
         customer_service_email="care@example.com",
     )
@@ -69,7 +87,7 @@ def world(
     assert message.reply_link
     desk.common_replies("admin").add("Thank you for your feedback.")
     desk.templates("admin").add(cl.Template(id="t-org", name="Apology", body="Dear {first_name}, we are sorry."))
-    yield World(desk, conversation.id, message.id, message.reply_link.rsplit("/", 1)[-1])
+    yield World(desk, conversation.id, message.id, message.reply_link.rsplit("/", 1)[-1], source)
     desk.close()
 
 
@@ -471,6 +489,35 @@ def test_a_lone_surrogate_in_an_id_or_a_text_is_refused_before_any_store_sees_it
         "lone surrogate",
         lambda: world.desk.note(world.conversation_id, by="admin", body="fine \ud800"),
     )
+
+
+def test_a_review_source_that_gives_anything_but_pages_of_reviews_is_refused_naming_it(world):
+    review = cl.PlatformReview(
+        feedback=cl.Feedback(
+            source=cl.Source.REVIEW,
+            platform="google",
+            external_id="r-1",
+            place_id="paris",
+            received_at=RECEIVED,
+            contact=cl.Contact(name="Marc D."),
+            ratings=[cl.Rating(key="stars", kind=cl.RatingKind.STARS, value=2)],
+        ),
+        updated_at=RECEIVED,
+    )
+    world.source.pages = [[review, "r-2"]]
+    refused(
+        world,
+        cl.InvalidInput,
+        "page 1 of the 'google' review source takes a closedloop.PlatformReview; got 'r-2'; the connector plugin "
+        "of this platform is at fault",
+        lambda: world.desk.sync("google"),
+    )
+    world.source.pages = [None]
+    refused(
+        world, cl.InvalidInput, "page 1 of the 'google' review source must be a list", lambda: world.desk.sync("google")
+    )
+    world.source.pages = None
+    refused(world, cl.InvalidInput, "what the 'google' review source gave must be", lambda: world.desk.sync("google"))
 
 
 # -- what the checks let through -----------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ one starts from, so an interrupted sync is resumed by running it again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 import attrs
@@ -76,14 +76,30 @@ def sync(ctx: Context, platform: str, *, full: bool, progress: Callable[[SyncRep
         mark = tx.markers.get(marker_name(platform))
     since = None if full or mark is None else datetime.fromisoformat(mark) - OVERLAP
     report = SyncReport(platform=platform)
-    for page in source.reviews(since=since):
-        sync_page(ctx, list(page), report)
+    for number, page in enumerate(given_pages(source.reviews(since=since), platform), 1):
+        sync_page(ctx, given_reviews(page, platform, number), report)
         if progress is not None:
             progress(report)
     with ctx.store.transaction() as tx:
         tx.markers.put(marker_name(platform), started.isoformat())
     report.complete = True
     return report
+
+
+#: Said when a review source gives something else than pages of reviews: the fault is its plugin's.
+FAULTY_SOURCE = "the connector plugin of this platform is at fault: update it, or report it to its authors"
+
+
+def given_pages(pages: object, platform: str) -> Iterable[object]:
+    return arguments.many(pages, f"what the {platform!r} review source gave", each=f"pages; {FAULTY_SOURCE}")
+
+
+def given_reviews(page: object, platform: str, number: int) -> list[PlatformReview]:
+    """One page of a source's reviews, refused whole when anything in it is not a review, so that a faulty
+    source never has half a page stored."""
+    where = f"page {number} of the {platform!r} review source"
+    items = arguments.many(page, where, each=f"closedloop.PlatformReview; {FAULTY_SOURCE}")
+    return [arguments.record(item, PlatformReview, where, hint=FAULTY_SOURCE) for item in items]
 
 
 @attrs.frozen
