@@ -96,9 +96,9 @@ _pages = arg(
 
 ENTRIES: tuple[Entry, ...] = (
     # places and people
-    method("add_place", ("place",), {"place": a.places()}),
-    method("add_group", ("group",), {"group": a.groups()}),
-    method("add_user", ("user",), {"user": a.users()}),
+    method("add_place", ("place",), {"place": a.places()}, {"replace": arg(False, True)}),
+    method("add_group", ("group",), {"group": a.groups()}, {"replace": arg(False, True)}),
+    method("add_user", ("user",), {"user": a.users()}, {"replace": arg(False, True)}),
     method("user", ("ref",), {"ref": a.user_refs()}),
     method("channel", ("name",), {"name": text_arg(st.sampled_from(["email", "phone", PLATFORM, "fax"]))}),
     # intake
