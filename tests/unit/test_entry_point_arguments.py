@@ -520,6 +520,14 @@ def test_a_review_source_that_gives_anything_but_pages_of_reviews_is_refused_nam
     refused(world, cl.InvalidInput, "what the 'google' review source gave must be", lambda: world.desk.sync("google"))
 
 
+def test_an_id_holding_a_nul_is_refused_on_every_store_as_no_database_column_can_hold_one(world):
+    says = "holds a NUL character (at position 1), which no id can hold"
+
+    refused(world, cl.InvalidInput, f"conversation_id {says}", lambda: world.desk.conversation("c\x00", by="admin"))
+    refused(world, cl.InvalidInput, f"user {says}", lambda: world.desk.inbox("a\x00dmin"))
+    refused(world, cl.InvalidInput, f"template_id {says}", lambda: world.desk.templates("admin").get("t\x00"))
+
+
 # -- what the checks let through -----------------------------------------------------------------------------------
 
 

@@ -34,10 +34,11 @@ def text(value: object, what: str) -> str:
 
 
 def identifier(value: object, what: str) -> str:
-    """The id of a record: a text that is not empty, as records are given one."""
+    """The id of a record: a text that is not empty, as records are given one, and holds no NUL, which a
+    database column cannot hold (PostgreSQL refuses one), so no store can have such an id."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"{what} must be an id: a non-empty text; got {shown(value)}")
-    return checked_text(value, what)
+    return _without_nul(checked_text(value, what), what)
 
 
 def optional_identifier(value: object, what: str) -> str | None:
@@ -59,7 +60,13 @@ def user_ref(value: object, what: str) -> UserRef:
         return value
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"{what} must be a user id (a non-empty text) or a closedloop.User; got {shown(value)}")
-    return checked_text(value, what)
+    return _without_nul(checked_text(value, what), what)
+
+
+def _without_nul(value: str, what: str) -> str:
+    if (position := value.find("\x00")) >= 0:
+        raise InvalidInput(f"{what} holds a NUL character (at position {position}), which no id can hold")
+    return value
 
 
 def identifiers(value: object, what: str) -> frozenset[str]:
