@@ -215,8 +215,8 @@ def text_map(value: Mapping[Any, Any]) -> dict[str, str]:
     }
 
 
-def _ratings(value: object) -> tuple[Rating, ...]:
-    if isinstance(value, str | Mapping) or not isinstance(value, Iterable):
+def _ratings(value: Any) -> tuple[Rating, ...]:
+    if not isinstance(value, tuple | list) and (isinstance(value, str | Mapping) or not isinstance(value, Iterable)):
         raise InvalidInput(f"feedback ratings are a list of Rating(key=..., value=...) objects; got {shown(value)}")
     ratings = tuple(value)
     for rating in ratings:
@@ -229,7 +229,7 @@ def as_comments(value: Any) -> tuple[Comment, ...]:
     """One text, or texts and comments, as comments; empty text is no comment."""
     if isinstance(value, str):
         return (Comment(text=value),) if value.strip() else ()
-    if isinstance(value, Mapping) or not isinstance(value, Iterable):
+    if not isinstance(value, tuple | list) and (isinstance(value, Mapping) or not isinstance(value, Iterable)):
         raise InvalidInput(
             f"feedback comments are a text, or a list of texts and Comment(text=...) objects; got {shown(value)}"
         )
