@@ -20,6 +20,7 @@ from closedloop.serialization import encode
 from closedloop.storage.sql import schema
 from closedloop.storage.sql.documents import read_document
 from closedloop.storage.sql.duplicates import insert_new, refused_as
+from closedloop.storage.sql.lookups import value_by_key
 
 _table = schema.messages
 
@@ -85,7 +86,7 @@ class SqlOutbox:
             self.connection.execute(insert(_table), rows)
 
     def get(self, message_id: str) -> OutboundMessage:
-        document = self.connection.execute(select(_table.c.document).where(_table.c.id == message_id)).scalar()
+        document = value_by_key(self.connection, _table.c.document, message_id)
         if document is None:
             raise NotFound(f"no outbound message has id {message_id!r}")
         return _message(message_id, document)

@@ -24,6 +24,7 @@ from closedloop.serialization import encode
 from closedloop.storage.sql import schema
 from closedloop.storage.sql.documents import read_document
 from closedloop.storage.sql.duplicates import insert_new
+from closedloop.storage.sql.lookups import value_by_key
 
 T = TypeVar("T")
 
@@ -68,7 +69,7 @@ class SqlDirectory:
 
     def get_user(self, user_id: str) -> User | None:
         table = schema.users
-        document = self.connection.execute(select(table.c.document).where(table.c.id == user_id)).scalar()
+        document = value_by_key(self.connection, table.c.document, user_id)
         return None if document is None else _read(document, User, table, f"user {user_id!r}")
 
     def put_user(self, user: User) -> None:
@@ -127,9 +128,7 @@ class SqlMarkers:
         self.connection = connection
 
     def get(self, name: str) -> str | None:
-        table = schema.markers
-        value: str | None = self.connection.execute(select(table.c.value).where(table.c.name == name)).scalar()
-        return value
+        return value_by_key(self.connection, schema.markers.c.value, name)
 
     def put(self, name: str, value: str) -> None:
         _upsert(self.connection, schema.markers, {"name": name, "value": value}, ["name"])
@@ -143,7 +142,7 @@ class SqlLibrary:
 
     def common_replies(self, user_id: str) -> tuple[str, ...]:
         table = schema.common_replies
-        document = self.connection.execute(select(table.c.document).where(table.c.user_id == user_id)).scalar()
+        document = value_by_key(self.connection, table.c.document, user_id)
         return (
             ()
             if document is None
@@ -161,7 +160,7 @@ class SqlLibrary:
 
     def get_template(self, template_id: str) -> Template | None:
         table = schema.templates
-        document = self.connection.execute(select(table.c.document).where(table.c.id == template_id)).scalar()
+        document = value_by_key(self.connection, table.c.document, template_id)
         return None if document is None else _read(document, Template, table, f"template {template_id!r}")
 
     def put_template(self, template: Template) -> None:
