@@ -143,6 +143,12 @@ REFUSED: dict[str, tuple[Callable[[], object], str]] = {
         lambda: cl.PlatformReview(feedback=None, updated_at=WHEN),
         "review 'feedback' must be a Feedback",
     ),
+    "send result id as bytes": (lambda: cl.SendResult(message_id=b"m-1", ok=True), "'message_id' must be text"),
+    "send result ok a text": (lambda: cl.SendResult(message_id="m-1", ok="yes"), "'ok' must be True or False"),
+    "send result wait a number": (
+        lambda: cl.SendResult(message_id="m-1", ok=False, retry_after=30),
+        "'retry_after' must be a timedelta or None",
+    ),
     "channel limit zero": (lambda: cl.ChannelLimits(max_bytes=0), "'max_bytes' must be a whole number from 1"),
     # point 4: one rule for text, lone surrogates refused in every text
     "surrogate in a comment": (lambda: feedback(comments="cold\ud800"), "comment 'text' holds a lone surrogate"),

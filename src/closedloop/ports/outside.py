@@ -16,6 +16,7 @@ from closedloop.domain.conversation import Concept, Conversation
 from closedloop.domain.messages import ChannelLimits, MessageKind, OutboundMessage
 from closedloop.domain.people import User
 from closedloop.domain.reviews import PlatformReview
+from closedloop.domain.values import flag_field, instance_field, text_field
 
 
 class Clock(Protocol):
@@ -28,11 +29,14 @@ class Clock(Protocol):
 class SendResult:
     """What happened to one message handed to a channel; ``permanent`` failures are not retried."""
 
-    message_id: str
-    ok: bool
-    error: str | None = None
-    permanent: bool = False
-    retry_after: timedelta | None = None  # the platform asked us to wait this long (e.g. HTTP Retry-After)
+    message_id: str = attrs.field(validator=text_field("send result"))  # empty when the platform gives none
+    ok: bool = attrs.field(validator=flag_field("send result"))
+    error: str | None = attrs.field(default=None, validator=text_field("send result", optional=True))
+    permanent: bool = attrs.field(default=False, validator=flag_field("send result"))
+    # the platform asked us to wait this long (e.g. HTTP Retry-After); the outbox waits a year at most
+    retry_after: timedelta | None = attrs.field(
+        default=None, validator=instance_field(timedelta, "send result", "a timedelta or None", optional=True)
+    )
 
 
 @runtime_checkable
