@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import DBAPIError
 
 import closedloop
 from closedloop import (
@@ -44,6 +43,7 @@ from closedloop import (
     Role,
     Settings,
     Source,
+    StoreUnavailable,
     User,
 )
 from closedloop.ports import ReadsBesideWrites, StoreTransaction
@@ -475,7 +475,7 @@ def test_a_batch_the_database_refuses_stops_the_import_after_the_batches_before(
             connection.exec_driver_sql(statement)
     source = Counted(feedback(number) for number in range(25))
 
-    with pytest.raises(DBAPIError):
+    with pytest.raises(StoreUnavailable, match=r"refused this action|failed"):
         desk.ingest_many(source, batch_size=5)
 
     assert sorted(stored_ids(desk)) == sorted(f"fb-{n}" for n in range(10))

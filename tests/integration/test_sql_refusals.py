@@ -14,9 +14,8 @@ from pathlib import Path
 import attrs
 import pytest
 from sqlalchemy import event
-from sqlalchemy.exc import IntegrityError
 
-from closedloop import AlreadyStored, Desk, DuplicateFeedback, Place
+from closedloop import AlreadyStored, Desk, DuplicateFeedback, Place, StoreUnavailable
 from closedloop.storage.sql import SqlStore
 from closedloop.testing import FakeClock
 from closedloop.testing.contract.base import ContractBase
@@ -63,7 +62,7 @@ def clock() -> FakeClock:
 
 
 def test_a_reply_link_refused_by_a_rule_is_no_duplicate(store: SqlStore, clock: FakeClock) -> None:
-    with pytest.raises(IntegrityError), store.transaction() as tx:
+    with pytest.raises(StoreUnavailable, match="refused this action"), store.transaction() as tx:
         tx.tokens.add(RECORDS.token("refused-1", clock))
     with store.transaction() as tx:
         tx.tokens.add(RECORDS.token("h1", clock))
@@ -79,7 +78,7 @@ def test_a_reply_link_refused_by_a_rule_is_no_duplicate(store: SqlStore, clock: 
 def test_messages_refused_by_a_rule_are_no_duplicate(store: SqlStore, clock: FakeClock, count: int) -> None:
     refused = attrs.evolve(RECORDS.message(9, clock), id="refused-9")
     batch = [RECORDS.message(number, clock) for number in range(1, count)] + [refused]
-    with pytest.raises(IntegrityError), store.transaction() as tx:
+    with pytest.raises(StoreUnavailable, match="refused this action"), store.transaction() as tx:
         tx.outbox.add(batch)
     with store.transaction() as tx:
         assert tx.outbox.list(status=None, conversation_id=None, limit=None) == []
@@ -94,7 +93,7 @@ def test_messages_refused_by_a_rule_are_no_duplicate(store: SqlStore, clock: Fak
 def test_conversations_refused_by_a_rule_are_no_duplicate_feedback(store: SqlStore, clock: FakeClock) -> None:
     refused = RECORDS.conversation(2, clock)
     refused = attrs.evolve(refused, feedback=attrs.evolve(refused.feedback, external_id="refused-2"))
-    with pytest.raises(IntegrityError) as raised, store.transaction() as tx:
+    with pytest.raises(StoreUnavailable, match="refused this action") as raised, store.transaction() as tx:
         tx.conversations.add([RECORDS.conversation(1, clock), refused])
     assert not isinstance(raised.value, DuplicateFeedback)
     with store.transaction() as tx:
@@ -108,7 +107,7 @@ def test_an_import_the_database_refuses_by_a_rule_stops_and_is_not_counted_as_du
     desk.add_place(Place(id="p01", name="Place 1"))
     refused = attrs.evolve(RECORDS.feedback(2, clock), external_id="refused-2")
 
-    with pytest.raises(IntegrityError):
+    with pytest.raises(StoreUnavailable, match="refused this action"):
         desk.ingest_many([RECORDS.feedback(1, clock), refused], batch_size=5)
 
     with store.transaction() as tx:

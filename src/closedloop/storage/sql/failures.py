@@ -47,10 +47,20 @@ def translating(url: URL) -> Iterator[None]:
     try:
         yield
     except (DBAPIError, PoolTimeout, sqlite3.Error) as error:
-        meaning = closedloop_error(error, url)
-        if meaning is None:
-            raise
+        meaning = closedloop_error(error, url) or refused(error, url)
         raise meaning from error
+
+
+def refused(error: Exception, url: URL) -> StoreUnavailable:
+    """A database error that says nothing of the environment: the database refused the statement (a trigger,
+    a constraint a plugin added, or a fault in closedloop). The caller still gets a closedloop error, with the
+    driver's own words, and the transaction was rolled back."""
+    driver_error = error.orig if isinstance(error, DBAPIError) else error
+    return StoreUnavailable(
+        f"the database at {where(url)} refused this action ({_first_line(driver_error)}); nothing of it was "
+        "written. If a trigger or a constraint of your own refused it, change the data; otherwise report it "
+        "as a closedloop fault"
+    )
 
 
 def closedloop_error(error: Exception, url: URL) -> ClosedLoopError | None:
