@@ -12,7 +12,7 @@ import pytest
 
 import closedloop
 from closedloop import InvalidInput, Settings, plugins
-from closedloop.cli import Commands, main
+from closedloop.cli import Commands, main, smtp_from_environment
 
 
 def run_cli(*arguments: str, cwd: Path | None = None, url: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -127,3 +127,23 @@ def test_a_plugin_taking_a_builtin_name_is_refused_with_exit_status_2(
     )
     assert main(["demo"]) == 2
     assert "two commands are called 'demo'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [("CLOSEDLOOP_SMTP_PORT", "five-eight-seven", "port number"), ("CLOSEDLOOP_SMTP_SMTPUTF8", "maybe", "yes or no")],
+)
+def test_smtp_settings_from_the_environment_are_refused_saying_what_to_give(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, said: str
+) -> None:
+    monkeypatch.setenv("CLOSEDLOOP_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(InvalidInput, match=f"{variable} must be a {said}|{variable} must be {said}"):
+        smtp_from_environment()
+
+
+def test_smtp_settings_from_the_environment_are_read_as_the_channel_takes_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLOSEDLOOP_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("CLOSEDLOOP_SMTP_PORT", "2525")
+    monkeypatch.setenv("CLOSEDLOOP_SMTP_SMTPUTF8", "no")
+    assert smtp_from_environment() == {"host": "127.0.0.1", "port": 2525, "smtputf8": False}

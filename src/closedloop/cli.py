@@ -140,7 +140,17 @@ def show_inbox(arguments: argparse.Namespace) -> None:
         show_folder(desk, arguments.user, arguments.folder, print)
 
 
-SMTP_VARIABLES = ("host", "port", "security", "username", "password", "sender", "sender_name", "reply_to")
+SMTP_VARIABLES = (
+    "host",
+    "port",
+    "security",
+    "username",
+    "password",
+    "sender",
+    "sender_name",
+    "reply_to",
+    "smtputf8",
+)
 
 
 def smtp_from_environment() -> dict[str, object] | None:
@@ -149,8 +159,22 @@ def smtp_from_environment() -> dict[str, object] | None:
     for name in SMTP_VARIABLES:
         value = os.environ.get(f"CLOSEDLOOP_SMTP_{name.upper()}")
         if value:
-            found[name] = int(value) if name == "port" else value
+            found[name] = environment_value(f"CLOSEDLOOP_SMTP_{name.upper()}", name, value)
     return found or None
+
+
+def environment_value(variable: str, name: str, value: str) -> object:
+    """A setting read from the environment as the SMTP settings take it: the port a number, smtputf8 a flag."""
+    if name == "port":
+        if not value.strip().isdigit():
+            raise InvalidInput(f"{variable} must be a port number such as 587; got {value!r}")
+        return int(value)
+    if name == "smtputf8":
+        flags = {"yes": True, "true": True, "1": True, "no": False, "false": False, "0": False}
+        if value.strip().lower() not in flags:
+            raise InvalidInput(f"{variable} must be yes or no; got {value!r}")
+        return flags[value.strip().lower()]
+    return value
 
 
 def describe(report: DispatchReport) -> str:

@@ -66,8 +66,11 @@ def show_inbox(desk: Desk, user: str, title: str, out: Print) -> None:
 def show_folder(desk: Desk, user: str, folder: str, out: Print) -> None:
     """The counts and the first page of one folder, for ``closedloop inbox``."""
     out(counts_line(desk, user))
-    for conversation in desk.inbox(user, folder=folder).items:
+    page = desk.inbox(user, folder=folder)
+    for conversation in page.items:
         out(f"  {describe(conversation)}")
+    if page.unreadable:
+        out(f"  ({len(page.unreadable)} conversations could not be read back: {', '.join(page.unreadable)})")
 
 
 def describe(conversation: Conversation) -> str:

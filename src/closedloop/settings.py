@@ -11,6 +11,7 @@ import attrs
 from closedloop.domain.alerts import AlertRule
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.messages import RetryPolicy
+from closedloop.domain.text import shown, single_line
 from closedloop.ports import Clock
 
 
@@ -41,6 +42,27 @@ class Settings:
             raise InvalidInput(
                 f"unknown desk setting(s): {', '.join(unknown)}; the settings are {', '.join(sorted(known))} "
                 "(plugins read their own settings from extra={...})"
+            )
+        for name in ("business_name", "reply_link_base", "customer_service_email", "file_link_template"):
+            if name in given:
+                single_line(given[name], name)  # these end up in email headers and links
+        if given.get("default_region") is not None:
+            single_line(given["default_region"], "default_region")
+        for name in ("plugins", "blocked_plugins"):
+            if name in given and (isinstance(given[name], str | bytes) or not isinstance(given[name], Sequence)):
+                raise InvalidInput(f"{name} must be a list; got {shown(given[name])}")
+        if any(not isinstance(name, str) for name in given.get("blocked_plugins", ())):
+            raise InvalidInput("blocked_plugins must list plugin names (texts)")
+        if "load_entry_points" in given and not isinstance(given["load_entry_points"], bool):
+            raise InvalidInput(f"load_entry_points must be True or False; got {shown(given['load_entry_points'])}")
+        if "retry" in given and not isinstance(given["retry"], RetryPolicy):
+            raise InvalidInput(f"retry must be a closedloop.RetryPolicy; got {shown(given['retry'])}")
+        if given.get("clock") is not None and not callable(getattr(given["clock"], "now", None)):
+            raise InvalidInput(f"clock must have a now() method giving an aware datetime; got {shown(given['clock'])}")
+        rules = given.get("alert_rules")
+        if rules is not None and (isinstance(rules, str | bytes) or not isinstance(rules, Sequence)):
+            raise InvalidInput(
+                f"alert_rules must be a list of alert rules, or None for the defaults; got {shown(rules)}"
             )
         if not isinstance(given.get("extra", {}), dict):
             raise InvalidInput(f"extra must be a dict of plugin settings; got {given['extra']!r}")

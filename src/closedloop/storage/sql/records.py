@@ -20,6 +20,7 @@ from closedloop.domain.errors import AlreadyStored, NotFound, UsedToken
 from closedloop.domain.moments import from_microseconds, microseconds
 from closedloop.domain.people import Place, PlaceGroup, User
 from closedloop.domain.templates import Template
+from closedloop.domain.text import flattened
 from closedloop.serialization import encode
 from closedloop.storage.sql import schema
 from closedloop.storage.sql.documents import read_document
@@ -51,7 +52,8 @@ class SqlDirectory:
 
     def places(self) -> Mapping[str, Place]:
         rows = self.connection.execute(select(schema.places.c.id, schema.places.c.name))
-        return {row.id: Place(id=row.id, name=row.name) for row in rows}
+        # a name stored by an earlier release may hold a line break, which a place refuses now: read it as a space
+        return {row.id: Place(id=row.id, name=flattened(row.name)) for row in rows}
 
     def place_ids(self) -> frozenset[str]:
         return frozenset(self.connection.execute(select(schema.places.c.id)).scalars())
