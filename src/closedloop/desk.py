@@ -13,6 +13,7 @@ import pluggy
 
 from closedloop.app import actions, assistants, customer, directory, handoffs, inbox, intake, outbox, replies, sync
 from closedloop.app.access import UserRef
+from closedloop.app.arguments import url_or_store
 from closedloop.app.batches import IngestReport
 from closedloop.app.context import Context
 from closedloop.app.library import CommonReplies, TemplateLibrary
@@ -23,7 +24,6 @@ from closedloop.domain.alerts import AlertStatus
 from closedloop.domain.conversation import Category, Conversation, Folder
 from closedloop.domain.customer import CustomerView
 from closedloop.domain.customer_file import CustomerFile
-from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import Feedback
 from closedloop.domain.inbox import Counts, Page
 from closedloop.domain.messages import Delivery, OutboundMessage
@@ -60,8 +60,7 @@ class Desk:
 
         ``settings`` are the fields of :class:`closedloop.settings.Settings`; unknown names are refused.
         """
-        if url is not None and store is not None:
-            raise InvalidInput("give Desk.open either a url or a store, not both")
+        url, store = url_or_store(url, store)
         chosen = Settings.from_keywords(settings)
         manager = make_plugin_manager(chosen)
         registry = Registry()

@@ -528,6 +528,20 @@ def test_an_id_holding_a_nul_is_refused_on_every_store_as_no_database_column_can
     refused(world, cl.InvalidInput, f"template_id {says}", lambda: world.desk.templates("admin").get("t\x00"))
 
 
+@pytest.mark.parametrize(
+    ("where", "says"),
+    [
+        ({"url": 5}, "url must be text; got int 5"),
+        ({"url": ""}, "url must not be empty"),
+        ({"store": object()}, "store must be an open closedloop store (with transaction() and close()); got <object"),
+        ({"url": "memory://", "store": "memory://"}, "give Desk.open either a url or a store, not both"),
+    ],
+)
+def test_desk_open_refuses_a_url_that_is_not_text_and_a_store_that_is_not_one(where, says):
+    with pytest.raises(cl.InvalidInput, match=re.escape(says)):
+        cl.Desk.open(**where, load_entry_points=False)
+
+
 # -- what the checks let through -----------------------------------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ from closedloop.app.access import UserRef
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.people import User
 from closedloop.domain.text import checked_text, required_text, shown
+from closedloop.ports import Store
 
 E = TypeVar("E", bound=enum.Enum)
 R = TypeVar("R")
@@ -26,6 +27,17 @@ def record(value: object, kind: type[R], call: str, *, hint: str = "") -> R:
     if not isinstance(value, kind):
         raise InvalidInput(f"{call} takes a closedloop.{kind.__name__}; got {shown(value)}{'; ' if hint else ''}{hint}")
     return value
+
+
+def url_or_store(url: object, store: object) -> tuple[str | None, Store | None]:
+    """Where ``Desk.open`` opens a desk: a store URL (a non-empty text), or an open store, or neither."""
+    if url is not None and store is not None:
+        raise InvalidInput("give Desk.open either a url or a store, not both")
+    if store is not None and not isinstance(store, Store):
+        raise InvalidInput(
+            f"store must be an open closedloop store (with transaction() and close()); got {shown(store)}"
+        )
+    return optional_name(url, "url"), store
 
 
 def text(value: object, what: str) -> str:

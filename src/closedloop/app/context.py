@@ -38,7 +38,7 @@ class Context:
     @classmethod
     def assemble(cls, store: Store, registry: Registry, settings: Settings, hooks: Hooks) -> Context:
         """The context of a desk with these parts; the clock and contact checks come from the settings."""
-        clock = settings.clock or SystemClock()
+        clock = settings.clock if settings.clock is not None else SystemClock()
         contacts = ContactChecker(settings.default_region)
         return cls(store=store, registry=registry, settings=settings, clock=clock, contacts=contacts, hooks=hooks)
 
