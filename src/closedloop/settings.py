@@ -8,6 +8,7 @@ from typing import Any
 
 import attrs
 
+from closedloop.contacts import ContactChecker
 from closedloop.domain.alerts import AlertRule
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.messages import RetryPolicy
@@ -46,6 +47,9 @@ class Settings:
         for name in ("business_name", "reply_link_base", "customer_service_email", "file_link_template"):
             if name in given:
                 single_line(given[name], name)  # these end up in email headers and links
+        address = given.get("customer_service_email")
+        if address and ContactChecker().email(address) is None:
+            raise InvalidInput(f"customer_service_email is not a valid email address: {shown(address)}")
         if given.get("default_region") is not None:
             single_line(given["default_region"], "default_region")
         for name in ("plugins", "blocked_plugins"):
