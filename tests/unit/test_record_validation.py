@@ -240,3 +240,9 @@ def test_a_refused_value_is_shown_short_whatever_it_is() -> None:
             feedback(locale=wrong)
 
         assert len(str(refused.value)) < 200
+
+
+@pytest.mark.parametrize("make", [lambda: cl.Place(id="a\x00b", name="A"), lambda: cl.User(id="u\x00", name="U")])
+def test_an_id_holding_a_nul_is_refused_by_the_record_itself(make: Callable[[], object]) -> None:
+    with pytest.raises(cl.InvalidInput, match="NUL"):
+        make()

@@ -38,9 +38,11 @@ def text(value: object, what: str, *, one_line: bool = False) -> str:
 
 
 def identifier(value: object, what: str) -> str:
-    """An id: a text that is not empty nor only white space."""
+    """An id: a text that is not empty nor only white space, and holds no NUL (no database column can)."""
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"{what} must be a non-empty text; got {shown(value)}")
+    if "\x00" in value:
+        raise InvalidInput(f"{what} must not hold a NUL character; got {shown(value)}")
     return checked_text(value, what)
 
 
