@@ -163,7 +163,7 @@ REFUSED: dict[str, tuple[Callable[[], object], str]] = {
     "surrogate in a keyword": (lambda: cl.KeywordsInComments(words=["\ud800"]), "holds a lone surrogate"),
     # point 4: names that go in email headers hold one line
     "place name with CR LF": (lambda: cl.Place(id="p", name="Opera\r\nBcc: x@evil.test"), "'name' must be one line"),
-    "place name with NUL": (lambda: cl.Place(id="p", name="Opera\x00"), "place 'name' must be one line"),
+    "place name with NUL": (lambda: cl.Place(id="p", name="Opera\x00"), "place 'name' must not hold a NUL character"),
     "user name with LF": (lambda: cl.User(id="u", name="Max\nBcc: x@evil.test"), "user 'name' must be one line"),
     "user email with CR": (lambda: cl.User(id="u", name="Max", email="m@x.test\r"), "user 'email' must be one line"),
     "message subject with LF": (lambda: message(subject="Hi\nBcc: x"), "message 'subject' must be one line"),
