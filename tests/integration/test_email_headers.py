@@ -266,6 +266,22 @@ def test_a_reply_the_server_cannot_carry_is_refused_when_written_and_changes_not
     assert [item.rcpt_tos for item in plain_server.received] == [(CUSTOMER,)]
 
 
+def test_a_hand_off_the_server_cannot_carry_is_refused_when_written_and_changes_nothing(
+    plain_server: SmtpServer, clock: FakeClock
+) -> None:
+    with open_desk(plain_server, clock, customer_service_email="service@exämple.com") as desk:
+        add_world(desk)
+        conversation_id = ingest(desk, clock)
+        before = state(desk, conversation_id)
+        with pytest.raises(ChannelUnavailable, match="SMTPUTF8"):
+            desk.share(conversation_id, by="ana", to=["chéf@chez-nous.example"])
+        with pytest.raises(ChannelUnavailable, match="SMTPUTF8"):
+            desk.share(conversation_id, by="ana", to=[ZOE, "用户@例子.广告"])
+        assert state(desk, conversation_id) == before
+        desk.delegate(conversation_id, by="ana")  # a domain beyond ASCII goes out in its punycode form
+        assert desk.dispatch().sent == 1
+
+
 def test_settings_that_refuse_smtputf8_refuse_the_reply_even_if_the_server_offers_it(
     smtp_server: SmtpServer, clock: FakeClock
 ) -> None:

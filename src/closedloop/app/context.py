@@ -9,6 +9,7 @@ import attrs
 
 from closedloop.app.ids import new_ids
 from closedloop.contacts import ContactChecker
+from closedloop.domain.messages import NO_LIMITS, ChannelLimits
 from closedloop.plugins import Hooks
 from closedloop.ports import Clock, Store
 from closedloop.registry import Registry
@@ -44,6 +45,12 @@ class Context:
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    def channel_limits(self, name: str) -> ChannelLimits:
+        """What the named channel can carry, asked before a transaction opens (the email channel may ask its
+        server); no limits when no such channel is registered, which the use case then reports itself."""
+        channel = self.registry.channels.get(name)
+        return channel.limits if channel is not None else NO_LIMITS
 
     def new_id(self) -> str:
         return self.ids(1)[0]

@@ -10,6 +10,7 @@ from closedloop.app.context import Context
 from closedloop.domain import handoffs, rules
 from closedloop.domain.conversation import Conversation
 from closedloop.domain.errors import NotConfigured
+from closedloop.domain.messages import ChannelLimits
 from closedloop.domain.people import User
 from closedloop.ports import StoreTransaction
 
@@ -29,6 +30,13 @@ def handoff(ctx: Context, tx: StoreTransaction, conversation: Conversation, by: 
     )
 
 
+def checked(change: rules.Change, limits: ChannelLimits) -> rules.Change:
+    """The hand-off, once it is checked that the email channel can deliver to each of its recipients."""
+    for message in change.messages:
+        limits.check_recipients(message.recipients, message.channel)
+    return change
+
+
 def forward(ctx: Context, conversation_id: str, by: access.UserRef, to: access.UserRef, note: str) -> Conversation:
     to = arguments.user_ref(to, "to")
     note = arguments.text(note, "note")
@@ -36,8 +44,9 @@ def forward(ctx: Context, conversation_id: str, by: access.UserRef, to: access.U
     def action(conversation: Conversation, user: User, tx: StoreTransaction) -> rules.Change:
         colleague = access.user(tx, to)
         access.scope(tx, colleague).check(colleague, conversation.place_id)
-        return handoffs.forward(conversation, handoff(ctx, tx, conversation, user, note), to=colleague)
+        return checked(handoffs.forward(conversation, handoff(ctx, tx, conversation, user, note), to=colleague), limits)
 
+    limits = ctx.channel_limits("email")  # before the transaction: the channel may ask its server
     return act(ctx, conversation_id, by, action)
 
 
@@ -48,8 +57,11 @@ def delegate(ctx: Context, conversation_id: str, by: access.UserRef, note: str) 
         address = ctx.settings.customer_service_email
         if not address:
             raise NotConfigured("delegating needs customer_service_email=... in Desk.open")
-        return handoffs.delegate(conversation, handoff(ctx, tx, conversation, user, note), address=address)
+        return checked(
+            handoffs.delegate(conversation, handoff(ctx, tx, conversation, user, note), address=address), limits
+        )
 
+    limits = ctx.channel_limits("email")
     return act(ctx, conversation_id, by, action)
 
 
@@ -57,4 +69,10 @@ def share(ctx: Context, conversation_id: str, by: access.UserRef, to: Sequence[s
     """Send the conversation to ``to`` (one address, or a list of them) for information."""
     to = arguments.texts(to, "to", one="an email address")  # each is checked as an address with the hand-off
     note = arguments.text(note, "note")
-    return act(ctx, conversation_id, by, lambda c, u, tx: handoffs.share(c, handoff(ctx, tx, c, u, note), to=to))
+    limits = ctx.channel_limits("email")
+    return act(
+        ctx,
+        conversation_id,
+        by,
+        lambda c, u, tx: checked(handoffs.share(c, handoff(ctx, tx, c, u, note), to=to), limits),
+    )

@@ -20,9 +20,7 @@ def reply(ctx: Context, conversation_id: str, by: access.UserRef, body: str, cha
     body = arguments.text(body, "body")
     channel = arguments.one_of(channel, "channel", ("email", "review"))
     if channel == "email":
-        # read before the transaction: the email channel may ask its server what it can carry
-        email = ctx.registry.channels.get("email")
-        limits = email.limits if email is not None else NO_LIMITS
+        limits = ctx.channel_limits("email")  # before the transaction: the channel may ask its server
         return act(ctx, conversation_id, by, lambda c, u, tx: email_reply(ctx, c, u, tx, body, limits))
     return act(ctx, conversation_id, by, lambda c, u, tx: review_reply(ctx, c, u, tx, body))
 
