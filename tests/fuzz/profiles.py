@@ -68,4 +68,6 @@ def explore(strategy: st.SearchStrategy[Any], judge: Callable[[Any], object]) ->
 
     fuzz()
     if found:
-        raise PropertyBroken(f"{len(found)} distinct failures:\n" + "\n".join(str(f) for f in found.values()))
+        first = next(iter(found.values()))
+        report = f"{len(found)} distinct failures:\n" + "\n".join(str(failure) for failure in found.values())
+        raise PropertyBroken(report, first.kind) from first
