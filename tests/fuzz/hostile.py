@@ -40,6 +40,9 @@ class HostileObject:
 class Subtext(str):
     """A ``str`` subclass, as web libraries hand out (escaped markup, say): it is text, to be taken as text."""
 
+    def _repr_pretty_(self, printer: Any, _cycle: bool) -> None:
+        printer.text(f"Subtext({str(self)!r})")
+
 
 class DeepList(list[Any]):
     """Lists nested ``depth`` deep; shown by its depth, since printing it would exhaust recursion."""

@@ -61,17 +61,23 @@ def judge(server: SmtpServer, values: dict[str, Any]) -> str:
     except Exception as error:
         broken(ENTRY, "memory", values, error, f"Desk.open raised {type(error).__name__}: {shown(str(error))}")
     opened: dict[str, str] = {}
-    feedback = cl.Feedback(
-        source=cl.Source.SURVEY,
-        external_id="headers-1",
-        place_id="p",
-        received_at=datetime(2026, 1, 4, tzinfo=UTC),
-        contact=cl.Contact(name=values["customer_name"], email="jo@example.com"),
-    )
+
+    def ingest() -> None:
+        contact = cl.Contact(name=values["customer_name"], email="jo@example.com")
+        feedback = cl.Feedback(
+            source=cl.Source.SURVEY,
+            external_id="headers-1",
+            place_id="p",
+            received_at=datetime(2026, 1, 4, tzinfo=UTC),
+            contact=contact,
+        )
+        opened["id"] = desk.ingest(feedback).id
+
+    # each step builds its records itself: a constructor refusing a name is a refusal like any other
     steps = [
         ("add_place", lambda: desk.add_place(cl.Place(id="p", name=values["place_name"]))),
         ("add_user", lambda: desk.add_user(cl.User(id="u", name=values["user_name"], role=cl.Role.ADMIN))),
-        ("ingest", lambda: opened.setdefault("id", desk.ingest(feedback).id)),
+        ("ingest", ingest),
         ("reply", lambda: desk.reply(opened["id"], by="u", body=values["body"])),
         ("delegate", lambda: desk.delegate(opened["id"], by="u", note=values["note"])),
         ("share", lambda: desk.share(opened["id"], by="u", to=["x@example.com"], note=values["note"])),
