@@ -19,7 +19,7 @@ from .judge import PropertyBroken
 
 #: Inputs per entry point and store in the bounded run; the deep run multiplies it (CLOSEDLOOP_FUZZ_FACTOR
 #: sets by how much, 40 by default).
-EXAMPLES = 60
+EXAMPLES = 100
 DEEP_FACTOR = int(os.environ.get("CLOSEDLOOP_FUZZ_FACTOR", "40"))
 
 MODES = {word.strip() for word in os.environ.get("CLOSEDLOOP_FUZZ", "").split(",") if word.strip()}
