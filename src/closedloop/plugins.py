@@ -61,12 +61,17 @@ def make_plugin_manager(settings: Settings) -> pluggy.PluginManager:
 
 def _register_given(manager: pluggy.PluginManager, plugins: Iterable[object]) -> None:
     for plugin in plugins:
-        name = manager.get_canonical_name(plugin)
-        if manager.is_blocked(name):
-            continue
-        if manager.is_registered(plugin):
-            raise InvalidInput(f"plugin {name!r} was given twice in plugins=")
-        manager.register(plugin)
+        try:
+            name = manager.get_canonical_name(plugin)
+            if manager.is_blocked(name):
+                continue
+            if manager.is_registered(plugin):
+                raise InvalidInput(f"plugin {name!r} was given twice in plugins=")
+            manager.register(plugin)
+        except (ClosedLoopError, pluggy.PluginValidationError):
+            raise
+        except Exception as error:  # an object of the caller's that fails even to be named or looked at
+            raise PluginRefused(f"an object in plugins= cannot be used as a plugin ({type(error).__name__})") from None
 
 
 def plugin_names(manager: pluggy.PluginManager) -> list[str]:

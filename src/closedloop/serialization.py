@@ -223,7 +223,15 @@ def _reason(error: BaseException, type_: Any) -> str:
     return cattrs.v.format_exception(error, type_)
 
 
-_json_encoder = msgspec.json.Encoder()
+def _plain(value: object) -> object:
+    """What msgspec cannot write by itself: a subclass of str (as web frameworks hand out) is written as the
+    plain text it holds, never through its own ``__str__``."""
+    if isinstance(value, str):
+        return str.__str__(value)
+    raise NotImplementedError(f"closedloop cannot store a {type(value).__name__}")
+
+
+_json_encoder = msgspec.json.Encoder(enc_hook=_plain)
 
 
 def encode(value: Any) -> str:

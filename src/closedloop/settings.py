@@ -15,6 +15,9 @@ from closedloop.domain.messages import RetryPolicy
 from closedloop.domain.text import shown, single_line
 from closedloop.ports import Clock
 
+#: A reply link lives at most this long: ten years, far past any survey's use, and far from the date limit.
+LONGEST_TOKEN_TTL = timedelta(days=3653)
+
 
 @attrs.frozen(kw_only=True)
 class Settings:
@@ -69,11 +72,14 @@ class Settings:
                 f"alert_rules must be a list of alert rules, or None for the defaults; got {shown(rules)}"
             )
         if not isinstance(given.get("extra", {}), dict):
-            raise InvalidInput(f"extra must be a dict of plugin settings; got {given['extra']!r}")
+            raise InvalidInput(f"extra must be a dict of plugin settings; got {shown(given['extra'])}")
         if "token_ttl" in given and not (
-            isinstance(given["token_ttl"], timedelta) and given["token_ttl"] > timedelta(0)
+            isinstance(given["token_ttl"], timedelta) and timedelta(0) < given["token_ttl"] <= LONGEST_TOKEN_TTL
         ):
-            raise InvalidInput(f"token_ttl must be a positive timedelta; got {given['token_ttl']!r}")
+            raise InvalidInput(
+                f"token_ttl must be a positive timedelta of at most {LONGEST_TOKEN_TTL.days} days; "
+                f"got {shown(given['token_ttl'])}"
+            )
         if "file_link_template" in given and given["file_link_template"] and "{id}" not in given["file_link_template"]:
             raise InvalidInput("file_link_template must contain {id}, e.g. 'https://app.example/files/{id}'")
         return cls(**given)

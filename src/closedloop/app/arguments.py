@@ -16,6 +16,7 @@ from closedloop.app.access import UserRef
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.people import User
 from closedloop.domain.text import checked_text, required_text, shown
+from closedloop.domain.values import read_items
 from closedloop.ports import Store
 
 E = TypeVar("E", bound=enum.Enum)
@@ -87,7 +88,7 @@ def identifiers(value: object, what: str) -> frozenset[str]:
         return frozenset((identifier(value, what),))
     if isinstance(value, Mapping | bytes | bytearray) or not isinstance(value, Iterable):
         raise InvalidInput(f"{what} must be one id or a list of ids (texts); got {shown(value)}")
-    return frozenset(identifier(item, f"each item of {what}") for item in value)
+    return frozenset(identifier(item, f"each item of {what}") for item in read_items(value, what))
 
 
 def optional_identifiers(value: object, what: str) -> frozenset[str] | None:
@@ -110,7 +111,10 @@ def many(value: object, what: str, *, each: str) -> Iterable[object]:
         raise InvalidInput(f"{what} must be a list (or any iterable) of {each}; a dict is one item: wrap it, [item]")
     if isinstance(value, str | bytes | bytearray) or not isinstance(value, Iterable):
         raise InvalidInput(f"{what} must be a list (or any iterable) of {each}; got {shown(value)}")
-    return value
+    try:
+        return iter(value)  # read once, lazily: here only asked for, so a broken iterable is refused now
+    except Exception as error:
+        raise InvalidInput(f"{what} could not be read ({type(error).__name__}); give a list of {each}") from None
 
 
 def whole_number(value: object, what: str, lowest: int, highest: int) -> int:

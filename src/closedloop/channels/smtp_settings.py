@@ -6,7 +6,6 @@ sender or reply-to that is not an address, a host with spaces in it, a sender na
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -14,7 +13,10 @@ import attrs
 import email_validator
 
 from closedloop.domain.errors import InvalidInput
-from closedloop.domain.text import checked_text, single_line
+from closedloop.domain.text import checked_text, shown, single_line
+
+#: How long one SMTP exchange may take before it counts as failed; a day is already far past any server's.
+LONGEST_TIMEOUT_SECONDS = 86_400
 
 __all__ = ["PORTS", "Security", "SmtpSettings"]
 
@@ -65,14 +67,16 @@ class SmtpSettings:
             isinstance(self.port, int) and not isinstance(self.port, bool) and 0 < self.port < 65536
         ):
             raise InvalidInput(
-                f"smtp port must be a number from 1 to 65535, or None for the usual one; got {self.port!r}"
+                f"smtp port must be a number from 1 to 65535, or None for the usual one; got {shown(self.port)}"
             )
         if (
             isinstance(self.timeout, bool)
             or not isinstance(self.timeout, int | float)
-            or not (math.isfinite(self.timeout) and self.timeout > 0)
+            or not 0 < self.timeout <= LONGEST_TIMEOUT_SECONDS
         ):
-            raise InvalidInput(f"smtp timeout must be a positive number of seconds; got {self.timeout!r}")
+            raise InvalidInput(
+                f"smtp timeout must be a positive number of seconds, at most a day; got {shown(self.timeout)}"
+            )
         checked_text(self.username, "smtp username")
         checked_text(self.password, "smtp password")
         single_line(self.sender_name, "smtp sender_name")

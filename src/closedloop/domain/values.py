@@ -17,10 +17,11 @@ from typing import Any, TypeVar
 
 import attrs
 
-from closedloop.domain.errors import InvalidInput
+from closedloop.domain.errors import ClosedLoopError, InvalidInput
 from closedloop.domain.text import checked_text, shown, single_line
 
 E = TypeVar("E", bound=enum.Enum)
+T = TypeVar("T")
 
 #: The largest size of a number a record keeps. Ratings and thresholds are small; past 2**53 a JSON reader
 #: may change a whole number, and stores cannot hold an infinity or NaN, so anything bigger is a mistake.
@@ -52,7 +53,7 @@ def one_of(choices: type[E], value: object, what: str) -> E:
         return value
     try:
         member = choices._value2member_map_.get(value)
-    except TypeError:  # a list or a dict cannot name a member
+    except Exception:  # a list or a dict cannot name a member, and a caller's object may fail to be hashed
         member = None
     if member is None:
         allowed = ", ".join(str(choice.value) for choice in choices)
@@ -108,13 +109,24 @@ def duration(value: object, what: str) -> timedelta:
     return value
 
 
+def read_items(value: Iterable[T], what: str) -> list[T]:
+    """The items of a caller's iterable, read now; an object that fails to give them is refused, whatever it
+    raised, since a value of the caller's own class may raise anything."""
+    try:
+        return list(value)
+    except ClosedLoopError:
+        raise
+    except Exception as error:
+        raise InvalidInput(f"{what} could not be read as a list ({type(error).__name__}); give a list") from None
+
+
 def id_set(value: object, what: str) -> frozenset[str]:
     """Ids given as one text, or as a list, tuple or set of texts."""
     if isinstance(value, str):
         return frozenset((identifier(value, what),))
     if isinstance(value, Mapping | bytes | bytearray) or not isinstance(value, Iterable):
         raise InvalidInput(f"{what} must be ids: a text, or a list or set of texts; got {shown(value)}")
-    return frozenset(identifier(item, f"each of {what}") for item in value)
+    return frozenset(identifier(item, f"each of {what}") for item in read_items(value, what))
 
 
 def texts(value: object, what: str) -> tuple[str, ...]:
