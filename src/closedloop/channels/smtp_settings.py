@@ -34,7 +34,7 @@ def _address(value: object, what: str) -> str:
 
 def _optional_bool(value: object, what: str) -> None:
     if value is not None and not isinstance(value, bool):
-        raise InvalidInput(f"smtp {what} must be True, False or None; got {value!r}")
+        raise InvalidInput(f"smtp {what} must be True, False or None; got {shown(value)}")
 
 
 @attrs.frozen(kw_only=True)
@@ -59,7 +59,7 @@ class SmtpSettings:
 
     def __attrs_post_init__(self) -> None:
         if not isinstance(self.security, str) or self.security not in PORTS:
-            raise InvalidInput(f"smtp security must be one of {', '.join(PORTS)}; got {self.security!r}")
+            raise InvalidInput(f"smtp security must be one of {', '.join(PORTS)}; got {shown(self.security)}")
         host = checked_text(self.host, "smtp host")
         if not host or any(character.isspace() or character == "\x00" for character in host):
             raise InvalidInput(f"smtp host {host!r} is not a host name")

@@ -21,6 +21,7 @@ from closedloop.domain.values import (
     instance_field,
     number,
     one_of,
+    read_items,
     text_field,
     time_field,
 )
@@ -233,7 +234,7 @@ def as_comments(value: Any) -> tuple[Comment, ...]:
         raise InvalidInput(
             f"feedback comments are a text, or a list of texts and Comment(text=...) objects; got {shown(value)}"
         )
-    comments = tuple(Comment(text=item) if isinstance(item, str) else item for item in value)
+    comments = tuple(Comment(text=item) if isinstance(item, str) else item for item in read_items(value, "comments"))
     for comment in comments:
         if not isinstance(comment, Comment):
             raise InvalidInput(f"feedback comments are texts or Comment(text=...) objects; got {shown(comment)}")
