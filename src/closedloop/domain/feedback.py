@@ -219,7 +219,7 @@ def text_map(value: Mapping[Any, Any]) -> dict[str, str]:
 def _ratings(value: Any) -> tuple[Rating, ...]:
     if not isinstance(value, tuple | list) and (isinstance(value, str | Mapping) or not isinstance(value, Iterable)):
         raise InvalidInput(f"feedback ratings are a list of Rating(key=..., value=...) objects; got {shown(value)}")
-    ratings = tuple(value)
+    ratings = tuple(read_items(value, "ratings"))
     for rating in ratings:
         if not isinstance(rating, Rating):
             raise InvalidInput(f"feedback ratings are Rating(key=..., value=...) objects; got {shown(rating)}")
