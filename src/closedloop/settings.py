@@ -36,6 +36,10 @@ class Settings:
     clock: Clock | None = None
     smtp: Any = None  # a closedloop.channels.email.SmtpSettings, or a dict of its fields
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
+    # the offline analyzer's concepts: a closedloop.analysis.Taxonomy, a TOML file's path, or None for the default
+    taxonomy: Any = None
+    # the offline assistant's wording: a folder of <language>.toml files overriding the built-in ones, or None
+    draft_templates: Any = None
     extra: dict[str, Any] = attrs.field(factory=dict)
 
     @classmethod

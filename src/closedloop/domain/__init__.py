@@ -28,9 +28,12 @@ from closedloop.domain.conversation import (
 )
 from closedloop.domain.customer import MAX_CUSTOMER_MESSAGE, CustomerView, ReplyToken
 from closedloop.domain.customer_file import CustomerFile
+from closedloop.domain.drafts import TONES, Band, Draft, DraftRequest, Suggestion
 from closedloop.domain.errors import (
     AccessDenied,
     AlreadyStored,
+    AnalysisFailed,
+    AssistantFailed,
     ChannelUnavailable,
     ClosedLoopError,
     ConcurrentUpdate,
@@ -56,6 +59,7 @@ from closedloop.domain.templates import PLACEHOLDERS, ScopeLevel, Template
 __all__ = [
     "MAX_CUSTOMER_MESSAGE",
     "PLACEHOLDERS",
+    "TONES",
     "AccessDenied",
     "Actor",
     "ActorKind",
@@ -63,6 +67,9 @@ __all__ = [
     "AlertRule",
     "AlertStatus",
     "AlreadyStored",
+    "AnalysisFailed",
+    "AssistantFailed",
+    "Band",
     "Category",
     "ChannelLimits",
     "ChannelUnavailable",
@@ -75,6 +82,8 @@ __all__ = [
     "CustomerFile",
     "CustomerView",
     "Delivery",
+    "Draft",
+    "DraftRequest",
     "DuplicateFeedback",
     "ExpiredToken",
     "Feedback",
@@ -105,6 +114,7 @@ __all__ = [
     "Source",
     "Status",
     "StoreUnavailable",
+    "Suggestion",
     "Template",
     "UnknownToken",
     "UnreadableRecord",

@@ -75,3 +75,12 @@ class ForeignDatabase(StoreUnavailable):
 class UnreadableRecord(ClosedLoopError):
     """A stored record cannot be read back (altered outside closedloop, or written by a faulty release); the
     message names it. Other records stay readable."""
+
+
+class AssistantFailed(ClosedLoopError):
+    """An assistant could not write a draft: its provider failed, timed out or refused; nothing was recorded."""
+
+
+class AnalysisFailed(ClosedLoopError):
+    """An analyzer could not analyse a batch (its provider failed, or answered with something unreadable); the
+    feedback is kept without that analyzer's concepts, and ``desk.analyze`` can run it again."""

@@ -12,9 +12,9 @@ from typing import Protocol, runtime_checkable
 
 import attrs
 
-from closedloop.domain.conversation import Concept, Conversation
+from closedloop.domain.conversation import Concept
+from closedloop.domain.drafts import Draft, DraftRequest
 from closedloop.domain.messages import ChannelLimits, MessageKind, OutboundMessage
-from closedloop.domain.people import User
 from closedloop.domain.reviews import PlatformReview
 from closedloop.domain.values import flag_field, instance_field, text_field
 
@@ -60,23 +60,37 @@ class Channel(Protocol):
 
 @runtime_checkable
 class Assistant(Protocol):
-    """An AI provider that drafts or rephrases replies; its text is only ever a suggestion."""
+    """An AI provider that drafts or rephrases replies; its text is only ever a suggestion.
+
+    An assistant that cannot do what is asked (an unknown tone, a provider that fails or times out) raises a
+    :class:`closedloop.ClosedLoopError` saying so, such as :class:`closedloop.AssistantFailed`.
+    """
 
     @property
     def name(self) -> str: ...
 
-    def suggest(self, conversation: Conversation, *, agent: User) -> str: ...
-    def rephrase(self, text: str, *, tone: str) -> str: ...
+    def suggest(self, request: DraftRequest) -> Draft:
+        """A first reply to the conversation of ``request``, in ``request.language`` and ``request.tone``."""
+
+    def rephrase(self, text: str, *, tone: str, language: str) -> Draft:
+        """``text`` said again in ``tone``; ``language`` is the text's language (``""`` when unknown)."""
 
 
 @runtime_checkable
 class Analyzer(Protocol):
-    """Finds concepts and their sentiment in comments, a batch at a time."""
+    """Finds concepts and their sentiment in comments, a batch at a time.
+
+    An analyzer that fails for a reason outside the caller's data (a provider down, a malformed answer) raises
+    :class:`closedloop.AnalysisFailed`: intake then stores the feedback without that analyzer's concepts and
+    reports it, and ``desk.analyze`` can run it again later.
+    """
 
     @property
     def name(self) -> str: ...
 
-    def analyze(self, texts: Sequence[str]) -> Sequence[Iterable[Concept]]: ...
+    def analyze(self, texts: Sequence[str], *, languages: Sequence[str]) -> Sequence[Iterable[Concept]]:
+        """The concepts of each text, one result per text and in order; ``languages[i]`` is the language the
+        feedback gave for text ``i`` (``"en"``, ``"fr"``, or ``""`` when unknown), which may be wrong."""
 
 
 @runtime_checkable
