@@ -1,0 +1,104 @@
+"""Which language a comment is written in: the feedback's locale is a hint, often missing or wrong.
+
+The detector is py3langid, a maintained naive-Bayes model shipped in its wheel. Loading it takes most of a second
+and classifying a comment tens of microseconds, so the model is loaded once per process on first use, and a
+comment made mostly of the hinted language's common function words keeps the hint without asking the model.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import tomllib
+from functools import cache
+from importlib import resources
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from closedloop.domain.feedback import Feedback
+
+WORD = re.compile(r"[^\W\d_]+")
+
+# a text with fewer words or letters than these is too short to tell: the hint stands
+MIN_WORDS = 2
+MIN_LETTERS = 8
+# the model's answer is kept when it gives this probability or more; below, the hint is kept unless the model's
+# first choice is a language of the function-word lists rated this many times above the hint (short comments
+# make the model unsure, and its unsure first choice is often a language nobody wrote in)
+CONFIDENT = 0.5
+FAR_ABOVE = 2.0
+# the function-word check: at least this many of the hint's function words, making this share of the words,
+# and this many times more than any other language's
+AGREE_HITS = 2
+AGREE_SHARE = 0.2
+AGREE_MARGIN = 2.0
+# the model reads this many characters at most: enough to tell, and a long comment costs no more
+DETECT_PREFIX = 400
+
+_model_lock = threading.Lock()
+_model: Any = None
+
+
+def language_of(locale: str) -> str:
+    """The language part of a locale, lower case: ``"fr-CA"`` and ``"fr_CA"`` are ``"fr"``; ``""`` stays ``""``."""
+    return re.split(r"[-_.@]", locale.strip(), maxsplit=1)[0].lower()
+
+
+@cache
+def _function_words() -> dict[str, frozenset[str]]:
+    text = resources.files("closedloop.analysis").joinpath("data", "function_words.toml").read_text("utf-8")
+    return {language: frozenset(words) for language, words in tomllib.loads(text)["words"].items()}
+
+
+def _identifier() -> Any:
+    """py3langid's identifier, loaded once per process; a private instance so no caller's settings reach it."""
+    global _model
+    if _model is None:
+        with _model_lock:
+            if _model is None:
+                from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+
+                _model = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return _model
+
+
+def _function_words_agree(words: list[str], hint: str) -> bool:
+    """Whether the text's common function words clearly belong to the hinted language: cheap set lookups."""
+    lists = _function_words()
+    own = lists.get(hint)
+    if own is None:
+        return False
+    hits = sum(word in own for word in words)
+    if hits < AGREE_HITS or hits < AGREE_SHARE * len(words):
+        return False
+    others = max((sum(word in other for word in words) for name, other in lists.items() if name != hint), default=0)
+    return hits >= AGREE_MARGIN * others
+
+
+def detect_language(text: str, *, hint: str = "") -> str:
+    """The ISO 639-1 code of the language ``text`` is written in (``"en"``, ``"fr"``, ``"de"``, ...).
+
+    ``hint`` is the language or locale the text is said to be in; it is the answer when the text is empty or too
+    short to tell, or when the detector is unsure and does not rate another language far above it.
+    """
+    hint = language_of(hint)
+    words = WORD.findall(text.lower())
+    if len(words) < MIN_WORDS or sum(map(len, words)) < MIN_LETTERS:
+        return hint
+    if hint and _function_words_agree(words, hint):
+        return hint
+    ranked: list[tuple[str, float]] = _identifier().rank(text[:DETECT_PREFIX])
+    best, probability = ranked[0]
+    if probability >= CONFIDENT:
+        return best
+    known = _function_words()
+    if not hint:
+        return next((language for language, _ in ranked if language in known), best)
+    if best in known and probability >= FAR_ABOVE * dict(ranked).get(hint, 0.0):
+        return best
+    return hint
+
+
+def feedback_language(feedback: Feedback) -> str:
+    """The language the feedback's comments are written in, its ``locale`` as the hint."""
+    return detect_language(feedback.text, hint=feedback.locale)
