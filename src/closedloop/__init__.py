@@ -19,6 +19,7 @@ from closedloop.domain import *  # noqa: F403 - the domain's public names are cl
 from closedloop.domain import __all__ as _domain_names
 
 if TYPE_CHECKING:
+    from closedloop.app.analysis import AnalysisReport
     from closedloop.app.batches import IngestReport, Rejection
     from closedloop.app.library import CommonReplies, TemplateLibrary
     from closedloop.app.outbox import DispatchReport
@@ -36,6 +37,7 @@ __version__ = "0.1.0"
 
 #: Where each public name beyond the domain's lives; ``__getattr__`` imports it from there when asked.
 _LAZY_NAMES: dict[str, str] = {
+    "AnalysisReport": "closedloop.app.analysis",
     "Analyzer": "closedloop.ports",
     "Assistant": "closedloop.ports",
     "Channel": "closedloop.ports",
@@ -60,6 +62,7 @@ _LAZY_NAMES: dict[str, str] = {
 
 __all__ = [
     *_domain_names,
+    "AnalysisReport",
     "Analyzer",
     "Assistant",
     "Channel",

@@ -11,8 +11,21 @@ from typing import Any
 
 import pluggy
 
-from closedloop.app import actions, assistants, customer, directory, handoffs, inbox, intake, outbox, replies, sync
+from closedloop.app import (
+    actions,
+    analysis,
+    assistants,
+    customer,
+    directory,
+    handoffs,
+    inbox,
+    intake,
+    outbox,
+    replies,
+    sync,
+)
 from closedloop.app.access import UserRef
+from closedloop.app.analysis import AnalysisReport
 from closedloop.app.arguments import url_or_store
 from closedloop.app.batches import IngestReport
 from closedloop.app.context import Context
@@ -24,6 +37,7 @@ from closedloop.domain.alerts import AlertStatus
 from closedloop.domain.conversation import Category, Conversation, Folder
 from closedloop.domain.customer import CustomerView
 from closedloop.domain.customer_file import CustomerFile
+from closedloop.domain.drafts import Suggestion
 from closedloop.domain.feedback import Feedback
 from closedloop.domain.inbox import Counts, Page
 from closedloop.domain.messages import Delivery, OutboundMessage
@@ -182,10 +196,19 @@ class Desk:
 
     # -- acting ----------------------------------------------------------------------------------------------
 
-    def reply(self, conversation_id: str, *, by: UserRef, body: str, channel: str = "email") -> Conversation:
+    def reply(
+        self,
+        conversation_id: str,
+        *,
+        by: UserRef,
+        body: str,
+        channel: str = "email",
+        suggestion: Suggestion | None = None,
+    ) -> Conversation:
         """Answer the customer: ``channel="email"`` (with a one-time reply link) or ``"review"`` (in public,
-        through the connector of the review's platform)."""
-        return replies.reply(self.context, conversation_id, by, body, channel)
+        through the connector of the review's platform). ``suggestion``, when the body started as one, has the
+        history record which assistant and model drafted it and whether it was edited."""
+        return replies.reply(self.context, conversation_id, by, body, channel, suggestion)
 
     def note(
         self, conversation_id: str, *, by: UserRef, body: str, alert_status: AlertStatus | str | None = None
@@ -246,13 +269,29 @@ class Desk:
         """The response library as this user sees it: organisation templates and those of their places."""
         return TemplateLibrary(self.context, self.user(user).id)
 
-    def suggest_reply(self, conversation_id: str, *, by: UserRef, assistant: str | None = None) -> str:
-        """A first draft from an AI assistant; nothing is sent or recorded."""
-        return assistants.suggest_reply(self.context, conversation_id, by, assistant)
+    def suggest_reply(
+        self, conversation_id: str, *, by: UserRef, tone: str = "friendly", assistant: str | None = None
+    ) -> Suggestion:
+        """A first draft in the feedback's language from an assistant (the first registered when none is named:
+        an installed provider, else the offline one); nothing is sent or recorded until ``reply``."""
+        return assistants.suggest_reply(self.context, conversation_id, by, assistant, tone)
 
-    def rephrase(self, text: str, *, tone: str = "friendly", assistant: str | None = None) -> str:
+    def rephrase(
+        self, text: str, *, tone: str = "friendly", language: str | None = None, assistant: str | None = None
+    ) -> Suggestion:
         """The same draft in another tone, or with its mistakes fixed; nothing is sent or recorded."""
-        return assistants.rephrase(self.context, text, tone, assistant)
+        return assistants.rephrase(self.context, text, tone, language, assistant)
+
+    def analyze(
+        self,
+        *,
+        places: Iterable[str] | str | None = None,
+        batch_size: int = 500,
+        progress: Callable[[AnalysisReport], object] | None = None,
+    ) -> AnalysisReport:
+        """Run the analyzers again over the stored conversations of ``places`` (all by default), replacing
+        their concepts; status, history and inbox order are kept. ``progress`` hears of every batch."""
+        return analysis.analyze_stored(self.context, places=places, batch_size=batch_size, progress=progress)
 
     # -- the customer's side ---------------------------------------------------------------------------------
 

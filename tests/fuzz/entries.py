@@ -215,13 +215,20 @@ ENTRIES: tuple[Entry, ...] = (
         conversation_id=a.conversation_ids(),
     ),
     # AI drafts
-    on_conversation("suggest_reply", assistant=text_arg(None, "echo", "gpt")),
+    on_conversation(
+        "suggest_reply", assistant=text_arg(None, "echo", "offline", "gpt"), tone=text_arg("friendly", "formal", "odd")
+    ),
     method(
         "rephrase",
         ("text",),
         {"text": a.bodies()},
-        {"tone": text_arg("friendly", "formal"), "assistant": text_arg(None, "echo", "gpt")},
+        {
+            "tone": text_arg("friendly", "formal", "concise"),
+            "language": text_arg(None, "en", "fr", "de"),
+            "assistant": text_arg(None, "echo", "offline", "gpt"),
+        },
     ),
+    method("analyze", (), {}, {"places": a.place_filters(), "batch_size": arg(1, 3, 500), "progress": a.callbacks()}),
     # the customer's side
     method("customer_view", ("token",), {"token": a.tokens()}),
     method("customer_reply", ("token",), {"token": a.tokens(), "body": a.bodies()}),

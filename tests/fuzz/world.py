@@ -112,11 +112,12 @@ class EchoAssistant:
 
     name = "echo"
 
-    def suggest(self, conversation: cl.Conversation, *, agent: cl.User) -> str:
-        return f"Hello {conversation.feedback.contact.first_name}, {agent.first_name} here."
+    def suggest(self, request: cl.DraftRequest) -> cl.Draft:
+        first_name, agent = request.conversation.feedback.contact.first_name, request.agent.first_name
+        return cl.Draft(text=f"Hello {first_name}, {agent} here ({request.language}).", model="echo-1")
 
-    def rephrase(self, text: str, *, tone: str) -> str:
-        return f"[{tone}] {text}"
+    def rephrase(self, text: str, *, tone: str, language: str) -> cl.Draft:
+        return cl.Draft(text=f"[{tone}/{language}] {text}")
 
     @cl.hookimpl
     def closedloop_register_assistants(self, registry: cl.Registry) -> None:

@@ -158,7 +158,7 @@ class WordAnalyzer:
         self.calls: list[list[str]] = []
         self.fail_on_call: int | None = None
 
-    def analyze(self, texts: Sequence[str]) -> Sequence[Iterable[Concept]]:
+    def analyze(self, texts: Sequence[str], *, languages: Sequence[str]) -> Sequence[Iterable[Concept]]:
         self.calls.append(list(texts))
         if self.fail_on_call is not None and len(self.calls) == self.fail_on_call:
             raise RuntimeError("the analysis service is down")
@@ -426,10 +426,10 @@ class ElsewhereAnalyzer(WordAnalyzer):
         super().__init__()
         self.elsewhere, self.item = elsewhere, item
 
-    def analyze(self, texts: Sequence[str]) -> Sequence[Iterable[Concept]]:
+    def analyze(self, texts: Sequence[str], *, languages: Sequence[str]) -> Sequence[Iterable[Concept]]:
         if self.item.text in texts:
             self.elsewhere().ingest(self.item)
-        return super().analyze(texts)
+        return super().analyze(texts, languages=languages)
 
 
 @pytest.mark.parametrize("open_desk", ["sqlite", "postgresql"], indirect=True)
@@ -767,10 +767,10 @@ class ReleasingAnalyzer(WordAnalyzer):
         super().__init__()
         self.store = store
 
-    def analyze(self, texts: Sequence[str]) -> Sequence[Iterable[Concept]]:
+    def analyze(self, texts: Sequence[str], *, languages: Sequence[str]) -> Sequence[Iterable[Concept]]:
         if len(self.calls) == 1:  # the second batch is being prepared: the first may now be written
             self.store.release.set()
-        return super().analyze(texts)
+        return super().analyze(texts, languages=languages)
 
 
 @pytest.mark.parametrize("open_desk", ["sqlite", "postgresql"], indirect=True)

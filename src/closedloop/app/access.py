@@ -45,10 +45,11 @@ def visible(
     return conversation, member
 
 
-def narrow(tx: StoreTransaction, member: User, places: Iterable[str] | str | None) -> frozenset[str] | None:
-    """The place ids a listing covers: the user's scope, narrowed by a filter of places and groups."""
+def narrow(tx: StoreTransaction, member: User | None, places: Iterable[str] | str | None) -> frozenset[str] | None:
+    """The place ids a listing covers: the user's scope, narrowed by a filter of places and groups; a desk-wide
+    job (``member`` None) covers every place."""
     groups = tx.directory.groups()
-    seen = Scope.of(member, groups)
+    seen = Scope(None) if member is None else Scope.of(member, groups)
     if places is None:
         return seen.place_ids
     return seen.narrow(member, places, tx.directory.places(), groups)

@@ -45,6 +45,9 @@ class IngestReport:
     duplicates: int = 0
     rejected_count: int = 0
     rejected: list[Rejection] = attrs.field(factory=list)
+    #: why an analyzer added nothing to a batch (its feedback was ingested without those concepts); the first
+    #: ones only, like ``rejected``; ``desk.analyze`` runs the analyzers again over what is stored
+    analysis_failures: list[str] = attrs.field(factory=list)
 
     @property
     def seen(self) -> int:
@@ -111,6 +114,7 @@ class OpenedBatch:
     unknown_places: list[tuple[int, Feedback]] = attrs.field(factory=list)
     keys: Collection[FeedbackKey] = ()  # of the feedback opened
     stored: Mapping[FeedbackKey, str] = attrs.field(factory=dict)  # conversation ids of what was found stored
+    analysis_failures: list[str] = attrs.field(factory=list)  # why an analyzer added nothing to this batch
 
 
 @attrs.frozen

@@ -13,6 +13,7 @@ from typing import Any
 from closedloop.app import arguments
 from closedloop.app.batches import (
     MAX_BATCH_SIZE,
+    MAX_REPORTED_REJECTIONS,
     BatchWriter,
     Chunk,
     IngestReport,
@@ -97,6 +98,8 @@ def report_batch(chunk: Chunk, batch: OpenedBatch, report: IngestReport, progres
         report.reject(position, item, reason)
     report.ingested += len(batch.opened)
     report.duplicates += batch.duplicates
+    room = MAX_REPORTED_REJECTIONS - len(report.analysis_failures)
+    report.analysis_failures.extend(batch.analysis_failures[: max(room, 0)])
     for position, feedback in batch.unknown_places:
         report.reject(position, feedback, f"unknown place {feedback.place_id!r}; add it with desk.add_place")
     if progress is not None:

@@ -3,6 +3,7 @@ new one with its alert and its analyzers' concepts. Intake and review sync both 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Collection, Mapping, Sequence
 
 from closedloop.app.batches import OpenedBatch
@@ -10,8 +11,12 @@ from closedloop.app.context import Context
 from closedloop.domain import rules
 from closedloop.domain.alerts import raise_alert
 from closedloop.domain.conversation import Concept
+from closedloop.domain.errors import AnalysisFailed
 from closedloop.domain.feedback import Feedback
+from closedloop.domain.text import shown
 from closedloop.ports import FeedbackKey, StoreTransaction
+
+logger = logging.getLogger("closedloop.analysis")
 
 
 def sort_batch(
@@ -39,24 +44,48 @@ def open_fresh(ctx: Context, batch: OpenedBatch, fresh: Mapping[FeedbackKey, Fee
     now = ctx.now()
     news = list(fresh.values())
     alert_rules = ctx.registry.alert_rules
+    analyses = analyze(ctx, news, batch.analysis_failures)
     batch.opened = [
         rules.open_conversation(
             conversation_id, feedback, now=now, alert=raise_alert(feedback, alert_rules, now), analysis=analysis
         )
-        for conversation_id, feedback, analysis in zip(ctx.ids(len(news)), news, analyze(ctx, news), strict=True)
+        for conversation_id, feedback, analysis in zip(ctx.ids(len(news)), news, analyses, strict=True)
     ]
     batch.keys = fresh.keys()
     return batch
 
 
-def analyze(ctx: Context, batch: Sequence[Feedback]) -> list[tuple[Concept, ...]]:
-    """What every registered analyzer finds in each feedback's comments, in the order of ``batch``."""
+def analyze(ctx: Context, batch: Sequence[Feedback], failures: list[str]) -> list[tuple[Concept, ...]]:
+    """What every registered analyzer finds in each feedback's comments, in the order of ``batch``.
+
+    An analyzer that raises :class:`AnalysisFailed` adds nothing to this batch and its reason to ``failures``:
+    the feedback is kept all the same, and ``desk.analyze`` can run the analyzer again later.
+    """
     analyzers = ctx.registry.analyzers
     if not batch or not analyzers:
         return [() for _ in batch]
     found: list[list[Concept]] = [[] for _ in batch]
     texts = [feedback.text for feedback in batch]
+    languages = [language_of(feedback.locale) for feedback in batch]
     for analyzer in analyzers:
-        for index, concepts in enumerate(analyzer.analyze(texts)):
+        try:
+            results = list(analyzer.analyze(texts, languages=languages))
+            if len(results) != len(texts):
+                raise AnalysisFailed(f"it gave {len(results)} results for {len(texts)} texts")
+            concepts_of = [tuple(concepts) for concepts in results]
+            for concepts in concepts_of:
+                for concept in concepts:
+                    if not isinstance(concept, Concept):
+                        raise AnalysisFailed(f"it gave {shown(concept)} where a Concept(name=..., sentiment=...) goes")
+        except AnalysisFailed as error:
+            failures.append(f"analyzer {analyzer.name!r} failed: {error}")
+            logger.warning("analyzer %r failed on %d texts: %s", analyzer.name, len(texts), error)
+            continue
+        for index, concepts in enumerate(concepts_of):
             found[index].extend(concepts)
     return [tuple(concepts) for concepts in found]
+
+
+def language_of(locale: str) -> str:
+    """The language part of a locale, lower case ("fr-CA" and "fr_CA" are "fr"); empty when none is given."""
+    return locale.replace("_", "-").split("-", 1)[0].strip().lower()

@@ -89,15 +89,20 @@ class Scope:
     def allows(self, place_id: str) -> bool:
         return self.place_ids is None or place_id in self.place_ids
 
-    def check(self, user: User, place_id: str) -> None:
+    def check(self, user: User | None, place_id: str) -> None:
         if not self.allows(place_id):
+            who = "this job" if user is None else f"user {user.id!r}"
             raise AccessDenied(
-                f"user {user.id!r} may not see place {place_id!r}; an admin can add the place or one of "
+                f"{who} may not see place {place_id!r}; an admin can add the place or one of "
                 "its groups to the user's places or groups"
             )
 
     def narrow(
-        self, user: User, wanted: Iterable[str] | None, places: Mapping[str, Place], groups: Mapping[str, PlaceGroup]
+        self,
+        user: User | None,
+        wanted: Iterable[str] | None,
+        places: Mapping[str, Place],
+        groups: Mapping[str, PlaceGroup],
     ) -> frozenset[str] | None:
         """Resolve a filter of place and group ids to the place ids this user may list.
 

@@ -8,7 +8,7 @@ sent here, so a refused action (an exception) leaves everything as it was.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import attrs
@@ -205,6 +205,8 @@ class Outgoing:
     place: Place
     business_name: str
     reply_link: str | None = None
+    # which assistant and model drafted the reply, for the history (see Suggestion.details); empty otherwise
+    drafted_by: Mapping[str, str] = attrs.field(factory=dict)
 
 
 def reply_by_email(
@@ -240,6 +242,7 @@ def reply_by_email(
         body=text,
         recipients=(recipient,),
         message_id=outgoing.message_id,
+        details=outgoing.drafted_by,
     )
     message = OutboundMessage(
         id=outgoing.message_id,
@@ -276,7 +279,7 @@ def reply_to_review(conversation: Conversation, *, by: User, now: datetime, body
         author=place_actor,
         body=text,
         message_id=outgoing.message_id,
-        details={"sent_by": by.id, "platform": feedback.platform},
+        details={**outgoing.drafted_by, "sent_by": by.id, "platform": feedback.platform},
     )
     message = OutboundMessage(
         id=outgoing.message_id,
