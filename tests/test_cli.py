@@ -6,6 +6,7 @@ import argparse
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -147,3 +148,29 @@ def test_smtp_settings_from_the_environment_are_read_as_the_channel_takes_them(m
     monkeypatch.setenv("CLOSEDLOOP_SMTP_PORT", "2525")
     monkeypatch.setenv("CLOSEDLOOP_SMTP_SMTPUTF8", "no")
     assert smtp_from_environment() == {"host": "127.0.0.1", "port": 2525, "smtputf8": False}
+
+
+def test_analyze_runs_the_analyzers_again_over_a_stored_database_with_progress(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'feedback.db'}"
+    received = datetime(2026, 3, 1, tzinfo=UTC)
+    with closedloop.Desk.open(url, blocked_plugins=["closedloop.analysis.offline"]) as desk:  # taken in unanalysed
+        desk.add_place(closedloop.Place(id="p", name="Shop"))
+        for number, text in enumerate(["The staff were rude and the wait was endless.", "Personnel adorable !"]):
+            desk.ingest(closedloop.Feedback(source="survey", external_id=str(number), place_id="p",
+                                            received_at=received, comments=text))  # fmt: skip
+        desk.add_user(closedloop.User(id="boss", name="Boss", role="admin"))
+
+    result = run_cli("analyze", "--batch-size", "1", url=url)
+
+    assert result.returncode == 0, result.stderr
+    assert "analysed 1 of 2 (50%)" in result.stdout
+    assert result.stdout.splitlines()[-1] == "2 of 2 analysed, 2 changed, 0 failures"
+    with closedloop.Desk.open(url) as desk:
+        found = {c.feedback.external_id: c.analysis for c in desk.inbox("boss").items}
+    assert {concept.name for concept in found["0"]} == {"staff", "waiting"}
+    assert all(concept.sentiment < 0 for concept in found["0"])
+    assert [(concept.name, concept.sentiment > 0) for concept in found["1"]] == [("staff", True)]
+    refused = run_cli("analyze", "--place", "nowhere", url=url)
+    assert (refused.returncode, refused.stderr.strip()) == (
+        2, "closedloop: 'nowhere' is neither a place id nor a group id known to this desk"
+    )  # fmt: skip

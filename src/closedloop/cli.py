@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from closedloop import DispatchReport, __version__
+from closedloop import AnalysisReport, DispatchReport, __version__
 from closedloop.domain.errors import ClosedLoopError, InvalidInput
 
 __all__ = ["DEMO_FILE", "URL_VARIABLE", "Commands", "RunCommand", "build_parser", "database_url", "main"]
@@ -96,6 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument(
         "--full", action="store_true", help="read every review, not only those changed since the last sync"
     )
+
+    analyze = commands.add(
+        "analyze", help="run the analyzers again over stored feedback (after a taxonomy change)", run=run_analyze
+    )
+    analyze.add_argument("--url", help=f"the database (default: ${URL_VARIABLE})")
+    analyze.add_argument("--place", action="append", help="a place or group id to analyse (default: all; repeatable)")
+    analyze.add_argument("--batch-size", type=int, default=500, help="conversations per batch (default 500)")
 
     database = commands.add("db", help="database schema: upgrade or status", run=run_database)
     actions = database.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -206,6 +213,28 @@ def run_sync(arguments: argparse.Namespace) -> None:
             arguments.platform, full=arguments.full, progress=lambda so_far: print(f"  ... {so_far}", flush=True)
         )
         print(report)
+
+
+def run_analyze(arguments: argparse.Namespace) -> int:
+    """Only an existing database: a mistyped SQLite path is refused rather than made into an empty one."""
+    from closedloop.desk import Desk
+    from closedloop.storage.sql.urls import require_existing
+
+    url = database_url(arguments.url)
+    require_existing(url)
+    with Desk.open(url) as desk:
+        report = desk.analyze(places=arguments.place, batch_size=arguments.batch_size, progress=show_progress)
+    print(f"\n{report}" if sys.stdout.isatty() else str(report))
+    for failure in report.failures:
+        print(f"  {failure}")
+    return 1 if report.failures else 0
+
+
+def show_progress(report: AnalysisReport) -> None:
+    """One line that grows in a terminal; a line per batch in a log."""
+    share = f"{report.analyzed / report.total:.0%}" if report.total else "100%"
+    line = f"  analysed {report.analyzed:,} of {report.total:,} ({share}), {report.changed:,} changed"
+    print(f"\r{line}" if sys.stdout.isatty() else line, end="" if sys.stdout.isatty() else "\n", flush=True)
 
 
 def run_database(arguments: argparse.Namespace) -> None:
