@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection, Mapping, Sequence
 
+from closedloop.analysis import language_of
 from closedloop.app.batches import OpenedBatch
 from closedloop.app.context import Context
 from closedloop.domain import rules
@@ -84,8 +85,3 @@ def analyze(ctx: Context, batch: Sequence[Feedback], failures: list[str]) -> lis
         for index, concepts in enumerate(concepts_of):
             found[index].extend(concepts)
     return [tuple(concepts) for concepts in found]
-
-
-def language_of(locale: str) -> str:
-    """The language part of a locale, lower case ("fr-CA" and "fr_CA" are "fr"); empty when none is given."""
-    return locale.replace("_", "-").split("-", 1)[0].strip().lower()
