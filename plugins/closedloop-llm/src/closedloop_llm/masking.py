@@ -24,14 +24,20 @@ PLACEHOLDER = re.compile(r"\[(?:EMAIL|PHONE)_\d+\]|\[SURNAME\]")
 SURNAME = "[SURNAME]"
 
 
+def _e164(number: phonenumbers.PhoneNumber) -> str:
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
 def _phone_key(raw: str, regions: Iterable[str | None]) -> str:
-    """One key per number however it is written: its E.164 form when it parses, else its digits."""
+    """One key per number however it is written: its E.164 form in the first region where it is a valid
+    number, else its digits."""
     for region in regions:
         try:
             parsed = phonenumbers.parse(raw, region)
         except phonenumbers.NumberParseException:
             continue
-        return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+        if phonenumbers.is_valid_number(parsed):
+            return _e164(parsed)
     return re.sub(r"\D", "", raw)
 
 
@@ -59,7 +65,7 @@ class Masker:
     ) -> None:
         self.known = tuple(value.strip() for value in known if value and value.strip())
         # the customer's own number tells where they live: their national numbers are written that way
-        self.regions: tuple[str | None, ...] = tuple(dict.fromkeys([*regions, *_home_regions(self.known), None]))
+        self.regions: tuple[str | None, ...] = tuple(dict.fromkeys([*_home_regions(self.known), *regions, None]))
         self.surname = " ".join(surname.split())
         self.placeholders: dict[str, str] = {}  # (kind, key) joined by ":" -> placeholder
         self.originals: dict[str, str] = {}  # placeholder -> the text it stands for
@@ -78,18 +84,20 @@ class Masker:
     def _email(self, match: re.Match[str]) -> str:
         return self._placeholder("EMAIL", match.group().lower(), match.group())
 
-    def _phone_spans(self, text: str) -> list[tuple[int, int]]:
-        found: list[tuple[int, int]] = []
+    def _phone_spans(self, text: str) -> list[tuple[int, int, str]]:
+        """Where phone numbers are in ``text``, each with its key; the earliest and longest win overlaps."""
+        found: list[tuple[int, int, str]] = []
         for region in self.regions:
             matcher = phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID)
-            found.extend((match.start, match.end) for match in matcher)
+            found.extend((match.start, match.end, _e164(match.number)) for match in matcher)
         for value in self.known:  # the contact's own number, even written in a way the matcher misses
             if EMAIL.fullmatch(value) is None:
-                found.extend((hit.start(), hit.end()) for hit in re.finditer(re.escape(value), text))
-        chosen: list[tuple[int, int]] = []
-        for start, end in sorted(found, key=lambda span: (span[0], -span[1])):
+                key = _phone_key(value, self.regions)
+                found.extend((hit.start(), hit.end(), key) for hit in re.finditer(re.escape(value), text))
+        chosen: list[tuple[int, int, str]] = []
+        for start, end, key in sorted(found, key=lambda span: (span[0], -span[1])):
             if not chosen or start >= chosen[-1][1]:
-                chosen.append((start, end))
+                chosen.append((start, end, key))
         return chosen
 
     def _surname_regex(self) -> re.Pattern[str] | None:
@@ -113,9 +121,8 @@ class Masker:
                 text = re.sub(re.escape(value), lambda hit: self._email(hit), text, flags=re.IGNORECASE)
         pieces: list[str] = []
         last = 0
-        for start, end in self._phone_spans(text):
-            raw = text[start:end]
-            pieces += [text[last:start], self._placeholder("PHONE", _phone_key(raw, self.regions), raw)]
+        for start, end, key in self._phone_spans(text):
+            pieces += [text[last:start], self._placeholder("PHONE", key, text[start:end])]
             last = end
         text = "".join([*pieces, text[last:]])
         if self._surname_pattern is not None:
