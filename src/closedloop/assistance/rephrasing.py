@@ -41,7 +41,7 @@ def tidy_spacing(text: str, language: str) -> str:
     """No space before , and . (nor before ; : ! ? but in French, where a no-break space goes there and inside
     « »); a space after a comma or semicolon that touches the next word. Times and addresses (10:30, https://)
     are left alone, since the mark is not followed by a space there."""
-    text = re.sub(rf"{_SPACES}+(?=[,.](?!\.))", "", text)
+    text = re.sub(rf"{_SPACES}+(?=[,.](?!\d))", "", text)
     text = re.sub(r"([,;])(?=[^\W\d_])", r"\1 ", text)
     if language == "fr":
         text = re.sub(rf"(?<=\S){_SPACES}*([;:!?]+)(?=\s|$|[»)\"'\u2019])", rf"{FRENCH_SPACE}\1", text)
@@ -62,6 +62,11 @@ def ends_sentence(before: str, abbreviations: tuple[str, ...]) -> bool:
     return not re.fullmatch(r"[^\W\d_]\.", last_word)  # "J. Smith": an initial, not a sentence end
 
 
+def looks_like_an_address(word: str) -> bool:
+    """A web or email address (``https://...``, ``shop.example``, ``ana@shop.example``), which keeps its case."""
+    return bool(re.search(r"://|@|\.[^\W\d_]", word))
+
+
 def capitalised(text: str, abbreviations: tuple[str, ...]) -> str:
     """A capital at the start of the text, of each paragraph and of each sentence. A line after a short line
     ending with a comma (a greeting, a sign-off) starts anew; a line wrapped mid-sentence does not."""
@@ -72,7 +77,7 @@ def capitalised(text: str, abbreviations: tuple[str, ...]) -> str:
         pending = starts_anew
         for position, char in enumerate(characters):
             if char.isalpha():
-                if pending and char.islower():
+                if pending and char.islower() and not looks_like_an_address(line[position:].split(maxsplit=1)[0]):
                     characters[position] = char.upper()
                 pending = False
             elif char.isdigit():
@@ -113,26 +118,23 @@ def greeting_swapped(text: str, bank: PhraseBank, wording: Wording, tone: str) -
 
 def sign_off_line(lines: list[str], bank: PhraseBank, *, below: int) -> int | None:
     """The index of the sign-off among the last four non-blank lines, searching up from the bottom; it comes
-    after line ``below`` (the first line of the body), so a short text is not taken for one."""
+    after line ``below`` (the greeting, or the first line of the body), so a short text is not taken for one."""
     filled = [index for index, line in enumerate(lines) if line.strip()][-4:]
     return next((index for index in reversed(filled) if index > below and bank.is_sign_off(lines[index])), None)
 
 
 def apology_added(lines: list[str], bank: PhraseBank, *, body_start: int, body_end: int) -> list[str]:
-    """The lines with the bank's apology at the end of the first paragraph of the body (``lines[body_start:
-    body_end]``), or of the text when it has no body."""
+    """The lines with the bank's apology ending the first paragraph of the body (``lines[body_start:body_end]``),
+    or as a paragraph of its own before the sign-off when there is no body."""
     body = [index for index in range(body_start, body_end) if lines[index].strip()]
     if not body:
-        last = max((index for index, line in enumerate(lines) if line.strip()), default=None)
-        if last is None:
-            return [bank.apology]
-        body = [last]
+        return [*lines[:body_start], "", bank.apology, "", *lines[body_start:]]
     end = body[0]
     while end + 1 < body_end and lines[end + 1].strip():
         end += 1
-    lines = list(lines)
-    lines[end] = f"{lines[end].rstrip()} {bank.apology}"
-    return lines
+    last = lines[end].rstrip()
+    ended = last[-1] in SENTENCE_CLOSE + ",;:…"
+    return [*lines[:end], f"{last}{'' if ended else '.'} {bank.apology}", *lines[end + 1 :]]
 
 
 def toned(text: str, *, tone: str, bank: PhraseBank, wording: Wording) -> str:
@@ -141,7 +143,7 @@ def toned(text: str, *, tone: str, bank: PhraseBank, wording: Wording) -> str:
     lines = text.split("\n")
     first_swapped = 1 if greeting_alone else 0
     body_first = next((index for index in range(first_swapped, len(lines)) if lines[index].strip()), len(lines))
-    sign_off = sign_off_line(lines, bank, below=body_first)
+    sign_off = sign_off_line(lines, bank, below=0 if greeting_alone else body_first)
     tone_sign_off = wording.fill(f"sign_off.{tone}", {})
     if sign_off is not None and tone_sign_off:
         lines[sign_off] = tone_sign_off
@@ -160,6 +162,6 @@ def rephrased(text: str, *, tone: str, language: str, bank: PhraseBank | None, w
     """
     text = tidy_lines(text)
     if bank is not None:
-        text = tidy_lines(toned(text, tone=tone, bank=bank, wording=wording))
-    text = tidy_spacing(tidy_punctuation(text), language)
+        text = tidy_lines(toned(text, tone=tone, bank=bank, wording=wording)) or text  # all filler: keep it
+    text = tidy_punctuation(tidy_spacing(tidy_punctuation(text), language))  # ", ," is ",," once spaced
     return capitalised(text, bank.abbreviations if bank is not None else ())
