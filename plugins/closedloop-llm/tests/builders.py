@@ -27,6 +27,7 @@ from closedloop import (
     Status,
     User,
 )
+from closedloop.testing.channels import RecordingChannel
 
 MODEL = "fake-gpt"  # served by the fake, no key needed
 KEYED_MODEL = "fake-keyed"  # served by the fake, with a key saved under "fakekey"
@@ -38,9 +39,10 @@ COMPLAINT = "Waited forty minutes for a table. Call me on 06 12 34 56 78 or writ
 
 
 def open_desk(**llm: Any) -> Desk:
-    """A desk with the plugin and the llm settings given (the fake's model unless told), a place and a user."""
+    """A desk with the plugin and the llm settings given (the fake's model unless told), a place, a user, and
+    an email channel that keeps what it is given."""
     desk = Desk.open(
-        plugins=[closedloop_llm.plugin],
+        plugins=[closedloop_llm.plugin, RecordingChannel()],
         load_entry_points=False,
         business_name="Chez Nous",
         default_region="FR",
