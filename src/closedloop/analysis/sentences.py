@@ -1,0 +1,65 @@
+"""How comments are cut: lines and whitespace into chunks, chunks into words and the punctuation that ends a
+sentence or a clause.
+
+A comment is read chunk by chunk (what lies between spaces), and the analyzer remembers what each distinct chunk
+holds, so the regular expression below runs once per new chunk rather than once per text. Words are folded
+(lower case, accents and ligatures removed, typographic apostrophes made plain) before any look-up, so
+"qualité" and "qualite", "cœur" and "coeur" are one word; an apostrophe splits words ("n'est" is "n" and
+"est", "didn't" is "didn" and "t").
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from enum import IntEnum
+
+# a word, a run of sentence-ending marks, or one clause-ending mark; hyphens inside a chunk join nothing
+_PIECE = re.compile(r"[^\W\d_]+|[.!?…]+|[,;:()]")
+# typographic apostrophes (U+2019, U+2018) read as the plain one
+_LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "\u2019": "'", "\u2018": "'"})
+# a chunk made of a dash alone separates two clauses ("great food - slow service")
+DASHES = frozenset({"-", "--", "\u2013", "\u2014"})  # hyphen, two hyphens, en dash, em dash
+
+
+class Piece(IntEnum):
+    """What a piece of a comment is to the scorer."""
+
+    WORD = 0
+    CLAUSE_END = 1
+    SENTENCE_END = 2
+
+
+def fold(text: str) -> str:
+    """``text`` in lower case without accents or ligatures: the form every look-up uses."""
+    text = text.lower().translate(_LIGATURES)
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(character for character in decomposed if not unicodedata.combining(character))
+
+
+def pieces(chunk: str) -> Iterator[tuple[Piece, str]]:
+    """The words and punctuation of one chunk (text between spaces), folded, in order."""
+    if chunk in DASHES:
+        yield Piece.CLAUSE_END, chunk
+        return
+    for piece in _PIECE.findall(fold(chunk)):
+        first = piece[0]
+        if first in ".!?…":
+            yield Piece.SENTENCE_END, piece
+        elif first in ",;:()":
+            yield Piece.CLAUSE_END, piece
+        else:
+            yield Piece.WORD, piece
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text``, without punctuation: how taxonomy terms and lexicon entries are read."""
+    return [piece for chunk in text.split() for kind, piece in pieces(chunk) if kind is Piece.WORD]
+
+
+def lines(text: str) -> list[list[str]]:
+    """The chunks of each line of ``text``: a line break ends a sentence, as comments are joined by them."""
+    return [line.split() for line in text.lower().splitlines()]
