@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import tomllib
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -45,9 +46,19 @@ def language_of(locale: str) -> str:
 
 
 @cache
-def _function_words() -> dict[str, frozenset[str]]:
+def _function_words() -> dict[str, tuple[str, ...]]:
+    """Each function word with the languages it belongs to."""
     text = resources.files("closedloop.analysis").joinpath("data", "function_words.toml").read_text("utf-8")
-    return {language: frozenset(words) for language, words in tomllib.loads(text)["words"].items()}
+    languages: dict[str, tuple[str, ...]] = {}
+    for language, words in tomllib.loads(text)["words"].items():
+        for word in words:
+            languages[word] = (*languages.get(word, ()), language)
+    return languages
+
+
+@cache
+def _languages_with_function_words() -> frozenset[str]:
+    return frozenset(language for languages in _function_words().values() for language in languages)
 
 
 def _identifier() -> Any:
@@ -62,17 +73,19 @@ def _identifier() -> Any:
     return _model
 
 
-def _function_words_agree(words: list[str], hint: str) -> bool:
-    """Whether the text's common function words clearly belong to the hinted language: cheap set lookups."""
-    lists = _function_words()
-    own = lists.get(hint)
-    if own is None:
+def _function_words_agree(words: Sequence[str], hint: str) -> bool:
+    """Whether the text's common function words clearly belong to the hinted language: one look-up per word."""
+    languages_of = _function_words()
+    hits: dict[str, int] = {}
+    for word in words:
+        languages = languages_of.get(word)
+        if languages:
+            for language in languages:
+                hits[language] = hits.get(language, 0) + 1
+    own = hits.pop(hint, 0)
+    if own < AGREE_HITS or own < AGREE_SHARE * len(words):
         return False
-    hits = sum(word in own for word in words)
-    if hits < AGREE_HITS or hits < AGREE_SHARE * len(words):
-        return False
-    others = max((sum(word in other for word in words) for name, other in lists.items() if name != hint), default=0)
-    return hits >= AGREE_MARGIN * others
+    return own >= AGREE_MARGIN * max(hits.values(), default=0)
 
 
 def detect_language(text: str, *, hint: str = "") -> str:
@@ -81,8 +94,13 @@ def detect_language(text: str, *, hint: str = "") -> str:
     ``hint`` is the language or locale the text is said to be in; it is the answer when the text is empty or too
     short to tell, or when the detector is unsure and does not rate another language far above it.
     """
+    return detect_language_of_words(text, WORD.findall(text.lower()), hint=hint)
+
+
+def detect_language_of_words(text: str, words: Sequence[str], *, hint: str = "") -> str:
+    """:func:`detect_language` for a caller that has already cut ``text`` into its lower-case words (whitespace
+    chunks will do: a word with punctuation attached is merely not counted as a function word)."""
     hint = language_of(hint)
-    words = WORD.findall(text.lower())
     if len(words) < MIN_WORDS or sum(map(len, words)) < MIN_LETTERS:
         return hint
     if hint and _function_words_agree(words, hint):
@@ -91,7 +109,7 @@ def detect_language(text: str, *, hint: str = "") -> str:
     best, probability = ranked[0]
     if probability >= CONFIDENT:
         return best
-    known = _function_words()
+    known = _languages_with_function_words()
     if not hint:
         return next((language for language, _ in ranked if language in known), best)
     if best in known and probability >= FAR_ABOVE * dict(ranked).get(hint, 0.0):
