@@ -55,7 +55,7 @@ def suggest_reply(
         text=draft.text,
         assistant=helper.name,
         model=draft.model,
-        language=request.language,
+        language=draft.language or request.language,
         conversation_id=conversation.id,
     )
 
@@ -70,7 +70,7 @@ def rephrase(ctx: Context, text: str, tone: str, language: str | None, assistant
     helper = chosen(ctx, assistant)
     language = language.lower() if language is not None else detect_language(text)
     draft = drafted(helper, lambda: helper.rephrase(text, tone=tone, language=language))
-    return Suggestion(text=draft.text, assistant=helper.name, model=draft.model, language=language)
+    return Suggestion(text=draft.text, assistant=helper.name, model=draft.model, language=draft.language or language)
 
 
 def drafted(helper: Assistant, write: Callable[[], object]) -> Draft:

@@ -41,7 +41,7 @@ class OfflineAssistant:
             raise InvalidInput(f"suggest needs a closedloop.DraftRequest; got {shown(request)}")
         tone = checked_tone(request.tone)
         wording = self.templates.wording(checked_text(request.language, "the draft's language"))
-        return Draft(text=compose(request, wording, tone), model=DRAFT_MODEL)
+        return Draft(text=compose(request, wording, tone), model=DRAFT_MODEL, language=wording.language)
 
     def written_in(self, language: str) -> str:
         """The language a draft asked for in ``language`` is actually written in (English when there is no
@@ -73,7 +73,9 @@ class OfflineAssistant:
         wording = self.templates.wording(primary)
         bank = phrase_bank(primary) if wording.language == primary else None
         return Draft(
-            text=rephrased(text, tone=tone, language=primary, bank=bank, wording=wording), model=REPHRASE_MODEL
+            text=rephrased(text, tone=tone, language=primary, bank=bank, wording=wording),
+            model=REPHRASE_MODEL,
+            language=primary,
         )
 
 

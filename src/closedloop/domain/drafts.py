@@ -73,10 +73,12 @@ class DraftRequest:
 
 @attrs.frozen(kw_only=True)
 class Draft:
-    """What an assistant wrote; ``model`` names the model that wrote it (empty for an assistant without one)."""
+    """What an assistant wrote; ``model`` names the model that wrote it (empty for an assistant without one), and
+    ``language`` the language it is written in when that is not the one asked for (empty: as asked)."""
 
     text: str = attrs.field(validator=text_field("draft"))
     model: str = attrs.field(default="", validator=text_field("draft"))
+    language: str = attrs.field(default="", validator=text_field("draft"))
 
 
 @attrs.frozen(kw_only=True)
