@@ -11,9 +11,10 @@ from builders import MODEL
 from fake_openai import Failure, FakeOpenAI, Recorded
 
 from closedloop import AnalysisFailed, Concept
+from closedloop.analysis import Taxonomy
 from closedloop_llm import LlmAnalyzer, LlmSettings
-from closedloop_llm.plugin import DEFAULT_CONCEPTS, concept_names
 
+CONCEPTS = Taxonomy.default().concepts
 NUMBERED = re.compile(r"^(\d+)\.", re.MULTILINE)
 
 
@@ -27,7 +28,7 @@ def results_for(request: Recorded, concepts: list[dict[str, Any]] | None = None)
 
 @pytest.fixture
 def analyzer() -> LlmAnalyzer:
-    return LlmAnalyzer(LlmSettings(model=MODEL, analyzer=True), concepts=concept_names())
+    return LlmAnalyzer(LlmSettings(model=MODEL, analyzer=True), concepts=CONCEPTS)
 
 
 def test_each_text_gets_the_concepts_the_model_found(analyzer: LlmAnalyzer, fake: FakeOpenAI) -> None:
@@ -62,7 +63,7 @@ def test_the_prompt_names_the_concepts_and_numbers_the_texts_with_their_language
     analyzer.analyze(["Trop d'attente.", "Great food"], languages=["fr", "en"])
 
     sent = fake.requests[-1]
-    for name in DEFAULT_CONCEPTS:
+    for name in CONCEPTS:
         assert name in sent.prompt and name in sent.system
     assert "1. (written in French) Trop d'attente." in sent.prompt
     assert "2. (written in English) Great food" in sent.prompt
@@ -176,7 +177,7 @@ def test_malformed_json_is_refused_saying_what_is_wrong(
 
 def test_a_provider_failure_is_an_analysis_failure(fake: FakeOpenAI) -> None:
     fake.failures.append(Failure(429, "Rate limit reached"))
-    analyzer = LlmAnalyzer(LlmSettings(model=MODEL), concepts=DEFAULT_CONCEPTS)
+    analyzer = LlmAnalyzer(LlmSettings(model=MODEL), concepts=CONCEPTS)
 
     with pytest.raises(AnalysisFailed, match=r"rate limiting requests \(HTTP 429\)"):
         analyzer.analyze(["Slow."], languages=["en"])
@@ -184,11 +185,7 @@ def test_a_provider_failure_is_an_analysis_failure(fake: FakeOpenAI) -> None:
 
 def test_a_slow_provider_is_an_analysis_failure(fake: FakeOpenAI) -> None:
     fake.delay = 10
-    analyzer = LlmAnalyzer(LlmSettings(model=MODEL, timeout=0.3), concepts=DEFAULT_CONCEPTS)
+    analyzer = LlmAnalyzer(LlmSettings(model=MODEL, timeout=0.3), concepts=CONCEPTS)
 
     with pytest.raises(AnalysisFailed, match=r"did not answer within 0\.3 seconds"):
         analyzer.analyze(["Slow."], languages=["en"])
-
-
-def test_the_analyzer_asks_for_closedloops_concepts() -> None:
-    assert set(DEFAULT_CONCEPTS) <= set(concept_names())

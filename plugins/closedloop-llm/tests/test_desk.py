@@ -16,6 +16,7 @@ from fake_openai import Failure, FakeOpenAI, Recorded
 
 import closedloop_llm.plugin
 from closedloop import AssistantFailed, Desk, InteractionKind, InvalidInput
+from closedloop.analysis import Taxonomy
 from closedloop_llm import LlmAnalyzer, LlmAssistant
 
 
@@ -158,6 +159,24 @@ def test_the_analyzer_runs_at_intake_and_its_concepts_reach_the_draft(fake: Fake
         {"name": concept.name, "sentiment": concept.sentiment} for concept in conversation.analysis
     ]
     assert "- waiting: negative (-0.90)" in fake.requests[-1].prompt
+
+
+def test_the_analyzer_asks_for_the_desks_taxonomy(fake: FakeOpenAI) -> None:
+    fake.answer = analysis_answer
+    taxonomy = Taxonomy.default().extended({"parking": {"en": ["parking", "car park"]}})
+    with Desk.open(
+        plugins=[closedloop_llm.plugin],
+        load_entry_points=False,
+        taxonomy=taxonomy,
+        extra={"llm": {"model": MODEL, "analyzer": True}},
+    ) as desk:
+        analyzer = next(item for item in desk.registry.analyzers if isinstance(item, LlmAnalyzer))
+
+        analyzer.analyze(["No parking anywhere."], languages=["en"])
+
+    assert (
+        "staff, waiting, product, price, cleanliness, ambience, delivery, booking, parking" in fake.requests[-1].prompt
+    )
 
 
 def test_malformed_analysis_at_intake_keeps_the_feedback(fake: FakeOpenAI) -> None:

@@ -6,33 +6,9 @@ installed but unconfigured plugin costs nothing (llm itself is imported only whe
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Iterable
-
 import closedloop
 from closedloop import Registry, Settings
 from closedloop_llm.settings import read_settings
-
-#: The offline analyzer's concept names, asked for when closedloop's taxonomy cannot be read.
-DEFAULT_CONCEPTS = ("staff", "waiting", "product", "price", "cleanliness", "ambience", "delivery", "booking")
-
-
-def concept_names() -> tuple[str, ...]:
-    """The names of closedloop's default taxonomy, so both analyzers speak of the same concepts."""
-    try:
-        taxonomy = importlib.import_module("closedloop.analysis").Taxonomy.default()
-    except (ImportError, AttributeError):
-        return DEFAULT_CONCEPTS
-    names = getattr(taxonomy, "names", None)
-    if names is None:
-        concepts = getattr(taxonomy, "concepts", ())
-        names = [getattr(concept, "name", concept) for concept in concepts]
-    found = tuple(name for name in _iterable(names) if isinstance(name, str) and name)
-    return found or DEFAULT_CONCEPTS
-
-
-def _iterable(value: object) -> Iterable[object]:
-    return value if isinstance(value, Iterable) and not isinstance(value, str) else ()
 
 
 @closedloop.hookimpl
@@ -52,6 +28,9 @@ def closedloop_register_analyzers(registry: Registry, settings: Settings) -> Non
     chosen = read_settings(settings.extra)
     if chosen is None or not chosen.analyzer:
         return
+    from closedloop.analysis import Taxonomy
     from closedloop_llm.analyzer import LlmAnalyzer
 
-    registry.add_analyzer(LlmAnalyzer(chosen, concepts=concept_names(), default_region=settings.default_region))
+    # the desk's taxonomy (closedloop's default, extended or replaced), so every analyzer speaks of the same concepts
+    concepts = Taxonomy.from_setting(settings.taxonomy).concepts
+    registry.add_analyzer(LlmAnalyzer(chosen, concepts=concepts, default_region=settings.default_region))
