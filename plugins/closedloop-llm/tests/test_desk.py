@@ -17,7 +17,7 @@ from fake_openai import Failure, FakeOpenAI, Recorded
 import closedloop_llm.plugin
 from closedloop import AssistantFailed, Desk, InteractionKind, InvalidInput
 from closedloop.analysis import Taxonomy
-from closedloop_llm import LlmAnalyzer, LlmAssistant
+from closedloop_llm import LlmAnalyzer, LlmAssistant, read_settings
 
 
 def test_the_plugin_is_an_entry_point_of_closedloop() -> None:
@@ -77,6 +77,14 @@ def test_bad_settings_are_refused_when_the_desk_opens(llm: dict[str, Any], said:
         open_desk(**llm)
 
     assert said in str(raised.value)
+
+
+def test_a_refused_key_is_not_shown() -> None:
+    with pytest.raises(InvalidInput) as raised:
+        open_desk(key=b"sk-secret-bytes")
+
+    assert "sk-secret" not in str(raised.value) and "got bytes" in str(raised.value)
+    assert "sk-secret" not in repr(read_settings({"llm": {"model": MODEL, "key": "sk-secret"}}))
 
 
 def test_settings_that_are_not_a_dict_are_refused() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from closedloop import ActorKind, Band, Concept, DraftRequest, Rating
+from closedloop import ActorKind, Band, Comment, Concept, DraftRequest, Rating
 from closedloop_llm.languages import language_name, phone_regions
 from closedloop_llm.masking import Masker
 
@@ -22,6 +22,12 @@ def _lines(items: Iterable[str]) -> str:
 def _indented(text: str) -> str:
     """A text that may span lines as one list item: its later lines indented under the first."""
     return "\n  ".join(line for line in text.strip().splitlines() if line.strip())
+
+
+def _comment(comment: Comment, masker: Masker) -> str:
+    """A comment as a list item, named by its question unless it is the general comment."""
+    question = "" if comment.question == "comment" else f"[{comment.question}] "
+    return f"- {question}{_indented(masker.mask(comment.text))}"
 
 
 def _rating(rating: Rating) -> str:
@@ -58,11 +64,7 @@ def masker_for(request: DraftRequest, default_region: str | None = None) -> Mask
 def reply_values(request: DraftRequest, masker: Masker) -> dict[str, str]:
     """The values of the suggest template's placeholders, masked where a customer wrote them."""
     feedback = request.feedback
-    comments = (
-        f"- {'' if comment.question == 'comment' else f'[{comment.question}] '}{_indented(masker.mask(comment.text))}"
-        for comment in feedback.comments
-        if comment.text.strip()
-    )
+    comments = (_comment(comment, masker) for comment in feedback.comments if comment.text.strip())
     history = (
         f"- {'Customer' if entry.author.kind is ActorKind.CUSTOMER else 'Reply from the business'}: "
         f"{_indented(masker.mask(entry.body))}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,7 @@ class LlmSettings:
     timeout: float = DEFAULT_TIMEOUT
     prompts: Path | None = None
     analyzer: bool = False
-    key: str | None = None
+    key: str | None = field(default=None, repr=False)  # never shown in a log or an error
 
 
 def read_settings(extra: Mapping[str, Any]) -> LlmSettings | None:
@@ -52,7 +52,8 @@ def read_settings(extra: Mapping[str, Any]) -> LlmSettings | None:
     key = given.get("key")
     if key is not None and (not isinstance(key, str) or not key.strip()):
         raise InvalidInput(
-            f"extra['llm']['key'] must be an API key or the name of one saved with 'llm keys set'; got {shown(key)}"
+            "extra['llm']['key'] must be an API key or the name of one saved with 'llm keys set' (non-empty text); "
+            f"got {'empty text' if isinstance(key, str) else type(key).__name__}"
         )
     model = given.get("model")
     if model is None:
