@@ -39,6 +39,8 @@ class Meaning:
     booster: float = 0.0  # added to the size of a valence that follows within three words
     negation: bool = False  # turns a valence within the next three words around
     contrast: bool = False  # "but": ends a clause, and what follows weighs more than what came before
+    # a negation just before it does not turn the sentiment around ("never so good", "jamais aussi bien")
+    stops_negation: bool = False
 
 
 NOTHING = Meaning()
@@ -115,6 +117,8 @@ class _Builder:
         self.add_boosters(dict.fromkeys(rules.get("boosters", ()), B_INCR))
         self.add_boosters(dict.fromkeys(rules.get("dampeners", ()), B_DECR))
         self.add_contrasts(rules.get("contrasts", ()))
+        for term in rules.get("negation_stoppers", ()):
+            self._update(term, stops_negation=True)
         self.add_valences(rules.get("idioms", {}))
 
     def add_negations(self, terms: Iterable[str]) -> None:

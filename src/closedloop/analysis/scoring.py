@@ -15,6 +15,7 @@ from vaderSentiment.vaderSentiment import normalize  # type: ignore[import-untyp
 
 from closedloop.analysis.lexicon import NEGATION_SCALAR
 from closedloop.analysis.sentences import Piece
+from closedloop.analysis.taxonomy import Naming
 from closedloop.analysis.vocabulary import Token, Vocabulary
 
 # VADER's emphasis per exclamation mark (at most four count), and the weights of the clauses before and after
@@ -64,14 +65,15 @@ class _Sentences:
 
     def __init__(self, reading: Reading) -> None:
         self.reading = reading
-        self.clauses: list[tuple[float, bool, list[str]]] = []  # (valence sum, has a sentiment word, concepts)
+        # each clause's valence sum, whether it holds a sentiment word, and the concepts its terms name
+        self.clauses: list[tuple[float, bool, list[Naming]]] = []
         self.contrast_at = -1  # the index of the first clause after a contrast word in this sentence
 
     def run(self, tokens: list[Token]) -> None:
         count = len(tokens)
         total = 0.0
         has_sentiment = False
-        concepts: list[str] = []
+        concepts: list[Naming] = []
         recent: list[Token] = []  # the words before the current one in its clause, three at most
         exclaims = 0
         index = 0
@@ -113,7 +115,11 @@ class _Sentences:
             self.end_sentence(exclaims)
 
     def end_sentence(self, exclaims: int) -> None:
-        """Score the concepts of the sentence's clauses, and add the sentence to the text's sum."""
+        """Score the concepts of the sentence's clauses, and add the sentence to the text's sum.
+
+        A clause that names no concept but holds sentiment speaks of the concepts of the clause before it ("the
+        food was fine but lacked salt").
+        """
         clauses, contrast_at = self.clauses, self.contrast_at
         self.clauses, self.contrast_at = [], -1
         if contrast_at >= 0:
@@ -126,21 +132,36 @@ class _Sentences:
         if sentence:
             self.reading.total += sentence + (emphasis if sentence > 0 else -emphasis)
         mentions = self.reading.mentions
+        named: list[str] = []
         for total, has_sentiment, concepts in clauses:
-            if not concepts:
+            if concepts:
+                named = _plainest(concepts)
+            elif not (has_sentiment and named):
                 continue
             raw = total if has_sentiment else sentence
             score = float(normalize(raw + (emphasis if raw > 0 else -emphasis))) if raw else 0.0
-            for name in concepts:
+            for name in named:
                 mentions.setdefault(name, []).append(score)
 
 
+def _plainest(concepts: list[Naming]) -> list[str]:
+    """The concepts named by the plainest terms of a clause: weak terms give way to plainer ones."""
+    if len(concepts) == 1:
+        return [concepts[0][0]]
+    plainest = min(level for _, level in concepts)
+    return list(dict.fromkeys(name for name, level in concepts if level == plainest))
+
+
 def _modified(valence: float, recent: list[Token]) -> float:
-    """``valence`` grown by the boosters and turned around by a negation among the (up to three) words before."""
+    """``valence`` grown by the boosters and turned around by a negation among the (up to three) words before,
+    unless a word such as "so" follows the negation ("never so good")."""
     negated = False
     for distance, word in enumerate(reversed(recent)):
         if word.booster and not word.valence:
             valence += (word.booster if valence > 0 else -word.booster) * BOOSTER_DISTANCE[distance]
+    for word in recent:
         if word.negation:
             negated = True
+        elif word.stops_negation:
+            negated = False
     return valence * NEGATION_SCALAR if negated else valence

@@ -25,33 +25,54 @@ from closedloop.domain.text import shown
 
 # a stem this short would match too many words ("in*" matches "inedible" and "incredible")
 SHORTEST_STEM = 3
+# a term marked "~" gives way to a plain term of another concept in its clause, and "~~" to any term marked
+# less: "~~service" is about staff in "great service", but "~slow" makes "slow service" about waiting
+WEAKEST = 2
 LAYOUT = 'a taxonomy maps concept names to {language: [terms]}, e.g. {"parking": {"en": ["parking", "car park"]}}'
+
+
+# a concept a term names, with how plainly: 0 for a plain term, 1 or 2 for a term written with one or two "~"
+Naming = tuple[str, int]
 
 
 @attrs.frozen
 class Matcher:
     """One language's terms, folded as the analyzer reads words: what a word or phrase names."""
 
-    words: Mapping[str, tuple[str, ...]]
-    stems: Mapping[str, tuple[str, ...]]
-    phrases: Mapping[tuple[str, ...], tuple[str, ...]]
+    words: Mapping[str, tuple[Naming, ...]]
+    stems: Mapping[str, tuple[Naming, ...]]
+    phrases: Mapping[tuple[str, ...], tuple[Naming, ...]]
 
-    def concepts_of(self, word: str) -> tuple[str, ...]:
-        """The concepts a folded word names, by itself or through the stems it starts with."""
-        found = list(self.words.get(word, ()))
-        for end in range(SHORTEST_STEM, len(word) + 1):
-            found.extend(self.stems.get(word[:end], ()))
-        return tuple(dict.fromkeys(found))
+    def concepts_of(self, word: str) -> tuple[Naming, ...]:
+        """The concepts a folded word names: as a word of the taxonomy, else through the longest stem it starts
+        with (so "hygienist*" wins over "hygien*")."""
+        found = self.words.get(word)
+        if found is not None:
+            return found
+        for end in range(len(word), SHORTEST_STEM - 1, -1):
+            found = self.stems.get(word[:end])
+            if found is not None:
+                return found
+        return ()
 
 
-def _add(table: dict[Any, tuple[str, ...]], key: object, concept: str) -> None:
-    if concept not in table.get(key, ()):
-        table[key] = (*table.get(key, ()), concept)
+def _add(table: dict[Any, tuple[Naming, ...]], key: object, naming: Naming) -> None:
+    known = table.get(key, ())
+    if naming not in known:
+        table[key] = (*known, naming)
+
+
+def weakness(term: str) -> tuple[str, int]:
+    """A term without its leading "~" marks, and how many it had (two at most)."""
+    bare = term.lstrip("~")
+    return bare, len(term) - len(bare)
 
 
 class Taxonomy:
     """Concept name -> {language -> terms}. A term is a word, a phrase, or a stem ending in ``*``; matching
-    ignores case and accents. Immutable: :meth:`extended` returns a new taxonomy."""
+    ignores case and accents. A term starting with ``~`` is weak: it names its concept only when its clause names
+    no other concept with a plain term (``~~``: with a plain or ``~`` term). Immutable: :meth:`extended` returns a new
+    taxonomy."""
 
     def __init__(self, concepts: Mapping[str, Mapping[str, Iterable[str]]]) -> None:
         self._concepts = _checked(concepts)
@@ -136,19 +157,17 @@ class Taxonomy:
         return self._matchers[language]
 
     def _build_matcher(self, language: str) -> Matcher | None:
-        single: dict[str, tuple[str, ...]] = {}
-        stems: dict[str, tuple[str, ...]] = {}
-        phrases: dict[tuple[str, ...], tuple[str, ...]] = {}
+        single: dict[str, tuple[Naming, ...]] = {}
+        stems: dict[str, tuple[Naming, ...]] = {}
+        phrases: dict[tuple[str, ...], tuple[Naming, ...]] = {}
         for name, languages in self._concepts.items():
             for term in languages.get(language, ()):
-                if term.endswith("*"):
-                    _add(stems, fold(term[:-1]), name)
+                bare, level = weakness(term)
+                if bare.endswith("*"):
+                    _add(stems, fold(bare[:-1]), (name, level))
                     continue
-                key = tuple(words(term))
-                if len(key) == 1:
-                    _add(single, key[0], name)
-                else:
-                    _add(phrases, key, name)
+                key = tuple(words(bare))
+                _add(single if len(key) == 1 else phrases, key[0] if len(key) == 1 else key, (name, level))
         if not (single or stems or phrases):
             return None
         return Matcher(words=single, stems=stems, phrases=phrases)
@@ -211,12 +230,15 @@ def _term(concept: str, language: str, term: object) -> str:
     if not isinstance(term, str):
         raise InvalidInput(f"{where}: a term is a text; got {shown(term)}")
     tidy = " ".join(term.lower().split())
-    pieces = words(tidy.removesuffix("*"))
+    bare, level = weakness(tidy)
+    if level > WEAKEST or bare.startswith(" "):
+        raise InvalidInput(f"{where}: a term starts with at most {WEAKEST} '~' and then its word; got {term!r}")
+    pieces = words(bare.removesuffix("*"))
     if not pieces:
         raise InvalidInput(f"{where}: the term {term!r} holds no word; remove it")
-    if "*" in tidy.removesuffix("*"):
+    if "*" in bare.removesuffix("*") or "~" in bare:
         raise InvalidInput(f"{where}: in {term!r}, * may only end a term, as in 'friendl*'")
-    if tidy.endswith("*") and (len(pieces) > 1 or len(pieces[0]) < SHORTEST_STEM):
+    if bare.endswith("*") and (len(pieces) > 1 or len(pieces[0]) < SHORTEST_STEM):
         raise InvalidInput(
             f"{where}: the stem {term!r} must be one word of at least {SHORTEST_STEM} letters before the *, "
             "so that it does not match unrelated words"

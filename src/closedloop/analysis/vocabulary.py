@@ -14,7 +14,7 @@ import attrs
 
 from closedloop.analysis.lexicon import NOTHING, Lexicon, Meaning
 from closedloop.analysis.sentences import Piece, pieces
-from closedloop.analysis.taxonomy import Matcher
+from closedloop.analysis.taxonomy import Matcher, Naming
 
 MEMO_SIZE = 200_000
 
@@ -31,17 +31,19 @@ class Token:
         "kind",
         "negation",
         "phrases",
+        "stops_negation",
         "valence",
         "word",
     )
 
-    def __init__(self, kind: Piece, word: str, meaning: Meaning = NOTHING, concepts: tuple[str, ...] = ()) -> None:
+    def __init__(self, kind: Piece, word: str, meaning: Meaning = NOTHING, concepts: tuple[Naming, ...] = ()) -> None:
         self.kind = kind
         self.word = word
         self.valence = meaning.valence
         self.booster = meaning.booster
         self.negation = meaning.negation
         self.contrast = meaning.contrast
+        self.stops_negation = meaning.stops_negation
         self.concepts = concepts
         # the phrases starting with this word, longest first: (the words after this one, the phrase's token)
         self.phrases: tuple[tuple[tuple[str, ...], Token], ...] = ()
@@ -52,7 +54,7 @@ class Token:
 @attrs.frozen
 class _PhraseEntry:
     meaning: Meaning
-    concepts: tuple[str, ...]
+    concepts: tuple[Naming, ...]
 
 
 class Vocabulary:
