@@ -31,6 +31,7 @@ BUILTINS: tuple[str, ...] = (
     "closedloop.channels.phone",
     "closedloop.channels.email",
     "closedloop.alerting",
+    "closedloop.analysis.offline",
     "closedloop.assistance.offline",
 )
 
