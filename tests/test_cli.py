@@ -40,6 +40,11 @@ def test_demo_shows_the_inbox_before_and_after_the_work(tmp_path: Path) -> None:
     assert "one-time link: http://localhost:8000/reply/" in after
     done_line = next(line for line in after.splitlines() if line.startswith("  [done ]"))
     assert "Claire Martin" in done_line
+    concepts = before.partition("== What customers talk about ==")[2].splitlines()
+    assert any(line.split()[:2] == ["Claire", "Martin"] and "waiting -0." in line for line in concepts)
+    assert any(line.startswith("  Ines Petit") and "ambience -0." in line for line in concepts)
+    assert "Ana asks for a draft for Ines, who wrote in French (offline assistant, templates):" in after
+    assert "    Bonjour Ines," in after
 
 
 def test_the_demo_is_stored_and_another_process_sees_it(tmp_path: Path) -> None:

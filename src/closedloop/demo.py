@@ -36,7 +36,7 @@ def sample_feedback(clock: FakeClock) -> list[Feedback]:
         (Source.SURVEY, "s-102", "paris-opera", Contact(name="Hugo Bernard", email="hugo@example.com"),
          Rating(key="nps", kind=RatingKind.NPS, value=10), "Lovely staff, thank you!"),
         (Source.RATING, "r-201", "lyon-centre", Contact(name="Ines Petit", email="ines.petit@example.com"),
-         Rating(key="csat", kind=RatingKind.CSAT, value=4), "Good, a bit noisy."),
+         Rating(key="csat", kind=RatingKind.CSAT, value=4), "Accueil adorable, mais un peu bruyant."),
         (Source.REVIEW, "g-301", "lyon-centre", Contact(name="Marc D."),
          Rating(key="stars", kind=RatingKind.STARS, value=1), "Rude at the counter."),
         (Source.SURVEY, "s-103", "lyon-centre", Contact(name="Win Prize", email="win@example.com"),
@@ -73,6 +73,14 @@ def show_folder(desk: Desk, user: str, folder: str, out: Print) -> None:
         out(f"  ({len(page.unreadable)} conversations could not be read back: {', '.join(page.unreadable)})")
 
 
+def show_concepts(conversations: list[Conversation], out: Print) -> None:
+    """What the offline analyzer found in each comment at intake, the sentiment from -1 to 1."""
+    out("\n== What customers talk about ==")
+    for conversation in conversations:
+        found = ", ".join(f"{concept.name} {concept.sentiment:+.2f}" for concept in conversation.analysis)
+        out(f"  {conversation.feedback.contact.name or 'anonymous':14} {found or '(no concept found)'}")
+
+
 def describe(conversation: Conversation) -> str:
     feedback = conversation.feedback
     scores = ", ".join(f"{rating.key} {rating.value:g}" for rating in feedback.ratings)
@@ -104,6 +112,7 @@ def run(out: Print = print, url: str | None = None) -> Desk:
 
     conversations = {item.external_id: desk.ingest(item) for item in sample_feedback(clock)}
     show_inbox(desk, "ana", "Ana's inbox after intake", out)
+    show_concepts(list(conversations.values()), out)
 
     angry, happy, noisy = conversations["s-101"], conversations["s-102"], conversations["r-201"]
     out("\n== Closing the loop ==")
@@ -126,6 +135,9 @@ def run(out: Print = print, url: str | None = None) -> Desk:
     replies.add("Thank you for your kind words, see you soon!")
     desk.reply(happy.id, by="ana", body=replies.pick(0))
     out("Ana thanks Hugo with one of her common replies.")
+    draft = desk.suggest_reply(noisy.id, by="ana")
+    out(f"Ana asks for a draft for Ines, who wrote in French ({draft.assistant} assistant, {draft.model}):")
+    out("    " + draft.text.replace("\n", "\n    "))
     desk.forward(noisy.id, by="ana", to="leo", note="Lyon is yours: can you look at the noise?")
     desk.hold(noisy.id, by="leo")
     out("Ana forwards Ines's rating to Léo, who puts it on hold.")
