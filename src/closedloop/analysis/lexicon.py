@@ -39,6 +39,7 @@ class Meaning:
     booster: float = 0.0  # added to the size of a valence that follows within three words
     negation: bool = False  # turns a valence within the next three words around
     contrast: bool = False  # "but": ends a clause, and what follows weighs more than what came before
+    ends_clause: bool = False  # "and": ends a clause, no more
     # a negation just before it does not turn the sentiment around ("never so good", "jamais aussi bien")
     stops_negation: bool = False
 
@@ -117,6 +118,8 @@ class _Builder:
         self.add_boosters(dict.fromkeys(rules.get("boosters", ()), B_INCR))
         self.add_boosters(dict.fromkeys(rules.get("dampeners", ()), B_DECR))
         self.add_contrasts(rules.get("contrasts", ()))
+        for term in rules.get("clause_breaks", ()):
+            self._update(term, ends_clause=True)
         for term in rules.get("negation_stoppers", ()):
             self._update(term, stops_negation=True)
         self.add_valences(rules.get("idioms", {}))
@@ -137,17 +140,22 @@ class _Builder:
         return Lexicon(language=language, entries=self.entries, prefixes=self.prefixes, phrases=self.phrases)
 
 
-def _english() -> Lexicon:
+def english(*, reviews: bool = True) -> Lexicon:
+    """VADER's lexicon and rules, with the review wording of ``data/en/`` unless ``reviews`` is False (VADER's
+    alone, to compare the scorer with VADER itself)."""
     builder = _Builder()
     vader_words = resources.files("vaderSentiment").joinpath("vader_lexicon.txt").read_text("utf-8")
     # entries holding no letters (emoticons such as ":)") cannot be met once comments are cut into words
     builder.add_valences({term: valence for term, valence in valences(vader_words).items() if words(term)})
-    builder.add_valences(valences(_data("en", "lexicon.tsv")))
     # VADER's negations, less those that only an apostrophe made ("can't" reads as "can" and "t")
     builder.add_negations(term for term in NEGATE if "'" not in term and "-" not in term)
     builder.add_negations([ENGLISH_NOT])
     builder.add_boosters(BOOSTER_DICT)
-    builder.add_rules(tomllib.loads(_data("en", "rules.toml")))
+    builder.add_contrasts(["but"])
+    builder.add_rules({"negation_stoppers": ["so", "this"]})
+    if reviews:
+        builder.add_valences(valences(_data("en", "lexicon.tsv")))
+        builder.add_rules(tomllib.loads(_data("en", "rules.toml")))
     return builder.build("en")
 
 
@@ -163,7 +171,7 @@ def lexicon_for(language: str) -> Lexicon | None:
     """The lexicon of an ISO 639-1 language, read once per process; ``None`` for a language closedloop has none
     for (its concepts are still found, with a neutral sentiment)."""
     if language == "en":
-        return _english()
+        return english()
     if language.isalpha() and language.isascii() and _has_data(language):
         return _ours(language)
     return None

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from closedloop.analysis.language import detect_language_of_words
 from closedloop.analysis.lexicon import lexicon_for
 from closedloop.analysis.scoring import Reading, read
+from closedloop.analysis.sentences import prepare
 from closedloop.analysis.taxonomy import Taxonomy
 from closedloop.analysis.vocabulary import Vocabulary
 from closedloop.domain.conversation import Concept
@@ -44,7 +46,7 @@ class OfflineAnalyzer:
     def analyze(self, texts: Sequence[str], *, languages: Sequence[str]) -> Sequence[Iterable[Concept]]:
         """The concepts of each text, in order; ``languages[i]`` is the hint for text ``i``."""
         return [
-            [Concept(name=name, sentiment=sentiment) for name, sentiment in self.concepts(text, hint=hint).items()]
+            [_concept(name, sentiment) for name, sentiment in self.concepts(text, hint=hint).items()]
             for text, hint in zip(texts, languages, strict=True)
         ]
 
@@ -57,9 +59,10 @@ class OfflineAnalyzer:
         """The full reading of ``text``; ``None`` when its language is one the taxonomy has no terms for."""
         if not text or text.isspace():
             return None
-        language = detect_language_of_words(text, text.lower().split(), hint=hint)
+        prepared = prepare(text)
+        language = detect_language_of_words(text, prepared.split(), hint=hint)
         vocabulary = self.vocabulary(language)
-        return read(text, vocabulary) if vocabulary is not None else None
+        return read(prepared, vocabulary) if vocabulary is not None else None
 
     def vocabulary(self, language: str) -> Vocabulary | None:
         """The vocabulary of ``language``, built on first use; ``None`` when the taxonomy has no terms in it."""
@@ -74,6 +77,12 @@ class OfflineAnalyzer:
 
     def __repr__(self) -> str:
         return f"OfflineAnalyzer({self.taxonomy!r})"
+
+
+@lru_cache(maxsize=20_000)
+def _concept(name: str, sentiment: float) -> Concept:
+    """Concepts are immutable and their sentiments rounded, so the same one is made once and shared."""
+    return Concept(name=name, sentiment=sentiment)
 
 
 @hookimpl

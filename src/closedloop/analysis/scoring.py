@@ -11,6 +11,9 @@ commas, semicolons and contrast words), or of its sentence when the clause holds
 
 from __future__ import annotations
 
+from itertools import compress
+from operator import attrgetter
+
 from vaderSentiment.vaderSentiment import normalize  # type: ignore[import-untyped]
 
 from closedloop.analysis.lexicon import NEGATION_SCALAR
@@ -25,7 +28,7 @@ BEFORE_CONTRAST = 0.5
 AFTER_CONTRAST = 1.5
 # a booster one, two or three words before the sentiment word counts fully, 0.95 or 0.9 of its increment
 BOOSTER_DISTANCE = (1.0, 0.95, 0.9)
-_LINE_END = Token(Piece.SENTENCE_END, "\n")
+_MATTERS = attrgetter("matters")
 
 
 class Reading:
@@ -47,101 +50,88 @@ class Reading:
         return {name: round(sum(scores) / len(scores), 3) for name, scores in self.mentions.items()}
 
 
-def read(text: str, vocabulary: Vocabulary) -> Reading:
-    """Score ``text`` with one language's vocabulary."""
-    tokens: list[Token] = []
-    chunk = vocabulary.chunk
-    for line in text.lower().splitlines():
-        for piece in line.split():
-            tokens.extend(chunk(piece))
-        tokens.append(_LINE_END)
+def read(prepared: str, vocabulary: Vocabulary) -> Reading:
+    """Score a comment made ready by ``sentences.prepare`` with one language's vocabulary.
+
+    One pass over the tokens that matter: plain words are passed over at C speed, and the words that modify a
+    sentiment word are kept with their position, as only the three words before it count (a phrase is one
+    token, so it counts as one word).
+    """
     reading = Reading()
-    _Sentences(reading).run(tokens)
+    tokens = vocabulary.tokens(prepared)
+    # each clause of the sentence: its valence sum, whether it holds a sentiment word, the concepts it names
+    clauses: list[tuple[float, bool, list[Naming]]] = []
+    contrast_at = -1  # the index of the first clause after a contrast word in the sentence
+    total = 0.0
+    has_sentiment = False
+    concepts: list[Naming] = []
+    modifiers: list[tuple[int, Token]] = []  # boosters, negations and sentiment words of the clause
+    for index in compress(range(len(tokens)), map(_MATTERS, tokens)):
+        token = tokens[index]
+        if token.kind or token.ends_clause:  # punctuation, "and", "but": the clause ends
+            if concepts or has_sentiment:
+                clauses.append((total, has_sentiment, concepts))
+                total, has_sentiment, concepts = 0.0, False, []
+            modifiers = []
+            if token.contrast:
+                if contrast_at < 0:
+                    contrast_at = len(clauses)
+            elif token.kind is Piece.SENTENCE_END:
+                if clauses:
+                    _end_sentence(reading, clauses, contrast_at, token.exclaims)
+                    clauses = []
+                contrast_at = -1
+            continue
+        if token.concepts:
+            concepts.extend(token.concepts)
+        valence = token.valence
+        if valence:
+            if modifiers and not token.immune:
+                valence = _modified(valence, modifiers, index)
+            total += valence
+            has_sentiment = True
+        if token.modifies:
+            modifiers.append((index, token))
+    if concepts or has_sentiment:
+        clauses.append((total, has_sentiment, concepts))
+    if clauses:
+        _end_sentence(reading, clauses, contrast_at, 0)
     return reading
 
 
-class _Sentences:
-    """The pass over one text's tokens, sentence by sentence."""
+def _end_sentence(
+    reading: Reading, clauses: list[tuple[float, bool, list[Naming]]], contrast_at: int, exclaims: int
+) -> None:
+    """Score the concepts of a sentence's clauses, and add the sentence to the text's sum.
 
-    def __init__(self, reading: Reading) -> None:
-        self.reading = reading
-        # each clause's valence sum, whether it holds a sentiment word, and the concepts its terms name
-        self.clauses: list[tuple[float, bool, list[Naming]]] = []
-        self.contrast_at = -1  # the index of the first clause after a contrast word in this sentence
-
-    def run(self, tokens: list[Token]) -> None:
-        count = len(tokens)
-        total = 0.0
-        has_sentiment = False
-        concepts: list[Naming] = []
-        recent: list[Token] = []  # the words before the current one in its clause, three at most
-        exclaims = 0
-        index = 0
-        while index < count:
-            token = tokens[index]
-            index += 1
-            if token.kind is not Piece.WORD:
-                self.clauses.append((total, has_sentiment, concepts))
-                total, has_sentiment, concepts, recent = 0.0, False, [], []
-                if token.kind is Piece.SENTENCE_END:
-                    exclaims += token.exclaims
-                    self.end_sentence(exclaims)
-                    exclaims = 0
-                continue
-            for rest, phrase in token.phrases:
-                end = index + len(rest)
-                if end <= count and all(tokens[index + offset].word == word for offset, word in enumerate(rest)):
-                    token, index = phrase, end
-                    break
-            if token.contrast:
-                self.clauses.append((total, has_sentiment, concepts))
-                total, has_sentiment, concepts, recent = 0.0, False, [], []
-                if self.contrast_at < 0:
-                    self.contrast_at = len(self.clauses)
-                continue
-            if token.concepts:
-                concepts.extend(token.concepts)
-            valence = token.valence
-            if valence:
-                if recent and not token.immune:
-                    valence = _modified(valence, recent)
-                total += valence
-                has_sentiment = True
-            recent.append(token)
-            if len(recent) > 3:
-                del recent[0]
-        if concepts or total:
-            self.clauses.append((total, has_sentiment, concepts))
-            self.end_sentence(exclaims)
-
-    def end_sentence(self, exclaims: int) -> None:
-        """Score the concepts of the sentence's clauses, and add the sentence to the text's sum.
-
-        A clause that names no concept but holds sentiment speaks of the concepts of the clause before it ("the
-        food was fine but lacked salt").
-        """
-        clauses, contrast_at = self.clauses, self.contrast_at
-        self.clauses, self.contrast_at = [], -1
-        if contrast_at >= 0:
-            clauses = [
-                (total * (AFTER_CONTRAST if position >= contrast_at else BEFORE_CONTRAST), has, concepts)
-                for position, (total, has, concepts) in enumerate(clauses)
-            ]
-        sentence = sum(total for total, _, _ in clauses)
-        emphasis = min(exclaims, 4) * EXCLAMATION
-        if sentence:
-            self.reading.total += sentence + (emphasis if sentence > 0 else -emphasis)
-        mentions = self.reading.mentions
-        named: list[str] = []
-        for total, has_sentiment, concepts in clauses:
-            if concepts:
-                named = _plainest(concepts)
-            elif not (has_sentiment and named):
-                continue
-            raw = total if has_sentiment else sentence
-            score = float(normalize(raw + (emphasis if raw > 0 else -emphasis))) if raw else 0.0
-            for name in named:
-                mentions.setdefault(name, []).append(score)
+    A clause that names no concept but holds sentiment speaks of the concepts of the clause before it ("the
+    food was fine but lacked salt").
+    """
+    if contrast_at >= 0:
+        clauses = [
+            (total * (AFTER_CONTRAST if position >= contrast_at else BEFORE_CONTRAST), has, concepts)
+            for position, (total, has, concepts) in enumerate(clauses)
+        ]
+    sentence = 0.0
+    for total, _, _ in clauses:
+        sentence += total
+    emphasis = min(exclaims, 4) * EXCLAMATION
+    if sentence:
+        reading.total += sentence + (emphasis if sentence > 0 else -emphasis)
+    mentions = reading.mentions
+    named: list[str] = []
+    for total, has_sentiment, concepts in clauses:
+        if concepts:
+            named = _plainest(concepts)
+        elif not (has_sentiment and named):
+            continue
+        raw = total if has_sentiment else sentence
+        score = float(normalize(raw + (emphasis if raw > 0 else -emphasis))) if raw else 0.0
+        for name in named:
+            if name in mentions:
+                mentions[name].append(score)
+            else:
+                mentions[name] = [score]
 
 
 def _plainest(concepts: list[Naming]) -> list[str]:
@@ -152,14 +142,17 @@ def _plainest(concepts: list[Naming]) -> list[str]:
     return list(dict.fromkeys(name for name, level in concepts if level == plainest))
 
 
-def _modified(valence: float, recent: list[Token]) -> float:
-    """``valence`` grown by the boosters and turned around by a negation among the (up to three) words before,
-    unless a word such as "so" follows the negation ("never so good")."""
+def _modified(valence: float, modifiers: list[tuple[int, Token]], position: int) -> float:
+    """``valence`` grown by the boosters and turned around by a negation among the three words before
+    ``position``, unless a word such as "so" follows the negation ("never so good"). As in VADER, a booster that
+    is itself a sentiment word boosts nothing."""
     negated = False
-    for distance, word in enumerate(reversed(recent)):
+    for at, word in modifiers:
+        distance = position - at - 1
+        if distance > 2:
+            continue
         if word.booster and not word.valence:
             valence += (word.booster if valence > 0 else -word.booster) * BOOSTER_DISTANCE[distance]
-    for word in recent:
         if word.negation:
             negated = True
         elif word.stops_negation:

@@ -1,11 +1,10 @@
-"""How comments are cut: lines and whitespace into chunks, chunks into words and the punctuation that ends a
-sentence or a clause.
+"""How comments are cut: into chunks (what lies between spaces), chunks into words and the punctuation that ends
+a sentence or a clause.
 
-A comment is read chunk by chunk (what lies between spaces), and the analyzer remembers what each distinct chunk
-holds, so the regular expression below runs once per new chunk rather than once per text. Words are folded
-(lower case, accents and ligatures removed, typographic apostrophes made plain) before any look-up, so
-"qualité" and "qualite", "cœur" and "coeur" are one word; an apostrophe splits words ("n'est" is "n" and
-"est", "didn't" is "didn" and "t").
+Words are folded (lower case, accents and ligatures removed, typographic apostrophes made plain) before any
+look-up, so "qualité" and "qualite", "cœur" and "coeur" are one word; an apostrophe or a hyphen splits words
+("n'est" is "n" and "est"). The analyzer remembers what each distinct chunk holds, so folding and the regular
+expression below run once per new chunk rather than once per text.
 """
 
 from __future__ import annotations
@@ -15,9 +14,9 @@ import unicodedata
 from collections.abc import Iterator
 from enum import IntEnum
 
-# a word, a run of sentence-ending marks, or one clause-ending mark; hyphens inside a chunk join nothing
+# a word, a run of sentence-ending marks, or one clause-ending mark
 _PIECE = re.compile(r"[^\W\d_]+|[.!?…]+|[,;:()]")
-# typographic apostrophes (U+2019, U+2018) read as the plain one
+# ligatures written out, typographic apostrophes (U+2019, U+2018) made plain
 _LIGATURES = str.maketrans({"œ": "oe", "æ": "ae", "ß": "ss", "\u2019": "'", "\u2018": "'"})
 # a chunk made of a dash alone separates two clauses ("great food - slow service")
 DASHES = frozenset({"-", "--", "\u2013", "\u2014"})  # hyphen, two hyphens, en dash, em dash
@@ -33,11 +32,17 @@ class Piece(IntEnum):
 
 def fold(text: str) -> str:
     """``text`` in lower case without accents or ligatures: the form every look-up uses."""
-    text = text.lower().translate(_LIGATURES)
+    text = text.lower()
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
     return "".join(character for character in decomposed if not unicodedata.combining(character))
+
+
+def prepare(text: str) -> str:
+    """``text`` lower case, each line break a chunk of its own: the form :meth:`Vocabulary.tokens` and language
+    detection read. Accents are folded when a chunk is first read."""
+    return text.lower().replace("\n", " \n ")
 
 
 def pieces(chunk: str) -> Iterator[tuple[Piece, str]]:
@@ -58,8 +63,3 @@ def pieces(chunk: str) -> Iterator[tuple[Piece, str]]:
 def words(text: str) -> list[str]:
     """The folded words of ``text``, without punctuation: how taxonomy terms and lexicon entries are read."""
     return [piece for chunk in text.split() for kind, piece in pieces(chunk) if kind is Piece.WORD]
-
-
-def lines(text: str) -> list[list[str]]:
-    """The chunks of each line of ``text``: a line break ends a sentence, as comments are joined by them."""
-    return [line.split() for line in text.lower().splitlines()]
