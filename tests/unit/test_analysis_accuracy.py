@@ -17,13 +17,14 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer  # type: ig
 from closedloop.analysis.lexicon import english
 from closedloop.analysis.offline import OfflineAnalyzer
 from closedloop.analysis.scoring import read
-from closedloop.analysis.sentences import prepare
+from closedloop.analysis.sentences import chunks
 from closedloop.analysis.taxonomy import Taxonomy
 from closedloop.analysis.vocabulary import Vocabulary
 
 SENTENCES = Path(__file__).parents[1] / "data" / "analysis" / "sentences.tsv"
 NEUTRAL = 0.05
-# what the analyzer reaches on the labelled set, less a small margin (the closing note states the figures)
+# the floor the issue aims for; the analyzer reaches more (precision 0.87-0.90, recall 0.94-0.95, polarity
+# 0.86-0.87 per language when these were set), and the test prints what it reaches
 PRECISION = 0.8
 RECALL = 0.8
 POLARITY = 0.8
@@ -142,7 +143,7 @@ def test_the_english_scorer_agrees_in_sign_with_vader() -> None:
     analyzer = OfflineAnalyzer()
     sentences = [sentence.text for sentence in labelled_sentences() if sentence.language == "en"]
     theirs = [polarity_of(vader.polarity_scores(text)["compound"]) for text in sentences]
-    ours_vader_only = [polarity_of(read(prepare(text), vader_only).sentiment) for text in sentences]
+    ours_vader_only = [polarity_of(read(chunks(text), vader_only).sentiment) for text in sentences]
     ours = [polarity_of(analyzer.reading(text, hint="en").sentiment) for text in sentences]  # type: ignore[union-attr]
     same_vader_only = sum(a == b for a, b in zip(ours_vader_only, theirs, strict=True)) / len(sentences)
     judged = [(a, b) for a, b in zip(ours, theirs, strict=True) if b != "neutral"]

@@ -22,6 +22,8 @@ from vaderSentiment.vaderSentiment import (  # type: ignore[import-untyped]
     BOOSTER_DICT,
     N_SCALAR,
     NEGATE,
+    SENTIMENT_LADEN_IDIOMS,
+    SPECIAL_CASES,
 )
 
 from closedloop.analysis.sentences import fold, words
@@ -153,6 +155,8 @@ def english(*, reviews: bool = True) -> Lexicon:
     builder.add_boosters(BOOSTER_DICT)
     builder.add_contrasts(["but"])
     builder.add_rules({"negation_stoppers": ["so", "this"]})
+    # VADER's idioms: those it checks ("to die for") and those it lists for future work ("cut the mustard")
+    builder.add_valences({**SENTIMENT_LADEN_IDIOMS, **SPECIAL_CASES})
     if reviews:
         builder.add_valences(valences(_data("en", "lexicon.tsv")))
         builder.add_rules(tomllib.loads(_data("en", "rules.toml")))

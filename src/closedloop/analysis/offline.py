@@ -13,7 +13,7 @@ from functools import lru_cache
 from closedloop.analysis.language import detect_language_of_words
 from closedloop.analysis.lexicon import lexicon_for
 from closedloop.analysis.scoring import Reading, read
-from closedloop.analysis.sentences import prepare
+from closedloop.analysis.sentences import chunks
 from closedloop.analysis.taxonomy import Taxonomy
 from closedloop.analysis.vocabulary import Vocabulary
 from closedloop.domain.conversation import Concept
@@ -59,10 +59,10 @@ class OfflineAnalyzer:
         """The full reading of ``text``; ``None`` when its language is one the taxonomy has no terms for."""
         if not text or text.isspace():
             return None
-        prepared = prepare(text)
-        language = detect_language_of_words(text, prepared.split(), hint=hint)
+        cut = chunks(text)
+        language = detect_language_of_words(text, cut, hint=hint)
         vocabulary = self.vocabulary(language)
-        return read(prepared, vocabulary) if vocabulary is not None else None
+        return read(cut, vocabulary) if vocabulary is not None else None
 
     def vocabulary(self, language: str) -> Vocabulary | None:
         """The vocabulary of ``language``, built on first use; ``None`` when the taxonomy has no terms in it."""

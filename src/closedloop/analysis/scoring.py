@@ -50,15 +50,15 @@ class Reading:
         return {name: round(sum(scores) / len(scores), 3) for name, scores in self.mentions.items()}
 
 
-def read(prepared: str, vocabulary: Vocabulary) -> Reading:
-    """Score a comment made ready by ``sentences.prepare`` with one language's vocabulary.
+def read(chunks: list[str], vocabulary: Vocabulary) -> Reading:
+    """Score a comment cut by ``sentences.chunks`` with one language's vocabulary.
 
     One pass over the tokens that matter: plain words are passed over at C speed, and the words that modify a
     sentiment word are kept with their position, as only the three words before it count (a phrase is one
     token, so it counts as one word).
     """
     reading = Reading()
-    tokens = vocabulary.tokens(prepared)
+    tokens = vocabulary.tokens(chunks)
     # each clause of the sentence: its valence sum, whether it holds a sentiment word, the concepts it names
     clauses: list[tuple[float, bool, list[Naming]]] = []
     contrast_at = -1  # the index of the first clause after a contrast word in the sentence
@@ -102,11 +102,7 @@ def read(prepared: str, vocabulary: Vocabulary) -> Reading:
 def _end_sentence(
     reading: Reading, clauses: list[tuple[float, bool, list[Naming]]], contrast_at: int, exclaims: int
 ) -> None:
-    """Score the concepts of a sentence's clauses, and add the sentence to the text's sum.
-
-    A clause that names no concept but holds sentiment speaks of the concepts of the clause before it ("the
-    food was fine but lacked salt").
-    """
+    """Score the concepts of a sentence's clauses, and add the sentence to the text's sum."""
     if contrast_at >= 0:
         clauses = [
             (total * (AFTER_CONTRAST if position >= contrast_at else BEFORE_CONTRAST), has, concepts)
@@ -119,15 +115,12 @@ def _end_sentence(
     if sentence:
         reading.total += sentence + (emphasis if sentence > 0 else -emphasis)
     mentions = reading.mentions
-    named: list[str] = []
     for total, has_sentiment, concepts in clauses:
-        if concepts:
-            named = _plainest(concepts)
-        elif not (has_sentiment and named):
+        if not concepts:
             continue
         raw = total if has_sentiment else sentence
         score = float(normalize(raw + (emphasis if raw > 0 else -emphasis))) if raw else 0.0
-        for name in named:
+        for name in _plainest(concepts):
             if name in mentions:
                 mentions[name].append(score)
             else:

@@ -39,10 +39,10 @@ def fold(text: str) -> str:
     return "".join(character for character in decomposed if not unicodedata.combining(character))
 
 
-def prepare(text: str) -> str:
-    """``text`` lower case, each line break a chunk of its own: the form :meth:`Vocabulary.tokens` and language
-    detection read. Accents are folded when a chunk is first read."""
-    return text.lower().replace("\n", " \n ")
+def chunks(text: str) -> list[str]:
+    """``text`` lower case, cut at single spaces, each line break a chunk of its own: what
+    :meth:`Vocabulary.tokens` and language detection read. Accents are folded when a chunk is first read."""
+    return text.lower().replace("\n", " \n ").split(" ")
 
 
 def pieces(chunk: str) -> Iterator[tuple[Piece, str]]:

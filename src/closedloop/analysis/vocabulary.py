@@ -77,10 +77,9 @@ class Vocabulary:
         self._starts = frozenset(self._phrases)
         self._chunks: dict[str, tuple[Token, ...]] = {"\n": (LINE_END,)}
 
-    def tokens(self, prepared: str) -> list[Token]:
-        """The tokens of a comment made ready by ``sentences.prepare``; a line break ends a sentence, and a
-        phrase is one token."""
-        chunks = prepared.split(" ")
+    def tokens(self, chunks: list[str]) -> list[Token]:
+        """The tokens of a comment cut by ``sentences.chunks``; a line break ends a sentence, and a phrase is one
+        token."""
         known = list(map(self._chunks.get, chunks))
         if None in known:
             known = [
