@@ -54,8 +54,8 @@ def read(chunks: list[str], vocabulary: Vocabulary) -> Reading:
     """Score a comment cut by ``sentences.chunks`` with one language's vocabulary.
 
     One pass over the tokens that matter: plain words are passed over at C speed, and the words that modify a
-    sentiment word are kept with their position, as only the three words before it count (a phrase is one
-    token, so it counts as one word).
+    sentiment word are kept with their position, as only the three words before it count. A word that starts a
+    phrase is looked at too, and the phrase read in its place when its other words follow.
     """
     reading = Reading()
     tokens = vocabulary.tokens(chunks)
@@ -66,8 +66,21 @@ def read(chunks: list[str], vocabulary: Vocabulary) -> Reading:
     has_sentiment = False
     concepts: list[Naming] = []
     modifiers: list[tuple[int, Token]] = []  # boosters, negations and sentiment words of the clause
-    for index in compress(range(len(tokens)), map(_MATTERS, tokens)):
+    count = len(tokens)
+    skip_until = 0  # the words of a phrase already read
+    for index in compress(range(count), map(_MATTERS, tokens)):
+        if index < skip_until:
+            continue
         token = tokens[index]
+        position = index
+        if token.phrases and index + 1 < count:
+            following = token.phrases.get(tokens[index + 1].word)
+            if following is not None:
+                for rest, phrase in following:
+                    end = index + 2 + len(rest)
+                    if end <= count and all(tokens[index + 2 + at].word == word for at, word in enumerate(rest)):
+                        token, skip_until, position = phrase, end, end - 1
+                        break
         if token.kind or token.ends_clause:  # punctuation, "and", "but": the clause ends
             if concepts or has_sentiment:
                 clauses.append((total, has_sentiment, concepts))
@@ -91,7 +104,7 @@ def read(chunks: list[str], vocabulary: Vocabulary) -> Reading:
             total += valence
             has_sentiment = True
         if token.modifies:
-            modifiers.append((index, token))
+            modifiers.append((position, token))
     if concepts or has_sentiment:
         clauses.append((total, has_sentiment, concepts))
     if clauses:

@@ -9,15 +9,13 @@ then it starts over), so reading a comment costs a dictionary look-up per chunk,
 from __future__ import annotations
 
 from collections.abc import Mapping
-from itertools import chain, islice
-from operator import attrgetter
+from itertools import chain
 
 from closedloop.analysis.lexicon import NOTHING, Lexicon, Meaning
 from closedloop.analysis.sentences import Piece, pieces
 from closedloop.analysis.taxonomy import Matcher, Naming
 
 MEMO_SIZE = 200_000
-_WORD = attrgetter("word")
 
 
 class Token:
@@ -34,6 +32,7 @@ class Token:
         "matters",
         "modifies",
         "negation",
+        "phrases",
         "stops_negation",
         "valence",
         "word",
@@ -49,11 +48,19 @@ class Token:
         self.ends_clause = meaning.ends_clause or meaning.contrast
         self.stops_negation = meaning.stops_negation
         self.concepts = concepts
+        # the phrases this word starts, by their second word: (the words after the second, the phrase), longest
+        # first; set by the vocabulary
+        self.phrases: dict[str, tuple[tuple[tuple[str, ...], Token], ...]] = {}
         self.immune = False  # a phrase holding a negation of its own ("pas terrible") is not turned around again
         self.exclaims = min(word.count("!"), 4) if kind is Piece.SENTENCE_END else 0
         # whether a sentiment word after it must know of it, and whether the scorer needs to look at it at all
         self.modifies = bool(self.valence or self.booster or self.negation or self.stops_negation)
         self.matters = kind is not Piece.WORD or self.modifies or self.ends_clause or bool(concepts)
+
+    def starts(self, phrases: dict[str, tuple[tuple[tuple[str, ...], Token], ...]]) -> None:
+        """Note the phrases this word starts: the scorer then looks at it to see whether one follows."""
+        self.phrases = phrases
+        self.matters = self.matters or bool(phrases)
 
 
 LINE_END = Token(Piece.SENTENCE_END, "\n")
@@ -68,58 +75,23 @@ class Vocabulary:
         self._matcher = matcher
         entries = lexicon.entries if lexicon else {}
         negations = frozenset(word for word, meaning in entries.items() if meaning.negation)
-        # each phrase under its first two words, longest first: (the words after those two, the phrase's token)
-        self._phrases: dict[tuple[str, str], list[tuple[tuple[str, ...], Token]]] = {}
+        by_two: dict[str, dict[str, list[tuple[tuple[str, ...], Token]]]] = {}
         for key, token in _phrase_tokens(lexicon.phrases if lexicon else {}, matcher, negations).items():
-            self._phrases.setdefault(key[:2], []).append((key[2:], token))  # type: ignore[arg-type]
-        for found in self._phrases.values():
-            found.sort(key=lambda entry: -len(entry[0]))
-        self._starts = frozenset(self._phrases)
+            by_two.setdefault(key[0], {}).setdefault(key[1], []).append((key[2:], token))
+        self._phrases = {
+            first: {second: tuple(sorted(found, key=lambda entry: -len(entry[0]))) for second, found in seconds.items()}
+            for first, seconds in by_two.items()
+        }
         self._chunks: dict[str, tuple[Token, ...]] = {"\n": (LINE_END,)}
 
     def tokens(self, chunks: list[str]) -> list[Token]:
-        """The tokens of a comment cut by ``sentences.chunks``; a line break ends a sentence, and a phrase is one
-        token."""
+        """The tokens of a comment cut by ``sentences.chunks``; a line break ends a sentence."""
         known = list(map(self._chunks.get, chunks))
         if None in known:
             known = [
                 found if found is not None else self._read(chunk) for found, chunk in zip(known, chunks, strict=True)
             ]
-        tokens: list[Token] = list(chain.from_iterable(known))  # type: ignore[arg-type]
-        words = list(map(_WORD, tokens))
-        starts = self._starts.intersection(zip(words, islice(words, 1, None), strict=False))
-        return self._join_phrases(tokens, words, starts) if starts else tokens
-
-    def _join_phrases(self, tokens: list[Token], words: list[str], starts: frozenset[tuple[str, str]]) -> list[Token]:
-        """``tokens`` with the words of each phrase replaced by the phrase, the longest where several start at one
-        place; only called when two words that start a phrase follow each other, and only looking there."""
-        found: list[tuple[int, int, Token]] = []
-        count = len(words)
-        for first, second in starts:
-            index = words.index(first)
-            while True:
-                if index + 1 < count and words[index + 1] == second:
-                    for rest, phrase in self._phrases[first, second]:
-                        end = index + 2 + len(rest)
-                        if end <= count and tuple(words[index + 2 : end]) == rest:
-                            found.append((index, end, phrase))
-                            break
-                try:
-                    index = words.index(first, index + 1)
-                except ValueError:
-                    break
-        if not found:
-            return tokens
-        found.sort(key=lambda match: (match[0], -match[1]))
-        joined: list[Token] = []
-        done = 0
-        for start, end, phrase in found:
-            if start >= done:  # a phrase inside or across one already joined is left alone
-                joined.extend(tokens[done:start])
-                joined.append(phrase)
-                done = end
-        joined.extend(tokens[done:])
-        return joined
+        return list(chain.from_iterable(known))  # type: ignore[arg-type]
 
     def _read(self, chunk: str) -> tuple[Token, ...]:
         found = tuple(
@@ -133,7 +105,9 @@ class Vocabulary:
 
     def _word(self, word: str) -> Token:
         meaning = self._lexicon.meaning(word) if self._lexicon else NOTHING
-        return Token(Piece.WORD, word, meaning, self._matcher.concepts_of(word))
+        token = Token(Piece.WORD, word, meaning, self._matcher.concepts_of(word))
+        token.starts(self._phrases.get(word, {}))
+        return token
 
 
 def _phrase_tokens(
