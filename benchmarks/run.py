@@ -12,6 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import analysis
 import email_dispatch
 import inbox
 import intake
@@ -25,9 +26,9 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, help="where the databases go (default: a temporary folder)")
     arguments = parser.parse_args()
     if arguments.small:
-        intake_size, sizes, runs, emails = 5_000, [1_000, 12_000], 20, 300
+        intake_size, sizes, runs, emails, analysed = 5_000, [1_000, 12_000], 20, 300, 2_000
     else:
-        intake_size, sizes, runs, emails = 1_000_000, [10_000, 100_000, 1_000_000], 200, 10_000
+        intake_size, sizes, runs, emails, analysed = 1_000_000, [10_000, 100_000, 1_000_000], 200, 10_000, 100_000
     folder = arguments.folder or Path(tempfile.mkdtemp(prefix="closedloop-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     print(f"databases in {folder}\n")
@@ -43,6 +44,8 @@ def main() -> None:
     inbox.main(folder, sizes, runs)
     print()
     email_dispatch.main(emails, folder)
+    print()
+    analysis.main(analysed, folder)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ from closedloop.domain.messages import ChannelLimits, Delivery, MessageKind, Out
 from closedloop.domain.people import Place, PlaceGroup, Role, Scope, User
 from closedloop.domain.reviews import PlatformReply, PlatformReview
 from closedloop.domain.templates import PLACEHOLDERS, ScopeLevel, Template
+from closedloop.domain.text import shown
 
 __all__ = [
     "MAX_CUSTOMER_MESSAGE",
@@ -124,4 +125,5 @@ __all__ = [
     "low_csat",
     "low_stars",
     "nps_detractor",
+    "shown",
 ]

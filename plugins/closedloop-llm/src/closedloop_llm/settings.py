@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from closedloop import InvalidInput
-from closedloop.domain.text import shown
+from closedloop import InvalidInput, shown
 
 #: How long a call to the model may take by default, in seconds.
 DEFAULT_TIMEOUT = 30.0
