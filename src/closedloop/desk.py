@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pluggy
 
@@ -20,6 +22,7 @@ from closedloop.app import (
     handoffs,
     inbox,
     intake,
+    metrics,
     outbox,
     replies,
     sync,
@@ -41,7 +44,9 @@ from closedloop.domain.drafts import Suggestion
 from closedloop.domain.feedback import Feedback
 from closedloop.domain.inbox import Counts, Page
 from closedloop.domain.messages import Delivery, OutboundMessage
+from closedloop.domain.metrics import DEFAULT_WINDOW, Bucketing
 from closedloop.domain.people import Place, PlaceGroup, User
+from closedloop.domain.reports import Report
 from closedloop.plugins import Hooks, make_plugin_manager, plugin_names
 from closedloop.ports import Channel, Store
 from closedloop.registry import Registry
@@ -186,6 +191,24 @@ class Desk:
 
     def conversation(self, conversation_id: str, *, by: UserRef) -> Conversation:
         return inbox.conversation(self.context, conversation_id, by)
+
+    def metrics(
+        self,
+        user: UserRef,
+        *,
+        places: Iterable[str] | str | None = None,
+        since: datetime | date | None = None,
+        until: datetime | date | None = None,
+        by: Bucketing | str | None = None,
+        zone: ZoneInfo | str = "UTC",
+        window: timedelta = DEFAULT_WINDOW,
+    ) -> Report:
+        """The figures of the feedback ``user`` may see received from ``since`` (default: 30 days before
+        ``until``) to ``until`` (default: now), overall and per bucket of ``by`` (day, week, month, place, group,
+        agent, source); tests and spam are left out. ``docs/metrics.md`` defines every figure."""
+        return metrics.metrics(
+            self.context, user, places=places, since=since, until=until, by=by, zone=zone, window=window
+        )
 
     def customer_file(self, conversation_id: str, *, by: UserRef) -> CustomerFile:
         return inbox.customer_file(self.context, conversation_id, by)

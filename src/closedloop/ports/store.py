@@ -32,7 +32,9 @@ from closedloop.domain.conversation import Category, Conversation, Folder
 from closedloop.domain.customer import ReplyToken
 from closedloop.domain.inbox import InboxQuery, UnreadableConversation
 from closedloop.domain.messages import Delivery, OutboundMessage, RetryPolicy
+from closedloop.domain.metrics import Bucketing, MetricsQuery
 from closedloop.domain.people import Place, PlaceGroup, User
+from closedloop.domain.reports import Report
 from closedloop.domain.templates import Template
 
 #: What tells feedback items apart: ``(source, platform, external_id)``.
@@ -152,6 +154,15 @@ class Library(Protocol):
         """Remove a template; :class:`NotFound` when there is none."""
 
 
+class Reports(Protocol):
+    """The read side: figures aggregated where the data is, never by reading conversations back one by one."""
+
+    def metrics(self, query: MetricsQuery, by: Bucketing | None, groups: Mapping[str, PlaceGroup]) -> Report:
+        """The figures of the conversations ``query`` covers, overall and per bucket of ``by`` (``groups`` are
+        the desk's, for ``by=GROUP``); the same numbers as ``closedloop.domain.reports.report_of`` gives from
+        their facts, which the contract suite checks."""
+
+
 class StoreTransaction(Protocol):
     """One use case's view of the store: each aggregate's repository, inside one transaction."""
 
@@ -167,6 +178,8 @@ class StoreTransaction(Protocol):
     def markers(self) -> Markers: ...
     @property
     def library(self) -> Library: ...
+    @property
+    def reports(self) -> Reports: ...
 
 
 @runtime_checkable

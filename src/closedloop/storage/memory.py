@@ -26,9 +26,12 @@ from closedloop.domain.errors import (
     NotFound,
     UsedToken,
 )
+from closedloop.domain.facts import facts_of
 from closedloop.domain.inbox import InboxQuery, inbox_key
 from closedloop.domain.messages import Delivery, OutboundMessage, RetryPolicy
+from closedloop.domain.metrics import Bucketing, MetricsQuery
 from closedloop.domain.people import Place, PlaceGroup, User
+from closedloop.domain.reports import Report, report_of
 from closedloop.domain.templates import Template
 from closedloop.hookspecs import hookimpl
 from closedloop.ports import FeedbackKey
@@ -108,6 +111,7 @@ class MemoryTransaction:
         self.tokens = MemoryTokens(store, self._log)
         self.markers = MemoryMarkers(store, self._log)
         self.library = MemoryLibrary(store, self._log)
+        self.reports = MemoryReports(store, self._log)
 
     def undo(self) -> None:
         self._log.undo()
@@ -310,3 +314,12 @@ class MemoryLibrary(_Repository):
 @hookimpl
 def closedloop_register_stores(registry: Registry) -> None:
     registry.add_store("memory", MemoryStore.from_url)
+
+
+class MemoryReports(_Repository):
+    """The reference figures, from every stored conversation's facts: the in-memory store holds them all in
+    memory anyway, and the SQL store's aggregates must give the same numbers."""
+
+    def metrics(self, query: MetricsQuery, by: Bucketing | None, groups: Mapping[str, PlaceGroup]) -> Report:
+        facts = (facts_of(conversation) for conversation in self._store.conversations.values())
+        return report_of(facts, query, by, groups)

@@ -27,6 +27,7 @@ from closedloop.storage.sql.failures import translating
 from closedloop.storage.sql.migrate import ensure_current
 from closedloop.storage.sql.outbox import SqlOutbox
 from closedloop.storage.sql.records import SqlDirectory, SqlLibrary, SqlMarkers, SqlTokens
+from closedloop.storage.sql.reports import SqlReports
 from closedloop.storage.sql.urls import adoption_asked, parsed
 
 __all__ = ["SqlStore", "SqlTransaction"]
@@ -106,3 +107,4 @@ class SqlTransaction:
         self.tokens = SqlTokens(connection)
         self.markers = SqlMarkers(connection)
         self.library = SqlLibrary(connection)
+        self.reports = SqlReports(connection, self.decodings)
