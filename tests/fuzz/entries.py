@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
 import attrs
@@ -136,6 +137,19 @@ ENTRIES: tuple[Entry, ...] = (
         },
     ),
     method("counts", ("user",), {"user": a.user_refs()}, {"places": a.place_filters()}),
+    method(
+        "metrics",
+        ("user",),
+        {"user": a.user_refs()},
+        {
+            "places": a.place_filters(),
+            "since": arg(None, date(2026, 1, 1), datetime(2025, 12, 1, tzinfo=UTC)),
+            "until": arg(None, date(2026, 6, 1)),
+            "by": text_arg(None, "day", "month", "place", "group", "agent", "source", "year"),
+            "zone": text_arg("UTC", "Europe/Paris", "Nowhere/Else"),
+            "window": a.durations(),
+        },
+    ),
     on_conversation("conversation"),
     on_conversation("customer_file"),
     on_conversation("export_file"),
