@@ -169,12 +169,22 @@ def test_analyze_runs_the_analyzers_again_over_a_stored_database_with_progress(t
 
     assert result.returncode == 0, result.stderr
     assert "analysed 1 of 2 (50%)" in result.stdout
+    assert result.stdout.count("analysed 2 of 2") == 1  # one line per batch, none for an empty folder
     assert result.stdout.splitlines()[-1] == "2 of 2 analysed, 2 changed, 0 failures"
     with closedloop.Desk.open(url) as desk:
         found = {c.feedback.external_id: c.analysis for c in desk.inbox("boss").items}
     assert {concept.name for concept in found["0"]} == {"staff", "waiting"}
     assert all(concept.sentiment < 0 for concept in found["0"])
     assert [(concept.name, concept.sentiment > 0) for concept in found["1"]] == [("staff", True)]
+    parking = tmp_path / "parking.toml"
+    parking.write_text('[parking]\nen = ["parking", "car park"]\n', encoding="utf-8")
+    with closedloop.Desk.open(url) as desk:
+        desk.ingest(closedloop.Feedback(source="survey", external_id="2", place_id="p", received_at=received,
+                                        comments="The car park was a nightmare."))  # fmt: skip
+    assert run_cli("analyze", "--taxonomy", str(parking), url=url).returncode == 0
+    with closedloop.Desk.open(url) as desk:
+        found = {c.feedback.external_id: c.analysis for c in desk.inbox("boss").items}
+    assert [concept.name for concept in found["2"]] == ["parking"]
     refused = run_cli("analyze", "--place", "nowhere", url=url)
     assert (refused.returncode, refused.stderr.strip()) == (
         2, "closedloop: 'nowhere' is neither a place id nor a group id known to this desk"

@@ -103,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--url", help=f"the database (default: ${URL_VARIABLE})")
     analyze.add_argument("--place", action="append", help="a place or group id to analyse (default: all; repeatable)")
     analyze.add_argument("--batch-size", type=int, default=500, help="conversations per batch (default 500)")
+    analyze.add_argument("--taxonomy", help="a TOML file of concepts and terms (default: the built-in taxonomy)")
 
     database = commands.add("db", help="database schema: upgrade or status", run=run_database)
     actions = database.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -222,7 +223,7 @@ def run_analyze(arguments: argparse.Namespace) -> int:
 
     url = database_url(arguments.url)
     require_existing(url)
-    with Desk.open(url) as desk:
+    with Desk.open(url, taxonomy=arguments.taxonomy) as desk:
         report = desk.analyze(places=arguments.place, batch_size=arguments.batch_size, progress=show_progress)
     print(f"\n{report}" if sys.stdout.isatty() else str(report))
     for failure in report.failures:

@@ -38,7 +38,12 @@ def test_an_unconfigured_plugin_does_not_import_llm() -> None:
     assert shown.strip() == "False"
 
 
-@pytest.mark.parametrize("extra", [{}, {"llm": None}, {"llm": {}}, {"llm": {"timeout": 5, "analyzer": True}}])
+def test_settings_without_a_model_are_refused_rather_than_dropped() -> None:
+    with pytest.raises(InvalidInput, match="has settings but no 'model'"):
+        Desk.open(plugins=[closedloop_llm.plugin], load_entry_points=False, extra={"llm": {"timeout": 5}})
+
+
+@pytest.mark.parametrize("extra", [{}, {"llm": None}, {"llm": {}}])
 def test_without_a_model_nothing_is_registered(extra: dict[str, Any], fake: FakeOpenAI) -> None:
     with Desk.open(plugins=[closedloop_llm.plugin], load_entry_points=False, extra=extra) as desk:
         assert not any(isinstance(item, LlmAssistant) for item in desk.registry.assistants.values())

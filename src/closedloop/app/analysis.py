@@ -60,8 +60,8 @@ def analyze_stored(
             readable = [entry for entry in page if isinstance(entry, Conversation)]
             if readable:
                 reanalyze(ctx, readable, report)
-            if progress is not None:
-                progress(report)
+                if progress is not None:
+                    progress(attrs.evolve(report, failures=list(report.failures)))  # a copy the caller may keep
             if len(page) < size:
                 break
             cursor = Cursor.after(page[-1])

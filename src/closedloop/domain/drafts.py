@@ -86,11 +86,12 @@ class Suggestion:
     """A draft as the desk hands it to an agent: the text, and which assistant and model wrote it, in which
     language. Nothing is recorded or sent until the agent calls ``desk.reply(..., suggestion=...)``."""
 
-    text: str
-    assistant: str
-    model: str
-    language: str
-    conversation_id: str | None = None  # None for a rephrasing, which belongs to no conversation yet
+    text: str = attrs.field(validator=text_field("suggestion"))
+    assistant: str = attrs.field(validator=text_field("suggestion", one_line=True))
+    model: str = attrs.field(validator=text_field("suggestion", one_line=True))
+    language: str = attrs.field(validator=text_field("suggestion", one_line=True))
+    # None for a rephrasing, which belongs to no conversation yet
+    conversation_id: str | None = attrs.field(default=None, validator=text_field("suggestion", optional=True))
 
     def __str__(self) -> str:
         return self.text

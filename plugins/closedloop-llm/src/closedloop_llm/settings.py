@@ -56,6 +56,11 @@ def read_settings(extra: Mapping[str, Any]) -> LlmSettings | None:
         )
     model = given.get("model")
     if model is None:
+        if given:  # settings for a model that was never named would be dropped without a word
+            raise InvalidInput(
+                "extra['llm'] has settings but no 'model': name the llm model id to use, e.g. "
+                "{'model': 'gpt-4o-mini'} ('llm models' lists them), or leave extra['llm'] out"
+            )
         return None
     if not isinstance(model, str) or not model.strip():
         raise InvalidInput(
