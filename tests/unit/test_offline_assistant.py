@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 import closedloop as cl
 from closedloop.assistance import DraftTemplates, OfflineAssistant
+from closedloop.assistance.drafting import greeting_name
 from closedloop.assistance.offline import closedloop_register_assistants
 from closedloop.domain import rules
 from closedloop.domain.drafts import Band, DraftRequest
@@ -395,3 +396,20 @@ def test_rephrasing_never_changes_a_number_or_a_name(words: list[str], tone: str
     result = rephrased(text, tone, language)
     facts = re.compile(r"\d[\d.,:]*\d|\d|Claire|May|#4471|€45\.50")
     assert facts.findall(result) == facts.findall(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "greeted"),
+    [
+        ("Dr. John Smith", "John"),
+        ("Mme Claire Martin", "Claire"),
+        ("MARTIN Claire", "Claire"),
+        ("M. Dupont", ""),
+        ("Mr Smith", ""),
+        ("J. Smith", ""),
+        ("A Google User", ""),
+        ("Anonymous", ""),
+    ],
+)
+def test_titles_initials_and_placeholders_are_never_greeted_as_first_names(name: str, greeted: str) -> None:
+    assert greeting_name(name) == greeted

@@ -30,6 +30,58 @@ def checked_tone(tone: object) -> str:
     return name
 
 
+#: Words before a name that are no first name: a greeting then goes without a name rather than say "Hi Dr,".
+TITLES = frozenset(
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "doctor",
+        "prof",
+        "professor",
+        "sir",
+        "madam",
+        "m",
+        "mme",
+        "mlle",
+        "mm",
+        "monsieur",
+        "madame",
+        "mademoiselle",
+        "docteur",
+        "pr",
+    ]
+)
+#: What review platforms and forms write where a reviewer gave no name.
+NO_NAMES = frozenset(
+    ["anonymous", "anonyme", "guest", "client", "customer", "user", "utilisateur", "invité", "invite", "visitor"]
+)
+
+
+def greeting_name(full_name: str) -> str:
+    """The first name a greeting may use from a contact's whole name: titles and initials are no first names
+    ("Dr. John Smith" is John, "M. Dupont" and "J. Smith" give none), nor are placeholders such as "A Google
+    User"; a surname written in capitals before the first name ("MARTIN Claire") is passed over."""
+    words = [word.strip(" \t,;:.!?\"'()") for word in full_name.split()]
+    words = [word for word in words if word]
+    if not words or any(word.lower() in NO_NAMES for word in words):
+        return ""
+    titled = words[0].lower() in TITLES
+    while words and words[0].lower() in TITLES:
+        words = words[1:]
+    if titled and len(words) < 2:  # "M. Dupont": a title and a surname
+        return ""
+    if len(words) > 1 and words[0].isupper() and len(words[0]) > 1 and not words[1].isupper():
+        words = words[1:]  # "MARTIN Claire"
+    first = words[0] if words else ""
+    if len(first.rstrip(".")) <= 1:  # an initial
+        return ""
+    return addressable_first_name(first)
+
+
 def addressable_first_name(name: str) -> str:
     """The customer's first name as a greeting can use it: ``""`` for something that is no name (an address, a
     number), and ``"Claire"`` for ``"CLAIRE"`` or ``"claire"``, which look shouted or careless in a greeting."""
@@ -68,7 +120,7 @@ def chosen_concepts(concepts: Iterable[Concept], wording: Wording, *, most: int)
 def placeholder_values(request: DraftRequest) -> dict[str, str]:
     place = request.place.name
     return {
-        "first_name": addressable_first_name(request.feedback.contact.first_name),
+        "first_name": greeting_name(request.feedback.contact.name),
         "place": place,
         "business": request.business_name.strip() or place,
         "agent": request.agent.first_name,
