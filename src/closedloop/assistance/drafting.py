@@ -32,32 +32,14 @@ def checked_tone(tone: object) -> str:
 
 #: Words before a name that are no first name: a greeting then goes without a name rather than say "Hi Dr,".
 TITLES = frozenset(
-    [
-        "mr",
-        "mrs",
-        "ms",
-        "miss",
-        "mx",
-        "dr",
-        "doctor",
-        "prof",
-        "professor",
-        "sir",
-        "madam",
-        "m",
-        "mme",
-        "mlle",
-        "mm",
-        "monsieur",
-        "madame",
-        "mademoiselle",
-        "docteur",
-        "pr",
-    ]
-)
+    {
+        "mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "madam",
+        "m", "mme", "mlle", "mm", "monsieur", "madame", "mademoiselle", "docteur", "pr",
+    }
+)  # fmt: skip
 #: What review platforms and forms write where a reviewer gave no name.
 NO_NAMES = frozenset(
-    ["anonymous", "anonyme", "guest", "client", "customer", "user", "utilisateur", "invité", "invite", "visitor"]
+    {"anonymous", "anonyme", "guest", "client", "customer", "user", "utilisateur", "invité", "invite", "visitor"}
 )
 
 
