@@ -101,6 +101,9 @@ def test_suggestions_and_rephrasing_come_from_the_registered_assistant_and_recor
     )
     assert str(suggestion) == "Hello Jo, Ana here."
     assert desk.rephrase("thanks", tone="formal", language="fr").text == "[formal/fr] thanks"
+    assert desk.rephrase("thanks", tone="formal", language="fr_CA").language == "fr"
+    with pytest.raises(InvalidInput, match="language must be a language code"):
+        desk.rephrase("thanks", language="klingon")
     assert desk.conversation(conversation.id, by="ana") == conversation
     assert desk.outbox() == []
 

@@ -12,6 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import closedloop as cl
+from closedloop import Desk, InvalidInput
+from closedloop.analysis import Taxonomy
 from closedloop.assistance import DraftTemplates, OfflineAssistant
 from closedloop.assistance.drafting import greeting_name
 from closedloop.assistance.offline import closedloop_register_assistants
@@ -413,3 +415,11 @@ def test_rephrasing_never_changes_a_number_or_a_name(words: list[str], tone: str
 )
 def test_titles_initials_and_placeholders_are_never_greeted_as_first_names(name: str, greeted: str) -> None:
     assert greeting_name(name) == greeted
+
+
+def test_a_sentence_for_a_concept_the_taxonomy_lacks_is_refused_when_the_desk_opens(tmp_path: Path) -> None:
+    (tmp_path / "en.toml").write_text('[concept.parkng]\nnegative = "Parking is hard."\n', encoding="utf-8")
+    with pytest.raises(InvalidInput, match=r"\[concept\.parkng\] is not a concept of this desk's taxonomy"):
+        Desk.open(draft_templates=str(tmp_path))
+    parking = Taxonomy.default().extended({"parkng": {"en": ["parking"]}})
+    Desk.open(draft_templates=str(tmp_path), taxonomy=parking).close()

@@ -7,15 +7,19 @@ the assistant and model, so a reply sent from it can say where it started.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
-from closedloop.analysis import detect_language, feedback_language
+from closedloop.analysis import detect_language, feedback_language, language_of
 from closedloop.app import access, arguments
 from closedloop.app.context import Context
 from closedloop.domain.drafts import Draft, DraftRequest, Suggestion, band_of
 from closedloop.domain.errors import AssistantFailed, ClosedLoopError, InvalidInput, NotConfigured
 from closedloop.domain.text import shown
 from closedloop.ports import Assistant
+
+#: A language as a locale names it: ``en``, ``fr``, ``fr-CA``, ``pt_BR``.
+LANGUAGE_CODE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
 
 
 def chosen(ctx: Context, name: str | None) -> Assistant:
@@ -65,10 +69,12 @@ def rephrase(ctx: Context, text: str, tone: str, language: str | None, assistant
     tone = arguments.name(tone, "tone")
     assistant = arguments.optional_name(assistant, "assistant")
     language = arguments.optional_name(language, "language")
+    if language is not None and not LANGUAGE_CODE.fullmatch(language):
+        raise InvalidInput(f"language must be a language code such as 'en', 'fr' or 'fr-CA'; got {shown(language)}")
     if not text.strip():
         raise InvalidInput("there is nothing to rephrase: the text is empty")
     helper = chosen(ctx, assistant)
-    language = language.lower() if language is not None else detect_language(text)
+    language = language_of(language) if language is not None else detect_language(text)
     draft = drafted(helper, lambda: helper.rephrase(text, tone=tone, language=language))
     return Suggestion(text=draft.text, assistant=helper.name, model=draft.model, language=draft.language or language)
 

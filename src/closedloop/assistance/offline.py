@@ -82,4 +82,9 @@ class OfflineAssistant:
 @hookimpl
 def closedloop_register_assistants(registry: Registry, settings: Settings) -> None:
     """Every desk gets the offline assistant, with its ``draft_templates`` setting checked as it opens."""
-    registry.add_assistant(OfflineAssistant(DraftTemplates.from_setting(settings.draft_templates)))
+    templates = DraftTemplates.from_setting(settings.draft_templates)
+    if templates.given_concepts:
+        from closedloop.analysis import Taxonomy
+
+        templates.check_concepts(Taxonomy.from_setting(settings.taxonomy).concepts)
+    registry.add_assistant(OfflineAssistant(templates))

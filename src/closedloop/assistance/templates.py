@@ -12,7 +12,7 @@ import os
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -170,6 +170,18 @@ class DraftTemplates:
     """The wording of every language the offline assistant writes in."""
 
     wordings: Mapping[str, Wording]
+    #: the concepts a desk's own files give sentences for, with the file, so they can be checked against the
+    #: desk's taxonomy: a misspelt concept would otherwise never be used, without a word
+    given_concepts: frozenset[tuple[str, str]] = frozenset()
+
+    def check_concepts(self, known: Collection[str]) -> None:
+        """Refuse a desk's sentence for a concept its taxonomy does not have."""
+        for where, concept in sorted(self.given_concepts):
+            if concept not in known:
+                raise InvalidInput(
+                    f"draft templates {where}: [concept.{concept}] is not a concept of this desk's taxonomy "
+                    f"({', '.join(sorted(known))}); check its spelling, or add the concept to the taxonomy"
+                )
 
     @classmethod
     @functools.cache
@@ -214,6 +226,7 @@ class DraftTemplates:
                 "to change, or leave the setting out for the built-in wording"
             )
         wordings = dict(self.wordings)
+        given: set[tuple[str, str]] = set(self.given_concepts)
         for path in files:
             language = path.stem
             if not _LANGUAGE_CODE.fullmatch(language):
@@ -225,14 +238,16 @@ class DraftTemplates:
                 data = path.read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as error:
                 raise InvalidInput(f"draft templates {path} cannot be read as UTF-8 text: {error}") from None
-            texts = {**(wordings[language].texts if language in wordings else {}), **parsed(data, str(path))}
+            own = parsed(data, str(path))
+            given |= {(str(path), key.split(".")[1]) for key in own if key.startswith(f"{CONCEPT}.")}
+            texts = {**(wordings[language].texts if language in wordings else {}), **own}
             if missing := missing_pieces(texts):
                 raise InvalidInput(
                     f"draft templates {path}: {language} is a new language, so it needs every piece; it lacks "
                     f"{', '.join(missing)} (copy the built-in en.toml and translate it)"
                 )
             wordings[language] = Wording(language, texts)
-        return DraftTemplates(wordings)
+        return DraftTemplates(wordings, frozenset(given))
 
     @property
     def languages(self) -> tuple[str, ...]:
