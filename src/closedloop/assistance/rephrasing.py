@@ -8,10 +8,15 @@ fact; it cannot fix spelling or grammar either. Each step is a plain function of
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import TYPE_CHECKING
 
 from closedloop.assistance.phrasebank import PhraseBank
 from closedloop.assistance.templates import Wording
+
+if TYPE_CHECKING:
+    from closedloop.analysis import OfflineAnalyzer
 
 #: Written before ; : ! ? in French, and inside « »: a no-break space, as French word processors put it.
 FRENCH_SPACE = "\u00a0"
@@ -123,6 +128,24 @@ def sign_off_line(lines: list[str], bank: PhraseBank, *, below: int) -> int | No
     return next((index for index in reversed(filled) if index > below and bank.is_sign_off(lines[index])), None)
 
 
+#: From this overall sentiment up (VADER's compound scale), a text reads as plainly happy: nothing to apologise for.
+HAPPY = 0.5
+
+
+def plainly_happy(text: str, language: str) -> bool:
+    """Whether the offline analyzer reads the text as plainly positive, so an apology would ring false."""
+    reading = _analyzer().reading(text, hint=language)
+    return reading is not None and reading.sentiment >= HAPPY
+
+
+@functools.cache
+def _analyzer() -> OfflineAnalyzer:
+    """Built once, when a rephrasing first asks, so importing the assistant loads no lexicon."""
+    from closedloop.analysis import OfflineAnalyzer
+
+    return OfflineAnalyzer()
+
+
 def apology_added(lines: list[str], bank: PhraseBank, *, body_start: int, body_end: int) -> list[str]:
     """The lines with the bank's apology ending the first paragraph of the body (``lines[body_start:body_end]``),
     or as a paragraph of its own before the sign-off when there is no body."""
@@ -150,7 +173,8 @@ def toned(text: str, *, tone: str, bank: PhraseBank, wording: Wording) -> str:
     swap = bank.swapper(tone)
     last_swapped = sign_off if sign_off is not None else len(lines)
     lines = [swap(line) if first_swapped <= index < last_swapped else line for index, line in enumerate(lines)]
-    if tone == "apologetic" and not bank.apologises("\n".join(lines)):
+    body = "\n".join(lines[first_swapped:last_swapped])
+    if tone == "apologetic" and not bank.apologises("\n".join(lines)) and not plainly_happy(body, wording.language):
         lines = apology_added(lines, bank, body_start=first_swapped, body_end=last_swapped)
     return "\n".join(lines)
 
