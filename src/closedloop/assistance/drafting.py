@@ -16,7 +16,7 @@ from closedloop.domain.errors import InvalidInput
 from closedloop.domain.text import shown
 
 #: A sentiment this close to 0 is neither complaint nor praise, so it gets no sentence.
-NEUTRAL = 0.05
+NEUTRAL = 0.2
 #: How many concepts a draft names: a few, so the reply stays a reply and not a report.
 MOST_CONCEPTS = 3
 MOST_CONCEPTS_CONCISE = 2
