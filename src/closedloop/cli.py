@@ -81,6 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
     inbox.add_argument("--folder", default="inbox", choices=["inbox", "done", "spam"])
     inbox.add_argument("--url", help=f"the database (default: ${URL_VARIABLE}, else ./{DEMO_FILE})")
 
+    report = commands.add(
+        "report", help="print how well the loop is closed: scores, response times, closed-loop rate", run=run_report
+    )
+    report.add_argument("--user", required=True, help="the id of the user whose places the report covers")
+    report.add_argument("--place", action="append", help="a place or group id to narrow it to (repeatable)")
+    report.add_argument("--since", help="the first day counted, e.g. 2026-03-01 (default: 30 days before --until)")
+    report.add_argument("--until", help="the first day no longer counted, e.g. 2026-04-01 (default: now)")
+    report.add_argument("--by", help="a trend table per day, week, month, place, group, agent or source")
+    report.add_argument("--zone", default="UTC", help="the time zone days are cut in, e.g. Europe/Paris (default UTC)")
+    report.add_argument("--window-hours", help="how soon a reply or call closes the loop, in hours (default 48)")
+    report.add_argument("--charts", metavar="FOLDER", help="also draw PNG and SVG charts there (needs [plots])")
+    report.add_argument("--url", help=f"the database (default: ${URL_VARIABLE}, else ./{DEMO_FILE})")
+
     worker = commands.add(
         "worker", help="send the outbox: email over SMTP, review replies, with retries", run=run_worker
     )
@@ -146,6 +159,32 @@ def show_inbox(arguments: argparse.Namespace) -> None:
     require_existing(url)
     with Desk.open(url) as desk:
         show_folder(desk, arguments.user, arguments.folder, print)
+
+
+def run_report(arguments: argparse.Namespace) -> None:
+    """Only reads: a mistyped SQLite path is refused rather than made into an empty database."""
+    from closedloop.desk import Desk
+    from closedloop.reporting import command
+    from closedloop.reporting.charts import write_charts
+    from closedloop.reporting.tables import render
+    from closedloop.storage.sql.urls import require_existing
+
+    zone = command.zone_named(arguments.zone)
+    since = command.day_or_moment(arguments.since, "--since", zone)
+    until = command.day_or_moment(arguments.until, "--until", zone)
+    window = command.window_of(arguments.window_hours)
+    by = command.bucketing_of(arguments.by, bool(arguments.charts), since, until, zone)
+    url = database_url(arguments.url, fallback=f"sqlite:///{DEMO_FILE}")
+    require_existing(url)
+    with Desk.open(url) as desk:
+        report = desk.metrics(
+            arguments.user, places=arguments.place, since=since, until=until, by=by, zone=zone, window=window
+        )
+    print(render(report), end="")
+    if arguments.charts:
+        print(f"\nCharts in {arguments.charts}:")
+        for path in write_charts(report, arguments.charts):
+            print(f"  {path}")
 
 
 SMTP_VARIABLES = (
