@@ -52,7 +52,18 @@ from closedloop.domain.errors import (
 )
 from closedloop.domain.feedback import Comment, Contact, Feedback, Rating, RatingKind, Source
 from closedloop.domain.messages import ChannelLimits, Delivery, MessageKind, OutboundMessage, RetryPolicy
+from closedloop.domain.metrics import (
+    Bucketing,
+    ClosedLoop,
+    ConceptFigures,
+    Figures,
+    MetricsQuery,
+    Responsiveness,
+    Score,
+    Volume,
+)
 from closedloop.domain.people import Place, PlaceGroup, Role, Scope, User
+from closedloop.domain.reports import Bucket, Report
 from closedloop.domain.reviews import PlatformReply, PlatformReview
 from closedloop.domain.templates import PLACEHOLDERS, ScopeLevel, Template
 from closedloop.domain.text import shown
@@ -71,12 +82,16 @@ __all__ = [
     "AnalysisFailed",
     "AssistantFailed",
     "Band",
+    "Bucket",
+    "Bucketing",
     "Category",
     "ChannelLimits",
     "ChannelUnavailable",
+    "ClosedLoop",
     "ClosedLoopError",
     "Comment",
     "Concept",
+    "ConceptFigures",
     "ConcurrentUpdate",
     "Contact",
     "Conversation",
@@ -88,6 +103,7 @@ __all__ = [
     "DuplicateFeedback",
     "ExpiredToken",
     "Feedback",
+    "Figures",
     "Folder",
     "ForeignDatabase",
     "Interaction",
@@ -97,6 +113,7 @@ __all__ = [
     "InvalidTransition",
     "KeywordsInComments",
     "MessageKind",
+    "MetricsQuery",
     "NotConfigured",
     "NotFound",
     "OutboundMessage",
@@ -108,10 +125,13 @@ __all__ = [
     "RatingAtMost",
     "RatingKind",
     "ReplyToken",
+    "Report",
+    "Responsiveness",
     "RetryPolicy",
     "Role",
     "Scope",
     "ScopeLevel",
+    "Score",
     "Source",
     "Status",
     "StoreUnavailable",
@@ -121,6 +141,7 @@ __all__ = [
     "UnreadableRecord",
     "UsedToken",
     "User",
+    "Volume",
     "default_rules",
     "low_csat",
     "low_stars",
