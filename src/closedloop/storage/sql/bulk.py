@@ -1,7 +1,8 @@
 """Writing new conversations in bulk, in the driver's own SQL, which skips SQLAlchemy's per-row handling.
 
-The statement and its parameters are built ahead (:meth:`EncodedConversations.of`), so that bulk intake can
-build them on the thread that prepares a batch while another thread writes the batch before.
+The statement and its parameters, and the rows of the conversations' facts, are built ahead
+(:meth:`EncodedConversations.of`), so that bulk intake can build them on the thread that prepares a batch while
+another thread writes the batch before.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from sqlalchemy import Dialect
 from closedloop.domain.conversation import Conversation
 from closedloop.serialization import encode_plain, encode_record_into
 from closedloop.storage.sql.counts import CountKey
+from closedloop.storage.sql.facts import FactRows
 from closedloop.storage.sql.rows import (
     COLUMNS,
     FEEDBACK_KEY,
@@ -53,6 +55,7 @@ class EncodedConversations(list[Conversation]):
     one_statement: bool  # whether the database takes them in one statement, rather than one per row
     rows: list[tuple[Any, ...]]  # their columns, in insertion order: the document or where it lies
     counts: Counter[CountKey]  # what they add to the inbox counts
+    facts: FactRows  # what the metrics read of them
 
     @classmethod
     def of(cls, conversations: Sequence[Conversation], dialect: Dialect) -> EncodedConversations:
@@ -78,4 +81,5 @@ class EncodedConversations(list[Conversation]):
             encoded.statement = _INSERT_CONVERSATION[dialect.paramstyle]
             encoded.parameters = encoded.rows
         encoded.counts = Counter(row[PLACE_FOLDER_PRIORITY] for row in encoded.rows)
+        encoded.facts = FactRows.of(conversations)
         return encoded

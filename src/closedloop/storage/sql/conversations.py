@@ -22,6 +22,7 @@ from closedloop.storage.sql.bulk import EncodedConversations
 from closedloop.storage.sql.cache import TransactionDecodings
 from closedloop.storage.sql.counts import CountKey, add_to_counts, read_counts
 from closedloop.storage.sql.duplicates import refused_as
+from closedloop.storage.sql.facts import replace_facts
 from closedloop.storage.sql.rows import FEEDBACK_KEY_COLUMNS, conversation_row
 
 _table = schema.conversations
@@ -31,7 +32,8 @@ _SAVED_COLUMNS = ("folder", "priority", "updated_us", "version", "document")
 
 class SqlConversations:
     """Conversations as the columns the inbox orders, counts and finds duplicates by, beside the whole
-    conversation as one JSON document: what is read back, decoded once per version through the cache."""
+    conversation as one JSON document: what is read back, decoded once per version through the cache. Their
+    facts for the metrics are written with them (:mod:`.facts`)."""
 
     def __init__(self, connection: Connection, decodings: TransactionDecodings) -> None:
         self.connection = connection
@@ -64,6 +66,7 @@ class SqlConversations:
         with refused_as(self.connection, refusal, one_statement=conversations.one_statement):
             self.connection.exec_driver_sql(conversations.statement, conversations.parameters)
         add_to_counts(self.connection, conversations.counts)
+        conversations.facts.write(self.connection)
 
     def get(self, conversation_id: str, *, lock: bool = False) -> Conversation:
         """With ``lock``, ``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite leaves the clause out, and needs none,
@@ -96,6 +99,7 @@ class SqlConversations:
         moved[(before.place_id, before.folder, before.priority)] -= 1
         moved[(conversation.place_id, row["folder"], row["priority"])] += 1
         add_to_counts(self.connection, moved)
+        replace_facts(self.connection, conversation)
         return attrs.evolve(conversation, version=conversation.version + 1)
 
     def page(self, query: InboxQuery) -> list[Conversation | UnreadableConversation]:

@@ -107,4 +107,4 @@ class SqlTransaction:
         self.tokens = SqlTokens(connection)
         self.markers = SqlMarkers(connection)
         self.library = SqlLibrary(connection)
-        self.reports = SqlReports(connection, self.decodings)
+        self.reports = SqlReports(connection)
