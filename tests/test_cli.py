@@ -65,8 +65,8 @@ def test_database_commands_take_the_url_from_the_environment(tmp_path: Path) -> 
     url = f"sqlite:///{tmp_path / 'feedback.db'}"
     assert "no database at" in run_cli("db", "status", url=url).stderr
     upgraded = run_cli("db", "upgrade", url=url)
-    assert upgraded.returncode == 0 and "-> 0004" in upgraded.stdout
-    assert "schema 0004, current" in run_cli("db", "status", url=url).stdout
+    assert upgraded.returncode == 0 and "-> 0005" in upgraded.stdout
+    assert "schema 0005, current" in run_cli("db", "status", url=url).stdout
     missing = run_cli("db", "status")
     assert missing.returncode == 2 and "CLOSEDLOOP_DATABASE_URL" in missing.stderr
 
