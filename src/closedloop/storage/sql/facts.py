@@ -10,15 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, delete, select
 
 from closedloop.domain.conversation import Conversation
 from closedloop.domain.facts import Facts, facts_of
 from closedloop.domain.metrics import is_detractor
 from closedloop.domain.moments import microseconds
-from closedloop.serialization import encode_plain
 from closedloop.storage.sql import schema
-from closedloop.storage.sql.rows import MARKS, takes_json_rows
+from closedloop.storage.sql.rows import MARKS
 
 TABLES = (schema.facts, schema.fact_ratings, schema.fact_concepts)
 if [column.name for column in schema.facts.columns][:3] != ["place_id", "received_us", "conversation_id"]:
@@ -37,16 +36,7 @@ def _inserts(table: Table) -> dict[str, str]:
     }
 
 
-def _insert_from_json(table: Table) -> str:
-    """One statement for a whole batch on SQLite: the rows as one JSON array, inserted without returning to
-    Python between rows."""
-    names = _names(table)
-    selected = ", ".join(f"value ->> {index}" for index in range(len(names)))
-    return f"INSERT INTO {table.name} ({', '.join(names)}) SELECT {selected} FROM json_each(?)"
-
-
 _INSERT = {table.name: _inserts(table) for table in TABLES}
-_INSERT_FROM_JSON = {table.name: _insert_from_json(table) for table in TABLES}
 
 
 def _moment(value: Any) -> int | None:
@@ -106,25 +96,28 @@ class FactRows:
         )
 
     def write(self, connection: Connection) -> None:
-        """Insert every row: one statement per table on SQLite, ``executemany`` elsewhere."""
-        dialect = connection.dialect
+        """Insert every row with the driver's ``executemany``: measured quicker on SQLite than one statement
+        reading a JSON array, whose every column re-reads its row's JSON."""
         for table, rows in zip(TABLES, (self.facts, self.ratings, self.concepts), strict=True):
-            if not rows:
-                continue
-            if takes_json_rows(dialect):
-                connection.exec_driver_sql(_INSERT_FROM_JSON[table.name], (encode_plain(rows),))
-            else:
-                connection.exec_driver_sql(_INSERT[table.name][dialect.paramstyle], rows)
-
-
-def delete_facts(connection: Connection, conversation_ids: list[str]) -> None:
-    """Remove the facts of these conversations from every facts table."""
-    for table in TABLES:
-        column = table.c.conversation_id
-        connection.execute(table.delete().where(column.in_(conversation_ids)))
+            if rows:
+                connection.exec_driver_sql(_INSERT[table.name][connection.dialect.paramstyle], rows)
 
 
 def replace_facts(connection: Connection, conversation: Conversation) -> None:
-    """Make the stored facts of a saved conversation say what it says now."""
-    delete_facts(connection, [conversation.id])
+    """Make the stored facts of a saved conversation say what it says now. Its ratings and concepts are found
+    by the place and time its stored facts row gives, which begin their primary key."""
+    facts = schema.facts
+    stored = connection.execute(
+        select(facts.c.place_id, facts.c.received_us).where(facts.c.conversation_id == conversation.id)
+    ).first()
+    if stored is not None:
+        for table in TABLES[1:]:
+            connection.execute(
+                delete(table).where(
+                    table.c.place_id == stored.place_id,
+                    table.c.received_us == stored.received_us,
+                    table.c.conversation_id == conversation.id,
+                )
+            )
+        connection.execute(delete(facts).where(facts.c.conversation_id == conversation.id))
     FactRows.of([conversation]).write(connection)

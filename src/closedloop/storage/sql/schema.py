@@ -138,7 +138,8 @@ facts = Table(
 
 def _fact_details(name: str, *columns: Column[object]) -> Table:
     """Ratings or concepts of the facts (``position`` in their conversation), with what a report filters and
-    buckets them by."""
+    buckets them by. No index by conversation: a saved conversation's rows are found by the place and time
+    its ``cl_facts`` row gives, so bulk intake maintains one index less per row."""
     return Table(
         name,
         metadata,
@@ -151,7 +152,6 @@ def _fact_details(name: str, *columns: Column[object]) -> Table:
         Column("responder", String, nullable=False),
         *columns,
         PrimaryKeyConstraint("place_id", "received_us", "conversation_id", "position", name=f"pk_{name}"),
-        Index(f"ix_{name}_conversation", "conversation_id"),
         sqlite_with_rowid=False,
     )
 

@@ -37,7 +37,6 @@ def _details(name: str, *columns: sa.Column[object]) -> None:
         sa.PrimaryKeyConstraint("place_id", "received_us", "conversation_id", "position", name=f"pk_{name}"),
         sqlite_with_rowid=False,
     )
-    op.create_index(f"ix_{name}_conversation", name, ["conversation_id"])
 
 
 def upgrade() -> None:
