@@ -29,6 +29,8 @@ from vaderSentiment.vaderSentiment import (  # type: ignore[import-untyped]
 from closedloop.analysis.sentences import fold, words
 
 NEGATION_SCALAR: float = N_SCALAR
+# VADER's emphasis per exclamation mark (at most four count)
+EXCLAMATION = 0.292
 # what is left of "n't" once an apostrophe splits the word: "didn't" reads as "didn" and "t"
 ENGLISH_NOT = "t"
 

@@ -45,10 +45,21 @@ class OfflineAnalyzer:
 
     def analyze(self, texts: Sequence[str], *, languages: Sequence[str]) -> Sequence[Iterable[Concept]]:
         """The concepts of each text, in order; ``languages[i]`` is the hint for text ``i``."""
-        return [
-            [_concept(name, sentiment) for name, sentiment in self.concepts(text, hint=hint).items()]
-            for text, hint in zip(texts, languages, strict=True)
-        ]
+        found: list[list[Concept]] = []
+        concept = _concept
+        vocabularies = self._vocabularies
+        for text, hint in zip(texts, languages, strict=True):  # what ``reading`` does, without its calls
+            if not text or text.isspace():
+                found.append([])
+                continue
+            cut = chunks(text)
+            language = detect_language_of_words(text, cut, hint=hint)
+            vocabulary = vocabularies[language] if language in vocabularies else self.vocabulary(language)
+            if vocabulary is None:
+                found.append([])
+                continue
+            found.append([concept(name, sentiment) for name, sentiment in read(cut, vocabulary).concepts().items()])
+        return found
 
     def concepts(self, text: str, *, hint: str = "") -> dict[str, float]:
         """Each concept ``text`` names, once, with its mean sentiment rounded to 3 places."""

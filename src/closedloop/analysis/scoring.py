@@ -17,18 +17,18 @@ from operator import attrgetter
 from vaderSentiment.vaderSentiment import normalize  # type: ignore[import-untyped]
 
 from closedloop.analysis.lexicon import NEGATION_SCALAR
-from closedloop.analysis.sentences import Piece
 from closedloop.analysis.taxonomy import Naming
 from closedloop.analysis.vocabulary import Token, Vocabulary
 
-# VADER's emphasis per exclamation mark (at most four count), and the weights of the clauses before and after
-# a contrast word in its sentence
-EXCLAMATION = 0.292
+# the weights of the clauses before and after a contrast word in its sentence
 BEFORE_CONTRAST = 0.5
 AFTER_CONTRAST = 1.5
 # a booster one, two or three words before the sentiment word counts fully, 0.95 or 0.9 of its increment
 BOOSTER_DISTANCE = (1.0, 0.95, 0.9)
 _MATTERS = attrgetter("matters")
+_WORD = attrgetter("word")
+PLAINEST_MEMO = 4_096
+_PLAINEST: dict[tuple[Naming, ...], tuple[str, ...]] = {}
 
 
 class Reading:
@@ -55,97 +55,129 @@ def read(chunks: list[str], vocabulary: Vocabulary) -> Reading:
 
     One pass over the tokens that matter: plain words are passed over at C speed, and the words that modify a
     sentiment word are kept with their position, as only the three words before it count. A word that starts a
-    phrase is looked at too, and the phrase read in its place when its other words follow.
+    phrase is looked at too, and the phrase read in its place when its other words follow. A sentence's weighted
+    sum is kept as it goes (before its first contrast word, scaling the sum by one half is exact), and only its
+    clauses that name a concept wait for its end, when the sum and the exclamation marks are known.
     """
     reading = Reading()
     tokens = vocabulary.tokens(chunks)
-    # each clause of the sentence: its valence sum, whether it holds a sentiment word, the concepts it names
-    clauses: list[tuple[float, bool, list[Naming]]] = []
-    contrast_at = -1  # the index of the first clause after a contrast word in the sentence
-    total = 0.0
+    mentions = reading.mentions
+    # the clauses of the sentence that name concepts: valence sum, whether it holds a sentiment word, the
+    # concepts, whether a contrast word came before it in the sentence
+    named: list[tuple[float, bool, tuple[Naming, ...], bool]] = []
+    sentence = 0.0  # the weighted sum of the sentence's clauses so far
+    contrasted = False  # whether the sentence had a contrast word so far
+    text_total = 0.0
+    total = 0.0  # the clause's valence sum
     has_sentiment = False
-    concepts: list[Naming] = []
+    concepts: tuple[Naming, ...] = ()
     modifiers: list[tuple[int, Token]] = []  # boosters, negations and sentiment words of the clause
-    count = len(tokens)
     skip_until = 0  # the words of a phrase already read
-    for index in compress(range(count), map(_MATTERS, tokens)):
+    for index, token in compress(enumerate(tokens), map(_MATTERS, tokens)):
         if index < skip_until:
             continue
-        token = tokens[index]
-        position = index
-        if token.phrases and index + 1 < count:
+        if token.second:  # a phrase may start with the word before it, which does nothing on its own
+            before = tokens[index - 1]
+            if before.phrase_only and index > skip_until:
+                following = before.phrases.get(token.word)
+                if following is not None:
+                    for rest, phrase in following:
+                        end = index + 1 + len(rest)
+                        if not rest or tuple(map(_WORD, tokens[index + 1 : end])) == rest:
+                            token, skip_until = phrase, end
+                            index -= 1
+                            break
+        if token.leads:  # the tokens end with one that follows every word and starts no phrase
             following = token.phrases.get(tokens[index + 1].word)
             if following is not None:
                 for rest, phrase in following:
                     end = index + 2 + len(rest)
-                    if end <= count and all(tokens[index + 2 + at].word == word for at, word in enumerate(rest)):
-                        token, skip_until, position = phrase, end, end - 1
+                    if not rest or tuple(map(_WORD, tokens[index + 2 : end])) == rest:
+                        token, skip_until = phrase, end
                         break
-        if token.kind or token.ends_clause:  # punctuation, "and", "but": the clause ends
-            if concepts or has_sentiment:
-                clauses.append((total, has_sentiment, concepts))
-                total, has_sentiment, concepts = 0.0, False, []
-            modifiers = []
+        elif not token.alone:
+            continue
+        if token.boundary:  # punctuation, "and", "but": the clause ends
+            if has_sentiment:
+                sentence += total * AFTER_CONTRAST if contrasted else total
+                if concepts:
+                    named.append((total, True, concepts, contrasted))
+                    concepts = ()
+                total, has_sentiment = 0.0, False
+            elif concepts:
+                named.append((0.0, False, concepts, contrasted))
+                concepts = ()
+            if modifiers:
+                modifiers = []
             if token.contrast:
-                if contrast_at < 0:
-                    contrast_at = len(clauses)
-            elif token.kind is Piece.SENTENCE_END:
-                if clauses:
-                    _end_sentence(reading, clauses, contrast_at, token.exclaims)
-                    clauses = []
-                contrast_at = -1
+                if not contrasted:
+                    contrasted = True
+                    sentence *= BEFORE_CONTRAST
+            elif token.sentence_end:
+                if sentence or named:
+                    emphasis = token.emphasis
+                    if sentence:
+                        text_total += sentence + (emphasis if sentence > 0 else -emphasis)
+                    if named:
+                        _score_concepts(mentions, named, sentence, contrasted, emphasis)
+                        named = []
+                    sentence = 0.0
+                contrasted = False
             continue
         if token.concepts:
-            concepts.extend(token.concepts)
+            concepts = concepts + token.concepts if concepts else token.concepts
         valence = token.valence
         if valence:
             if modifiers and not token.immune:
                 valence = _modified(valence, modifiers, index)
             total += valence
             has_sentiment = True
-        if token.modifies:
-            modifiers.append((position, token))
-    if concepts or has_sentiment:
-        clauses.append((total, has_sentiment, concepts))
-    if clauses:
-        _end_sentence(reading, clauses, contrast_at, 0)
+        if token.modifies:  # kept with the position of its last word
+            modifiers.append((index + token.tail, token))
+    reading.total = text_total
     return reading
 
 
-def _end_sentence(
-    reading: Reading, clauses: list[tuple[float, bool, list[Naming]]], contrast_at: int, exclaims: int
+def _score_concepts(
+    mentions: dict[str, list[float]],
+    named: list[tuple[float, bool, tuple[Naming, ...], bool]],
+    sentence: float,
+    contrasted: bool,
+    emphasis: float,
 ) -> None:
-    """Score the concepts of a sentence's clauses, and add the sentence to the text's sum."""
-    if contrast_at >= 0:
-        clauses = [
-            (total * (AFTER_CONTRAST if position >= contrast_at else BEFORE_CONTRAST), has, concepts)
-            for position, (total, has, concepts) in enumerate(clauses)
-        ]
-    sentence = 0.0
-    for total, _, _ in clauses:
-        sentence += total
-    emphasis = min(exclaims, 4) * EXCLAMATION
-    if sentence:
-        reading.total += sentence + (emphasis if sentence > 0 else -emphasis)
-    mentions = reading.mentions
-    for total, has_sentiment, concepts in clauses:
-        if not concepts:
+    """Score the concepts of a sentence's clauses: a clause's own weighted sum, else the sentence's."""
+    for total, has_sentiment, concepts, after_contrast in named:
+        if has_sentiment:
+            raw = total * (AFTER_CONTRAST if after_contrast else BEFORE_CONTRAST) if contrasted else total
+        else:
+            raw = sentence
+        score = normalize(raw + (emphasis if raw > 0 else -emphasis)) if raw else 0.0
+        if len(concepts) == 1:
+            name = concepts[0][0]
+            if name in mentions:
+                mentions[name].append(score)
+            else:
+                mentions[name] = [score]
             continue
-        raw = total if has_sentiment else sentence
-        score = float(normalize(raw + (emphasis if raw > 0 else -emphasis))) if raw else 0.0
-        for name in _plainest(concepts):
+        names = _PLAINEST.get(concepts)
+        if names is None:
+            names = _plainest(concepts)
+        for name in names:
             if name in mentions:
                 mentions[name].append(score)
             else:
                 mentions[name] = [score]
 
 
-def _plainest(concepts: list[Naming]) -> list[str]:
-    """The concepts named by the plainest terms of a clause: weak terms give way to plainer ones."""
-    if len(concepts) == 1:
-        return [concepts[0][0]]
+def _plainest(concepts: tuple[Naming, ...]) -> tuple[str, ...]:
+    """The concepts named by the plainest terms of a clause: weak terms give way to plainer ones. Remembered per
+    combination of namings (a few hundred at most in a taxonomy's use), up to ``PLAINEST_MEMO`` of them."""
     plainest = min(level for _, level in concepts)
-    return list(dict.fromkeys(name for name, level in concepts if level == plainest))
+    names = tuple(dict.fromkeys(name for name, level in concepts if level == plainest))
+    if len(_PLAINEST) >= PLAINEST_MEMO:
+        _PLAINEST.clear()
+    _PLAINEST[concepts] = names
+    return names
 
 
 def _modified(valence: float, modifiers: list[tuple[int, Token]], position: int) -> float:

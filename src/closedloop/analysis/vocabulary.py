@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from itertools import chain
 
-from closedloop.analysis.lexicon import NOTHING, Lexicon, Meaning
+from closedloop.analysis.lexicon import EXCLAMATION, NOTHING, Lexicon, Meaning
 from closedloop.analysis.sentences import Piece, pieces
 from closedloop.analysis.taxonomy import Matcher, Naming
 
@@ -22,18 +22,26 @@ class Token:
     """A word, phrase or punctuation mark with everything the scorer needs to know about it."""
 
     __slots__ = (
+        "alone",
         "booster",
+        "boundary",
         "concepts",
         "contrast",
+        "emphasis",
         "ends_clause",
         "exclaims",
         "immune",
         "kind",
+        "leads",
         "matters",
         "modifies",
         "negation",
+        "phrase_only",
         "phrases",
+        "second",
+        "sentence_end",
         "stops_negation",
+        "tail",
         "valence",
         "word",
     )
@@ -53,17 +61,32 @@ class Token:
         self.phrases: dict[str, tuple[tuple[tuple[str, ...], Token], ...]] = {}
         self.immune = False  # a phrase holding a negation of its own ("pas terrible") is not turned around again
         self.exclaims = min(word.count("!"), 4) if kind is Piece.SENTENCE_END else 0
+        self.sentence_end = kind is Piece.SENTENCE_END
+        self.emphasis = self.exclaims * EXCLAMATION
+        self.boundary = kind is not Piece.WORD or self.ends_clause  # punctuation, "and", "but": a clause ends
         # whether a sentiment word after it must know of it, and whether the scorer needs to look at it at all
         self.modifies = bool(self.valence or self.booster or self.negation or self.stops_negation)
-        self.matters = kind is not Piece.WORD or self.modifies or self.ends_clause or bool(concepts)
+        self.alone = self.boundary or self.modifies or bool(concepts)  # whether it does anything on its own
+        self.matters = self.alone
+        # a word that does nothing on its own but start phrases ("the", "a", "de"): the scorer looks at it only
+        # from the word after it, when that word is one its phrases go on with
+        self.phrase_only = False
+        self.leads = False  # it does something on its own and starts phrases: the scorer looks ahead from it
+        self.second = False  # it may be the second word of a phrase that a phrase-only word starts
+        self.tail = 0  # how many words follow the first in a phrase
 
-    def starts(self, phrases: dict[str, tuple[tuple[tuple[str, ...], Token], ...]]) -> None:
-        """Note the phrases this word starts: the scorer then looks at it to see whether one follows."""
+    def starts(self, phrases: dict[str, tuple[tuple[tuple[str, ...], Token], ...]], *, second: bool) -> None:
+        """Note the phrases this word starts, and whether it may go on with a phrase-only word before it."""
         self.phrases = phrases
-        self.matters = self.matters or bool(phrases)
+        self.phrase_only = bool(phrases) and not self.alone
+        self.leads = bool(phrases) and self.alone
+        self.second = second
+        self.matters = self.alone or second
 
 
 LINE_END = Token(Piece.SENTENCE_END, "\n")
+# what the scorer reads after a comment's last token: it ends the last sentence, and no phrase goes on into it
+TEXT_END = Token(Piece.SENTENCE_END, "")
 
 
 class Vocabulary:
@@ -82,16 +105,21 @@ class Vocabulary:
             first: {second: tuple(sorted(found, key=lambda entry: -len(entry[0]))) for second, found in seconds.items()}
             for first, seconds in by_two.items()
         }
+        # the second words of the phrases that words doing nothing on their own start
+        self._seconds = frozenset(
+            second for first, seconds in self._phrases.items() if not self._alone(first) for second in seconds
+        )
         self._chunks: dict[str, tuple[Token, ...]] = {"\n": (LINE_END,)}
 
     def tokens(self, chunks: list[str]) -> list[Token]:
-        """The tokens of a comment cut by ``sentences.chunks``; a line break ends a sentence."""
-        known = list(map(self._chunks.get, chunks))
-        if None in known:
-            known = [
-                found if found is not None else self._read(chunk) for found, chunk in zip(known, chunks, strict=True)
-            ]
-        return list(chain.from_iterable(known))  # type: ignore[arg-type]
+        """The tokens of a comment cut by ``sentences.chunks``, then ``TEXT_END``; a line break ends a sentence."""
+        try:
+            found = list(chain.from_iterable(map(self._chunks.get, chunks)))  # type: ignore[arg-type]
+        except TypeError:  # a chunk not met before (``None``): read the new ones, then try again
+            known = [self._chunks.get(chunk) or self._read(chunk) for chunk in chunks]
+            found = list(chain.from_iterable(known))
+        found.append(TEXT_END)
+        return found
 
     def _read(self, chunk: str) -> tuple[Token, ...]:
         found = tuple(
@@ -106,8 +134,12 @@ class Vocabulary:
     def _word(self, word: str) -> Token:
         meaning = self._lexicon.meaning(word) if self._lexicon else NOTHING
         token = Token(Piece.WORD, word, meaning, self._matcher.concepts_of(word))
-        token.starts(self._phrases.get(word, {}))
+        token.starts(self._phrases.get(word, {}), second=word in self._seconds)
         return token
+
+    def _alone(self, word: str) -> bool:
+        meaning = self._lexicon.meaning(word) if self._lexicon else NOTHING
+        return Token(Piece.WORD, word, meaning, self._matcher.concepts_of(word)).alone
 
 
 def _phrase_tokens(
@@ -127,5 +159,6 @@ def _phrase_tokens(
         meaning = lexicon_phrases.get(key, NOTHING)
         token = Token(Piece.WORD, " ".join(key), meaning, named)
         token.immune = meaning.negation or any(word in negations for word in key)
+        token.tail = len(key) - 1
         tokens[key] = token
     return tokens
