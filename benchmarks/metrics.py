@@ -1,0 +1,177 @@
+"""Metrics at growing sizes: ``desk.metrics`` for an agent scoped to a group of 20 of 200 places, over 12 months
+in monthly buckets, against a hand-written SQL aggregate over the same rows (NPS per month for those places,
+straight from the facts tables with plain ``sqlite3``), the two taking turns so both see the same cache.
+
+The conversations are written through the store's bulk insert, with a history each (replies, calls, done,
+alerts, customer messages) and concepts, so every figure has rows to read.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from feedback_data import place_ids
+
+from closedloop import Desk, Feedback, Place, PlaceGroup, Rating, RatingKind, Role, User
+from closedloop.domain.alerts import Alert, AlertStatus
+from closedloop.domain.conversation import Actor, ActorKind, Concept, Conversation, Interaction, InteractionKind, Status
+
+PLACES = 200
+GROUP = 20
+START = datetime(2025, 1, 1, tzinfo=UTC)
+END = datetime(2026, 1, 1, tzinfo=UTC)
+BATCH = 5_000
+AGENTS = [Actor(kind=ActorKind.USER, id=f"user-{number}", name=f"User {number}") for number in range(10)]
+CUSTOMER = Actor(kind=ActorKind.CUSTOMER, id="customer", name="Customer")
+CONCEPTS = ("staff", "waiting", "product", "price", "cleanliness", "ambience", "delivery", "booking")
+
+#: The hand-written query: NPS per month of the group's places, from the facts' ratings.
+NPS_PER_MONTH = """
+SELECT strftime('%Y-%m', received_us / 1000000, 'unixepoch') AS month,
+       100.0 * (SUM(value >= 9) - SUM(value <= 6)) / COUNT(*), COUNT(*)
+FROM cl_fact_ratings
+WHERE place_id IN ({places}) AND received_us >= ? AND received_us < ? AND key = 'nps' AND counted = 1
+GROUP BY month
+"""
+
+
+def conversation(number: int, count: int, places: list[str], generator: random.Random) -> Conversation:
+    """One conversation of a year's worth spread evenly: ratings, concepts, and what happened to it."""
+    received = START + (END - START) * number / count
+    score = generator.choice((10, 10, 9, 9, 9, 8, 8, 7, 6, 5, 3, 0))
+    feedback = Feedback(
+        source="survey",
+        external_id=f"response-{number:08}",
+        place_id=places[number % len(places)],
+        received_at=received,
+        ratings=(
+            Rating(key="nps", kind=RatingKind.NPS, value=score),
+            Rating(key="csat", kind=RatingKind.CSAT, value=generator.randint(1, 5)),
+            Rating(key="cleanliness", kind=RatingKind.STARS, value=generator.randint(1, 5)),
+        ),
+        test=generator.random() < 0.01,
+    )
+    history = []
+    at = received
+    if generator.random() < 0.6:
+        at += timedelta(minutes=generator.randint(5, 6_000))
+        kind = generator.choice((InteractionKind.EMAIL_REPLY, InteractionKind.CALL_LOG, InteractionKind.NOTE))
+        history.append(Interaction(kind=kind, at=at, author=generator.choice(AGENTS), body="Thank you"))
+        if generator.random() < 0.3:
+            at += timedelta(hours=generator.randint(1, 48))
+            history.append(Interaction(kind=InteractionKind.CUSTOMER_MESSAGE, at=at, author=CUSTOMER, body="Thanks"))
+    status = Status.SPAM if generator.random() < 0.01 else generator.choice((Status.NEW, Status.DONE))
+    if status is Status.DONE:
+        at += timedelta(hours=generator.randint(1, 96))
+        history.append(Interaction(kind=InteractionKind.STATUS_CHANGE, at=at, author=AGENTS[0], to_status=status))
+    alert = None
+    if score <= 6:
+        alert = Alert(raised_at=received, reasons=("detractor",), status=generator.choice(list(AlertStatus)))
+    return Conversation(
+        id=f"c{number:08}",
+        feedback=feedback,
+        status=status,
+        created_at=received,
+        last_updated_at=at,
+        last_updated_by="user-0",
+        alert=alert,
+        analysis=tuple(
+            Concept(name=name, sentiment=round(generator.uniform(-1, 1), 3))
+            for name in generator.sample(CONCEPTS, generator.choice((0, 1, 1, 2)))
+        ),
+        history=tuple(history),
+    )
+
+
+def conversations(count: int, places: list[str]) -> Iterator[list[Conversation]]:
+    generator = random.Random(15)
+    for start in range(0, count, BATCH):
+        yield [conversation(number, count, places, generator) for number in range(start, min(start + BATCH, count))]
+
+
+def build(path: Path, count: int) -> Desk:
+    """A database of ``count`` conversations over 200 places and one year; reused if it is complete."""
+    url = f"sqlite:///{path}"
+    if path.exists():
+        desk = Desk.open(url, load_entry_points=False)
+        with desk.store.transaction() as tx:
+            if tx.conversations.find([("survey", "", f"response-{count - 1:08}")]):
+                return desk
+        desk.close()
+        path.unlink()
+    desk = Desk.open(url, load_entry_points=False)
+    places = place_ids(PLACES)
+    for place_id in places:
+        desk.add_place(Place(id=place_id, name=place_id))
+    desk.add_group(PlaceGroup(id="region", name="Region", place_ids=places[:GROUP]))
+    desk.add_user(User(id="agent", name="Al Agent", groups={"region"}))
+    desk.add_user(User(id="admin", name="Ada Admin", role=Role.ADMIN))
+    for batch in conversations(count, places):
+        with desk.store.transaction() as tx:
+            tx.conversations.add(batch)
+    return desk
+
+
+def take_turns(ours: Callable[[], object], theirs: Callable[[], object], runs: int) -> tuple[float, float]:
+    """Median milliseconds of each, run alternately after a few warm-up runs."""
+    for _ in range(3):
+        ours()
+        theirs()
+    timings: tuple[list[float], list[float]] = ([], [])
+    for _ in range(runs):
+        for action, kept in ((ours, timings[0]), (theirs, timings[1])):
+            began = time.perf_counter()
+            action()
+            kept.append((time.perf_counter() - began) * 1000)
+    return statistics.median(timings[0]), statistics.median(timings[1])
+
+
+def measure_one(path: Path, count: int, runs: int) -> tuple[float, float]:
+    with build(path, count) as desk:
+        report = desk.metrics("agent", since=START, until=END, by="month")
+        assert len(report.buckets) == 12 and report.figures.volume.feedback, report.figures.volume
+        raw = sqlite3.connect(path)
+        group = place_ids(PLACES)[:GROUP]
+        statement = NPS_PER_MONTH.format(places=", ".join("?" * len(group)))
+        bounds = (int(START.timestamp() * 1_000_000), int(END.timestamp() * 1_000_000))
+        nps = raw.execute(statement, (*group, *bounds)).fetchall()
+        assert len(nps) == 12 and nps[0][1] == report.buckets[0].figures.score("nps").nps, (nps[0], report.buckets[0])
+
+        def ours() -> object:
+            return desk.metrics("agent", since=START, until=END, by="month")
+
+        def theirs() -> object:
+            return raw.execute(statement, (*group, *bounds)).fetchall()
+
+        try:
+            return take_turns(ours, theirs, runs)
+        finally:
+            raw.close()
+
+
+def main(folder: Path, sizes: list[int], runs: int) -> None:
+    print(f"metrics of an agent scoped to {GROUP} of {PLACES} places, 12 monthly buckets, SQLite, median of {runs}")
+    print(f"  {'conversations':>13} {'desk.metrics':>14} {'NPS/month SQL':>14} {'ratio':>7}")
+    results = {}
+    for size in sizes:
+        ours, theirs = measure_one(folder / f"metrics-{size}.db", size, runs)
+        results[size] = ours, theirs
+        print(f"  {size:>13,} {ours:>11.1f} ms {theirs:>11.1f} ms {ours / theirs:>7.2f}")
+    largest = max(results)
+    ours, theirs = results[largest]
+    print(f"  ratio desk.metrics / hand-written SQL at {largest:,}: {ours / theirs:.2f}  (target at most 2, "
+          f"and under 250 ms: {ours:.0f} ms)")  # fmt: skip
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) < 3:
+        sys.exit("usage: python benchmarks/metrics.py FOLDER SIZE [SIZE ...]   e.g. /tmp 10000 100000 1000000")
+    main(Path(sys.argv[1]), [int(size) for size in sys.argv[2:]], 20)
