@@ -59,6 +59,12 @@ def _function_words() -> dict[str, frozenset[str]]:
     }
 
 
+@cache
+def common_words() -> frozenset[str]:
+    """The function words of every language listed, as typed and without accents: words met in most comments."""
+    return frozenset().union(*_function_words().values())
+
+
 def _identifier() -> Any:
     """py3langid's identifier, loaded once per process; a private instance so no caller's settings reach it."""
     global _model

@@ -47,7 +47,10 @@ class Reading:
 
     def concepts(self) -> dict[str, float]:
         """Each concept named, once, with the mean sentiment of its mentions rounded to 3 places."""
-        return {name: round(sum(scores) / len(scores), 3) for name, scores in self.mentions.items()}
+        return {
+            name: round(scores[0], 3) if len(scores) == 1 else round(sum(scores) / len(scores), 3)
+            for name, scores in self.mentions.items()
+        }
 
 
 def read(chunks: list[str], vocabulary: Vocabulary) -> Reading:
@@ -71,32 +74,33 @@ def read(chunks: list[str], vocabulary: Vocabulary) -> Reading:
     total = 0.0  # the clause's valence sum
     has_sentiment = False
     concepts: tuple[Naming, ...] = ()
-    modifiers: list[tuple[int, Token]] = []  # boosters, negations and sentiment words of the clause
+    modifiers: list[tuple[int, Token]] = []  # the boosters, negations and negation stoppers of the clause
     skip_until = 0  # the words of a phrase already read
     for index, token in compress(enumerate(tokens), map(_MATTERS, tokens)):
         if index < skip_until:
             continue
-        if token.second:  # a phrase may start with the word before it, which does nothing on its own
-            before = tokens[index - 1]
-            if before.phrase_only and index > skip_until:
-                following = before.phrases.get(token.word)
+        if token.phrasal:  # it may end or start a phrase, or do nothing but that
+            if token.second:  # a phrase may start with the word before it, which does nothing on its own
+                before = tokens[index - 1]
+                if before.phrase_only and index > skip_until:
+                    following = before.phrases.get(token.word)
+                    if following is not None:
+                        for rest, phrase in following:
+                            end = index + 1 + len(rest)
+                            if not rest or tuple(map(_WORD, tokens[index + 1 : end])) == rest:
+                                token, skip_until = phrase, end
+                                index -= 1
+                                break
+            if token.leads:  # the tokens end with one that follows every word and starts no phrase
+                following = token.phrases.get(tokens[index + 1].word)
                 if following is not None:
                     for rest, phrase in following:
-                        end = index + 1 + len(rest)
-                        if not rest or tuple(map(_WORD, tokens[index + 1 : end])) == rest:
+                        end = index + 2 + len(rest)
+                        if not rest or tuple(map(_WORD, tokens[index + 2 : end])) == rest:
                             token, skip_until = phrase, end
-                            index -= 1
                             break
-        if token.leads:  # the tokens end with one that follows every word and starts no phrase
-            following = token.phrases.get(tokens[index + 1].word)
-            if following is not None:
-                for rest, phrase in following:
-                    end = index + 2 + len(rest)
-                    if not rest or tuple(map(_WORD, tokens[index + 2 : end])) == rest:
-                        token, skip_until = phrase, end
-                        break
-        elif not token.alone:
-            continue
+            if not token.alone:
+                continue
         if token.boundary:  # punctuation, "and", "but": the clause ends
             if has_sentiment:
                 sentence += total * AFTER_CONTRAST if contrasted else total

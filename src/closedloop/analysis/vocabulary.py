@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from itertools import chain
 
+from closedloop.analysis.language import common_words
 from closedloop.analysis.lexicon import EXCLAMATION, NOTHING, Lexicon, Meaning
 from closedloop.analysis.sentences import Piece, pieces
 from closedloop.analysis.taxonomy import Matcher, Naming
@@ -36,6 +37,7 @@ class Token:
         "matters",
         "modifies",
         "negation",
+        "phrasal",
         "phrase_only",
         "phrases",
         "second",
@@ -64,24 +66,30 @@ class Token:
         self.sentence_end = kind is Piece.SENTENCE_END
         self.emphasis = self.exclaims * EXCLAMATION
         self.boundary = kind is not Piece.WORD or self.ends_clause  # punctuation, "and", "but": a clause ends
-        # whether a sentiment word after it must know of it, and whether the scorer needs to look at it at all
-        self.modifies = bool(self.valence or self.booster or self.negation or self.stops_negation)
-        self.alone = self.boundary or self.modifies or bool(concepts)  # whether it does anything on its own
+        # whether a sentiment word after it must know of it (a booster that is itself a sentiment word boosts
+        # nothing, as in VADER), and whether it does anything on its own
+        self.modifies = bool((self.booster and not self.valence) or self.negation or self.stops_negation)
+        self.alone = self.boundary or self.modifies or bool(self.valence or concepts)
         self.matters = self.alone
-        # a word that does nothing on its own but start phrases ("the", "a", "de"): the scorer looks at it only
-        # from the word after it, when that word is one its phrases go on with
+        # a word that does nothing on its own but start phrases ("the", "a"): the scorer looks at it only from the
+        # word after it, when that word is one its phrases go on with
         self.phrase_only = False
-        self.leads = False  # it does something on its own and starts phrases: the scorer looks ahead from it
+        self.leads = False  # it starts phrases and the scorer looks ahead from it
         self.second = False  # it may be the second word of a phrase that a phrase-only word starts
+        self.phrasal = not self.alone  # any of the three above, or it does nothing on its own
         self.tail = 0  # how many words follow the first in a phrase
 
-    def starts(self, phrases: dict[str, tuple[tuple[tuple[str, ...], Token], ...]], *, second: bool) -> None:
-        """Note the phrases this word starts, and whether it may go on with a phrase-only word before it."""
+    def starts(
+        self, phrases: dict[str, tuple[tuple[tuple[str, ...], Token], ...]], *, from_second: bool, second: bool
+    ) -> None:
+        """Note the phrases this word starts, whether they are looked for from their second word, and whether this
+        word may be the second of a phrase looked for that way."""
         self.phrases = phrases
-        self.phrase_only = bool(phrases) and not self.alone
-        self.leads = bool(phrases) and self.alone
+        self.phrase_only = bool(phrases) and from_second
+        self.leads = bool(phrases) and not from_second
         self.second = second
-        self.matters = self.alone or second
+        self.matters = self.alone or self.leads or second
+        self.phrasal = self.leads or second or not self.alone
 
 
 LINE_END = Token(Piece.SENTENCE_END, "\n")
@@ -105,10 +113,13 @@ class Vocabulary:
             first: {second: tuple(sorted(found, key=lambda entry: -len(entry[0]))) for second, found in seconds.items()}
             for first, seconds in by_two.items()
         }
-        # the second words of the phrases that words doing nothing on their own start
-        self._seconds = frozenset(
-            second for first, seconds in self._phrases.items() if not self._alone(first) for second in seconds
+        # the words doing nothing on their own but start phrases, whose phrases never go on with a common word:
+        # looked at from their second words (rare) rather than each time they are met ("the", "a", "la")
+        common = common_words()
+        self._from_second = frozenset(
+            first for first, seconds in self._phrases.items() if not self._alone(first) and common.isdisjoint(seconds)
         )
+        self._seconds = frozenset(second for first in self._from_second for second in self._phrases[first])
         self._chunks: dict[str, tuple[Token, ...]] = {"\n": (LINE_END,)}
 
     def tokens(self, chunks: list[str]) -> list[Token]:
@@ -134,7 +145,7 @@ class Vocabulary:
     def _word(self, word: str) -> Token:
         meaning = self._lexicon.meaning(word) if self._lexicon else NOTHING
         token = Token(Piece.WORD, word, meaning, self._matcher.concepts_of(word))
-        token.starts(self._phrases.get(word, {}), second=word in self._seconds)
+        token.starts(self._phrases.get(word, {}), from_second=word in self._from_second, second=word in self._seconds)
         return token
 
     def _alone(self, word: str) -> bool:
