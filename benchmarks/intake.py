@@ -3,8 +3,10 @@
 The two sides take turns, a round of ``ROUND`` items each, so a disk or processor that changes speed during
 the run slows both alike, and both databases grow alike. Each side gets its input made in advance, so only
 the intake itself is timed: the desk gets Feedback objects; the baseline gets the very rows the desk's store
-wrote in that round (read back from the desk's database), in the same order and transactions of the same
-size, into a database with the same schema, indexes and settings (WAL, synchronous=NORMAL, foreign keys).
+wrote in that round (read back from the desk's database: each conversation and the facts the metrics read),
+in the same order and transactions of the same size, into a database with the same schema, indexes and
+settings (WAL, synchronous=NORMAL, foreign keys). The offline analyzer is blocked: it is the same work on both
+sides' behalf, and ``analysis.py`` measures it.
 """
 
 from __future__ import annotations
@@ -24,11 +26,34 @@ ROUND = 50_000
 BATCH = 1_000
 COLUMNS = [column.name for column in schema.conversations.columns]
 INSERT = f"INSERT INTO cl_conversations ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+#: The facts tables the store writes beside each conversation, with their columns and raw inserts.
+FACT_TABLES = [
+    (table.name, [column.name for column in table.columns])
+    for table in (schema.facts, schema.fact_ratings, schema.fact_concepts)
+]
+ANALYZER = "closedloop.analysis.offline"
+
+
+def insert(table: str, columns: list[str]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+def facts_of_round(written: sqlite3.Connection, ids: set[str]) -> list[dict[str, list[tuple[object, ...]]]]:
+    """Each facts table's rows of these conversations, by conversation id."""
+    found = []
+    for table, columns in FACT_TABLES:
+        at = columns.index("conversation_id")
+        rows: dict[str, list[tuple[object, ...]]] = {}
+        for row in written.execute(f"SELECT {', '.join(columns)} FROM {table}"):
+            if row[at] in ids:
+                rows.setdefault(row[at], []).append(row)
+        found.append(rows)
+    return found
 
 
 def new_desk(path: Path, places: list[str]) -> Desk:
     path.unlink(missing_ok=True)
-    desk = Desk.open(f"sqlite:///{path}", load_entry_points=False)
+    desk = Desk.open(f"sqlite:///{path}", load_entry_points=False, blocked_plugins=[ANALYZER])
     for place_id in places:
         desk.add_place(Place(id=place_id, name=place_id.replace("-", " ").title()))
     return desk
@@ -60,10 +85,21 @@ def time_rounds(folder: Path, count: int, places: list[str]) -> tuple[float, flo
             f"SELECT {', '.join(COLUMNS)} FROM cl_conversations WHERE rowid > ? ORDER BY rowid", (start,)
         ).fetchall()
         assert len(rows) == len(items)
-        began = time.perf_counter()
+        at = COLUMNS.index("id")
+        facts = facts_of_round(written, {row[at] for row in rows})
+        batches = []
         for offset in range(0, len(rows), BATCH):
+            batch = rows[offset : offset + BATCH]
+            ids = [row[at] for row in batch]
+            batches.append([(INSERT, batch)] + [
+                (insert(table, columns), [row for conversation_id in ids for row in by_id.get(conversation_id, ())])
+                for (table, columns), by_id in zip(FACT_TABLES, facts, strict=True)
+            ])  # fmt: skip
+        began = time.perf_counter()
+        for batch in batches:
             raw.execute("BEGIN")
-            raw.executemany(INSERT, rows[offset : offset + BATCH])
+            for statement, values in batch:
+                raw.executemany(statement, values)
             raw.execute("COMMIT")
         baseline += time.perf_counter() - began
     desk.close()
