@@ -38,6 +38,9 @@ def sentiment_of(analyzer: OfflineAnalyzer, text: str, concept: str, language: s
         ("Le personnel était charmant mais l'attente était beaucoup trop longue.", "", "fr"),
         ("Das Essen war sehr gut, aber der Service war langsam.", "en", "de"),
         ("The staff were lovely and the food was great.", "en", "en"),
+        ("Super accueil, merci !", "en", "fr"),  # short, left at the default locale
+        ("Personnel adorable !", "en", "fr"),
+        ("Friendly staff, slow service", "fr", "en"),
     ],
 )
 def test_the_language_of_a_comment_is_detected_whatever_its_locale_says(text: str, hint: str, language: str) -> None:

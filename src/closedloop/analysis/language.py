@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import threading
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,9 @@ MIN_LETTERS = 8
 # make the model unsure, and its unsure first choice is often a language nobody wrote in)
 CONFIDENT = 0.5
 FAR_ABOVE = 2.0
+# when the model is unsure over every language, a language of the function-word lists rated this many times above
+# the hint is taken instead of it
+FAR_ABOVE_AMONG_KNOWN = 4.0
 # the function-word check: at least this many of the hint's function words, making this share of the words,
 # and this many times more than the other languages' together
 AGREE_HITS = 2
@@ -126,7 +129,19 @@ def detect_language_of_words(text: str, words: Sequence[str], *, hint: str = "")
         return next((language for language, _ in ranked if language in known), best)
     if best in known and probability >= FAR_ABOVE * dict(ranked).get(hint, 0.0):
         return best
-    return hint
+    return _likeliest_known(ranked, known, hint)
+
+
+def _likeliest_known(ranked: Sequence[tuple[str, float]], known: Collection[str], hint: str) -> str:
+    """The hint, unless the model rates a language closedloop knows far above it: a short French comment left at
+    the default locale ("Super accueil, merci !") leaves the model unsure between French and Latin, but it
+    still rates French ten times above English."""
+    probabilities = dict(ranked)
+    others = [(probability, language) for language, probability in ranked if language in known and language != hint]
+    if not others:
+        return hint
+    probability, likeliest = max(others)
+    return likeliest if probability >= FAR_ABOVE_AMONG_KNOWN * probabilities.get(hint, 0.0) else hint
 
 
 def feedback_language(feedback: Feedback) -> str:
