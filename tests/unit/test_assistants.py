@@ -293,3 +293,10 @@ def test_desk_analyze_runs_the_analyzers_again_and_keeps_everything_else() -> No
     assert desk.analyze(places=["q"]).total == 0
     with pytest.raises(InvalidInput, match="neither a place id nor a group id"):
         desk.analyze(places=["nowhere"])
+
+
+def test_an_assistants_notes_reach_the_agent_with_the_suggestion() -> None:
+    desk = make_desk(BrokenAssistant(Draft(text="We will refund you.", notes=["the draft offers 'refund'"])))
+    conversation = desk.ingest(feedback("1", "ok"))
+    assert desk.suggest_reply(conversation.id, by="ana").notes == ("the draft offers 'refund'",)
+    assert desk.rephrase("thanks", language="en").notes == ("the draft offers 'refund'",)

@@ -154,3 +154,24 @@ def test_the_model_is_asked_without_streaming_under_its_configured_name(
     assert not body.get("stream")
     assert [message["role"] for message in body["messages"]] == ["system", "user"]
     assert assistant.name == "llm" and assistant.model == MODEL
+
+
+def test_a_commitment_the_model_makes_on_its_own_comes_with_a_note_and_the_draft_is_kept(
+    assistant: LlmAssistant, fake: FakeOpenAI
+) -> None:
+    fake.answer = lambda _: "Sorry Marie, we will refund your meal and offer a 20% discount next time."
+    draft = assistant.suggest(request(feedback("The soup was cold.")))
+    assert draft.text == "Sorry Marie, we will refund your meal and offer a 20% discount next time."
+    assert [note.split(",")[0] for note in draft.notes] == ["the draft offers 'discount'", "the draft offers 'refund'"]
+
+    fake.answer = lambda _: "Nous vous remboursons le repas."
+    assert "'remboursons'" in assistant.suggest(request(feedback("Soupe froide.", locale="fr"))).notes[0]
+    fake.answer = lambda _: "You can count on us; we hope to see you again."
+    assert assistant.suggest(request(feedback("The soup was cold."))).notes == ()
+
+
+def test_a_commitment_already_in_the_agents_text_is_no_news_when_rephrased(
+    assistant: LlmAssistant, fake: FakeOpenAI
+) -> None:
+    fake.answer = lambda _: "We are refunding your order."
+    assert assistant.rephrase("we refund ur order", tone="formal", language="en").notes == ()

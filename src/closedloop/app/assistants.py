@@ -61,6 +61,7 @@ def suggest_reply(
         model=draft.model,
         language=draft.language or request.language,
         conversation_id=conversation.id,
+        notes=draft.notes,
     )
 
 
@@ -76,7 +77,13 @@ def rephrase(ctx: Context, text: str, tone: str, language: str | None, assistant
     helper = chosen(ctx, assistant)
     language = language_of(language) if language is not None else detect_language(text)
     draft = drafted(helper, lambda: helper.rephrase(text, tone=tone, language=language))
-    return Suggestion(text=draft.text, assistant=helper.name, model=draft.model, language=draft.language or language)
+    return Suggestion(
+        text=draft.text,
+        assistant=helper.name,
+        model=draft.model,
+        language=draft.language or language,
+        notes=draft.notes,
+    )
 
 
 def drafted(helper: Assistant, write: Callable[[], object]) -> Draft:

@@ -10,7 +10,7 @@ import attrs
 from closedloop.domain.conversation import Concept, Conversation
 from closedloop.domain.feedback import Feedback, Rating, RatingKind
 from closedloop.domain.people import Place, User
-from closedloop.domain.values import text_field
+from closedloop.domain.values import text_field, texts
 
 #: The tones every built-in assistant knows; a hosted model takes any tone named in plain words.
 TONES: tuple[str, ...] = ("friendly", "formal", "apologetic", "concise")
@@ -71,6 +71,14 @@ class DraftRequest:
         return self.conversation.feedback
 
 
+def _draft_notes(value: object) -> tuple[str, ...]:
+    return texts(value, "a draft's notes")
+
+
+def _suggestion_notes(value: object) -> tuple[str, ...]:
+    return texts(value, "a suggestion's notes")
+
+
 @attrs.frozen(kw_only=True)
 class Draft:
     """What an assistant wrote; ``model`` names the model that wrote it (empty for an assistant without one), and
@@ -79,6 +87,8 @@ class Draft:
     text: str = attrs.field(validator=text_field("draft"))
     model: str = attrs.field(default="", validator=text_field("draft"))
     language: str = attrs.field(default="", validator=text_field("draft"))
+    #: what the agent should check before sending, e.g. a refund the draft offers that nobody agreed to
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_draft_notes)
 
 
 @attrs.frozen(kw_only=True)
@@ -92,6 +102,8 @@ class Suggestion:
     language: str = attrs.field(validator=text_field("suggestion", one_line=True))
     # None for a rephrasing, which belongs to no conversation yet
     conversation_id: str | None = attrs.field(default=None, validator=text_field("suggestion", optional=True))
+    #: what the agent should check before sending (see Draft.notes)
+    notes: tuple[str, ...] = attrs.field(default=(), converter=_suggestion_notes)
 
     def __str__(self) -> str:
         return self.text

@@ -7,7 +7,10 @@ masked; the model's answer has the placeholders it kept put back, and is only ev
 
 from __future__ import annotations
 
-from closedloop import AssistantFailed, Draft, DraftRequest
+from collections.abc import Iterable
+
+from closedloop import AssistantFailed, Draft, DraftRequest, InteractionKind
+from closedloop_llm.commitments import unbacked_commitments
 from closedloop_llm.context import business, language_or, masker_for, reply_values
 from closedloop_llm.languages import phone_regions
 from closedloop_llm.masking import Masker
@@ -48,15 +51,23 @@ class LlmAssistant:
         }
         return self.templates.render("system", values)
 
-    def _answer(self, prompt: str, system: str, masker: Masker) -> Draft:
-        text = self.provider.complete(prompt, system=system, failure=AssistantFailed)
-        return Draft(text=masker.restore(text).strip(), model=self.model)
+    def _answer(self, prompt: str, system: str, masker: Masker, said_before: Iterable[str]) -> Draft:
+        """The model's answer with the personal data put back, and a note for each commitment it makes that
+        the business had not made before."""
+        text = masker.restore(self.provider.complete(prompt, system=system, failure=AssistantFailed)).strip()
+        return Draft(text=text, model=self.model, notes=unbacked_commitments(text, said_before))
 
     def suggest(self, request: DraftRequest) -> Draft:
         """A first reply to the request's conversation, in its language and tone."""
         masker = masker_for(request, self.default_region)
         prompt = self.templates.render("suggest", reply_values(request, masker))
-        return self._answer(prompt, self._system(request.business_name or self.business_name, request.language), masker)
+        replies = [
+            entry.body
+            for entry in request.conversation.customer_messages
+            if entry.kind is not InteractionKind.CUSTOMER_MESSAGE
+        ]
+        system = self._system(request.business_name or self.business_name, request.language)
+        return self._answer(prompt, system, masker, replies)
 
     def rephrase(self, text: str, *, tone: str, language: str) -> Draft:
         """``text`` said again in ``tone`` and corrected; in ``language`` (kept as it is when ``""``)."""
@@ -68,4 +79,4 @@ class LlmAssistant:
             "language": language_or(language, "the same language as the reply"),
         }
         prompt = self.templates.render("rephrase", values)
-        return self._answer(prompt, self._system(self.business_name, language), masker)
+        return self._answer(prompt, self._system(self.business_name, language), masker, [text])
