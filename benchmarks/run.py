@@ -16,6 +16,7 @@ import analysis
 import email_dispatch
 import inbox
 import intake
+import metrics
 
 HERE = Path(__file__).resolve().parent
 
@@ -26,9 +27,10 @@ def main() -> None:
     parser.add_argument("--folder", type=Path, help="where the databases go (default: a temporary folder)")
     arguments = parser.parse_args()
     if arguments.small:
-        intake_size, sizes, runs, emails, analysed = 5_000, [1_000, 12_000], 20, 300, 2_000
+        intake_size, sizes, runs, emails, analysed, reported = 5_000, [1_000, 12_000], 20, 300, 2_000, [10_000]
     else:
         intake_size, sizes, runs, emails, analysed = 1_000_000, [10_000, 100_000, 1_000_000], 200, 10_000, 100_000
+        reported = [10_000, 100_000, 1_000_000]
     folder = arguments.folder or Path(tempfile.mkdtemp(prefix="closedloop-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     print(f"databases in {folder}\n")
@@ -46,6 +48,8 @@ def main() -> None:
     email_dispatch.main(emails, folder)
     print()
     analysis.main(analysed, folder)
+    print()
+    metrics.main(folder, reported, 5 if arguments.small else 20)
 
 
 if __name__ == "__main__":
