@@ -7,13 +7,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from closedloop.app.metrics import DEFAULT_SPAN, time_zone
+from closedloop.app.metrics import DEFAULT_SPAN, LONGEST_WINDOW, Moment, moment, time_zone
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.metrics import DEFAULT_WINDOW, Bucketing
 
-Moment = datetime | date | None
-
-LONGEST_WINDOW_HOURS = 366 * 24
+LONGEST_WINDOW_HOURS = LONGEST_WINDOW // timedelta(hours=1)
 #: Without ``--by``, charts follow the finest period that keeps a trend readable: days for a month or so,
 #: weeks for half a year, months beyond.
 DAYS_UP_TO = timedelta(days=45)
@@ -56,10 +54,6 @@ def window_of(hours: str | None) -> timedelta:
     return timedelta(hours=value)
 
 
-def as_moment(value: datetime | date, zone: ZoneInfo) -> datetime:
-    return value if isinstance(value, datetime) else datetime.combine(value, datetime.min.time(), zone)
-
-
 def bucketing_of(by: str | None, charts: bool, since: Moment, until: Moment, zone: ZoneInfo) -> str | None:
     """The buckets of ``--by``; with ``--charts``, a period, chosen from the report's span when not given."""
     kinds = [member.value for member in Bucketing]
@@ -73,8 +67,8 @@ def bucketing_of(by: str | None, charts: bool, since: Moment, until: Moment, zon
                 f"--charts draws trends over time: give --by day, week or month, or leave --by out; got --by {by}"
             )
         return by
-    end = as_moment(until, zone) if until is not None else datetime.now(zone)
-    span = end - as_moment(since, zone) if since is not None else DEFAULT_SPAN
+    end = moment(until, "--until", zone) if until is not None else datetime.now(zone)
+    span = end - moment(since, "--since", zone) if since is not None else DEFAULT_SPAN
     if span <= DAYS_UP_TO:
         return Bucketing.DAY.value
     return Bucketing.WEEK.value if span <= WEEKS_UP_TO else Bucketing.MONTH.value
