@@ -6,7 +6,7 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from closedloop import Comment, Contact, Feedback, Rating, RatingKind
+from closedloop import Comment, Contact, Desk, Feedback, Place, PlaceGroup, Rating, RatingKind, Role, User
 
 WORDS = [
     "service",
@@ -61,6 +61,15 @@ START = datetime(2026, 1, 1, tzinfo=UTC)
 
 def place_ids(count: int) -> list[str]:
     return [f"place-{number:04}" for number in range(count)]
+
+
+def add_directory(desk: Desk, places: list[str], group: int) -> None:
+    """The places, a group "region" of the first ``group`` of them, an admin and an agent who sees the group."""
+    for place_id in places:
+        desk.add_place(Place(id=place_id, name=place_id))
+    desk.add_group(PlaceGroup(id="region", name="Region", place_ids=places[:group]))
+    desk.add_user(User(id="admin", name="Ada Admin", role=Role.ADMIN))
+    desk.add_user(User(id="agent", name="Al Agent", groups={"region"}))
 
 
 def nps(generator: random.Random) -> int:

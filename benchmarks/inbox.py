@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from feedback_data import feedback_items, place_ids
+from feedback_data import add_directory, feedback_items, place_ids
 
-from closedloop import Desk, Place, PlaceGroup, Role, User
+from closedloop import Desk
 
 PLACES = 200
 GROUP = 20
@@ -29,11 +29,7 @@ def build(path: Path, count: int) -> Desk:
         path.unlink()
     desk = Desk.open(url, load_entry_points=False)
     places = place_ids(PLACES)
-    for place_id in places:
-        desk.add_place(Place(id=place_id, name=place_id))
-    desk.add_group(PlaceGroup(id="region", name="Region", place_ids=places[:GROUP]))
-    desk.add_user(User(id="admin", name="Ada Admin", role=Role.ADMIN))
-    desk.add_user(User(id="agent", name="Al Agent", groups={"region"}))
+    add_directory(desk, places, GROUP)
     report = desk.ingest_many(feedback_items(count, places), batch_size=1000)
     assert report.ingested == count, report
     first = desk.inbox("admin", limit=300).items

@@ -16,9 +16,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feedback_data import place_ids
+from feedback_data import add_directory, place_ids
 
-from closedloop import Desk, Feedback, Place, PlaceGroup, Rating, RatingKind, Role, User
+from closedloop import Desk, Feedback, Rating, RatingKind
 from closedloop.domain.alerts import Alert, AlertStatus
 from closedloop.domain.conversation import Actor, ActorKind, Concept, Conversation, Interaction, InteractionKind, Status
 
@@ -107,11 +107,7 @@ def build(path: Path, count: int) -> Desk:
         path.unlink()
     desk = Desk.open(url, load_entry_points=False)
     places = place_ids(PLACES)
-    for place_id in places:
-        desk.add_place(Place(id=place_id, name=place_id))
-    desk.add_group(PlaceGroup(id="region", name="Region", place_ids=places[:GROUP]))
-    desk.add_user(User(id="agent", name="Al Agent", groups={"region"}))
-    desk.add_user(User(id="admin", name="Ada Admin", role=Role.ADMIN))
+    add_directory(desk, places, GROUP)
     for batch in conversations(count, places):
         with desk.store.transaction() as tx:
             tx.conversations.add(batch)
