@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from closedloop.cli import Commands
+    import click
+
     from closedloop.desk import Desk
     from closedloop.domain.conversation import Conversation
     from closedloop.events import ConversationChange
@@ -112,11 +113,12 @@ def closedloop_conversation_changed(desk: Desk, changes: Sequence[ConversationCh
 
 
 @hookspec
-def closedloop_add_commands(commands: Commands) -> None:
-    """Add subcommands to the ``closedloop`` command line (``python -m closedloop``) when it starts.
+def closedloop_add_commands(cli: click.Group) -> None:
+    """Add commands to the ``closedloop`` command line (``python -m closedloop``) when it starts.
 
-    :param commands: a :class:`closedloop.cli.Commands`; call ``commands.add(name, help=..., run=function)``
-        and add the command's arguments to the ``argparse.ArgumentParser`` it returns. The command line calls
-        ``function(arguments)`` and exits with the number it returns (``None`` is 0). A
-        :class:`~closedloop.ClosedLoopError` it raises is printed as the reason, with exit status 2.
+    :param cli: the click group of the command line (``closedloop.cli.cli``); add a command with
+        ``@cli.command()`` or ``cli.add_command(command)``. Take the database with ``closedloop.cli.url_option``
+        and open it with ``closedloop.cli.open_desk``. A :class:`~closedloop.ClosedLoopError` the command raises
+        is printed as one line saying what to fix, with exit status 2; what the command returns, if an int, is
+        the exit status. A name another command already has is refused.
     """

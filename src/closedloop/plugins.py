@@ -12,7 +12,8 @@ from closedloop.domain.errors import ClosedLoopError, InvalidInput
 from closedloop.settings import Settings
 
 if TYPE_CHECKING:
-    from closedloop.cli import Commands
+    import click
+
     from closedloop.desk import Desk
     from closedloop.domain.conversation import Conversation
     from closedloop.events import ConversationChange
@@ -101,9 +102,9 @@ class Hooks:
         hook.closedloop_register_analyzers(registry=registry, settings=settings)
         hook.closedloop_register_alert_rules(registry=registry, settings=settings)
 
-    def add_commands(self, commands: Commands) -> None:
-        """Let every plugin add its subcommands to the command line."""
-        self.manager.hook.closedloop_add_commands(commands=commands)
+    def add_commands(self, cli: click.Group) -> None:
+        """Let the built-in command modules and every plugin add their commands to the command line."""
+        self.manager.hook.closedloop_add_commands(cli=cli)
 
     def feedback_ingested(self, conversations: Sequence[Conversation]) -> None:
         if conversations:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import argparse
 from urllib.parse import urlsplit
 
+import click
 from starlette.applications import Starlette
 from starlette.routing import Mount
 
 import closedloop
 from closedloop import Desk
-from closedloop.cli import DEMO_FILE, URL_VARIABLE, Commands, database_url
+from closedloop.cli import DEMO_FILE, database_url, open_desk, url_option
 from closedloop_web.app import create_app
 
 
@@ -20,20 +20,28 @@ def standalone_app(desk: Desk) -> Starlette:
     return Starlette(routes=[Mount(path or "/", app=create_app(desk))])
 
 
-def serve(arguments: argparse.Namespace) -> int:
+@click.command(
+    epilog=f"""Example: closedloop serve --url sqlite:///{DEMO_FILE} --port 8080
+
+\b
+Without --url or $CLOSEDLOOP_DATABASE_URL it serves ./{DEMO_FILE}, the demo's database."""
+)
+@url_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The port to listen on (1-65535)."
+)
+def serve(url: str | None, host: str, port: int) -> None:
+    """Serve the customers' reply page: the one-time links in answers sent to customers lead there."""
     import uvicorn
 
-    url = database_url(arguments.url, fallback=f"sqlite:///{DEMO_FILE}")
-    base = f"http://{arguments.host}:{arguments.port}/reply/"
-    with Desk.open(url, reply_link_base=base) as desk:
+    url = database_url(url, fallback=f"sqlite:///{DEMO_FILE}")
+    base = f"http://{host}:{port}/reply/"
+    with open_desk(url, reply_link_base=base) as desk:
         print(f"closedloop: reply links {base}<token>, on {url}", flush=True)
-        uvicorn.run(standalone_app(desk), host=arguments.host, port=arguments.port, log_level="info")
-    return 0
+        uvicorn.run(standalone_app(desk), host=host, port=port, log_level="info")
 
 
 @closedloop.hookimpl
-def closedloop_add_commands(commands: Commands) -> None:
-    command = commands.add("serve", help="serve the customers' reply page (closedloop-web)", run=serve)
-    command.add_argument("--url", help=f"the database (default: ${URL_VARIABLE}, else ./{DEMO_FILE})")
-    command.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1)")
-    command.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
+def closedloop_add_commands(cli: click.Group) -> None:
+    cli.add_command(serve)

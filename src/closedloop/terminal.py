@@ -1,0 +1,138 @@
+"""How the command line writes what takes time or space: a progress bar, and the console tables print to.
+
+A terminal gets rich's live bar and coloured tables; a log or a pipe gets plain lines a person can still read,
+never escape codes or a redrawn line.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Protocol
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.text import Text
+
+#: At most one plain progress line every this many seconds, so that a log stays short.
+PLAIN_INTERVAL = 5.0
+
+
+class Advancing(Protocol):
+    """What a progress bar lets the work tell it."""
+
+    def advance(self, count: int = 1) -> None:
+        """``count`` more items are done."""
+
+
+def console(*, stderr: bool = False) -> Console:
+    """The console commands print to; rich decides from the stream whether it is a terminal (and its width, or
+    ``COLUMNS``)."""
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+class RateColumn(ProgressColumn):
+    """Items per second, which rich's own speed column only shows for bytes."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f}/s" if speed else "", style="progress.data.speed")
+
+
+class LiveBar:
+    """rich's bar with count, rate and time left, for a terminal."""
+
+    def __init__(self, progress: Progress, task: TaskID) -> None:
+        self.progress = progress
+        self.task = task
+
+    def advance(self, count: int = 1) -> None:
+        self.progress.advance(self.task, count)
+
+
+class PlainLines:
+    """A line now and then (never more often than ``interval`` seconds) for a log: count, share, rate, time left."""
+
+    def __init__(
+        self,
+        total: int | None,
+        label: str,
+        write: Callable[[str], None],
+        interval: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.total = total
+        self.label = label
+        self.write = write
+        self.interval = interval
+        self.clock = clock
+        self.done = 0
+        self.started = clock()
+        self.last_line = self.started
+        self.lines = 0
+
+    def advance(self, count: int = 1) -> None:
+        self.done += count
+        now = self.clock()
+        if now - self.last_line >= self.interval:
+            self.last_line = now
+            self.lines += 1
+            self.write(self.line(now))
+
+    def line(self, now: float) -> str:
+        elapsed = max(now - self.started, 1e-9)
+        rate = self.done / elapsed
+        if not self.total:
+            return f"{self.label}: {self.done:,} so far, {rate:,.0f}/s"
+        share = self.done / self.total
+        left = f", about {format_seconds((self.total - self.done) / rate)} left" if rate and share < 1 else ""
+        return f"{self.label}: {self.done:,} of {self.total:,} ({share:.0%}), {rate:,.0f}/s{left}"
+
+    def finish(self) -> None:
+        """A closing line, only when the run was long enough to have shown any: a short run stays silent."""
+        if self.lines:
+            now = self.clock()
+            self.write(f"{self.label}: {self.done:,} in {format_seconds(now - self.started)}")
+
+
+def format_seconds(seconds: float) -> str:
+    """``42 s``, ``3 min 5 s`` or ``1 h 2 min``: as precise as a person waiting needs."""
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60} s"
+    return f"{whole // 3600} h {whole % 3600 // 60} min"
+
+
+@contextmanager
+def progress_bar(total: int | None, label: str, *, interval: float = PLAIN_INTERVAL) -> Iterator[Advancing]:
+    """Show how far a long task is, on standard error so that standard output stays the command's result.
+
+    On a terminal a rich bar with the count, the rate and the time left; otherwise a plain line at most every
+    ``interval`` seconds. ``total`` may be None when it is not known (standard input, say).
+    """
+    err = console(stderr=True)
+    if not err.is_terminal:
+        lines = PlainLines(total, label, lambda line: print(line, file=err.file, flush=True), interval)
+        yield lines
+        lines.finish()
+        return
+    columns: list[ProgressColumn] = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    if total:
+        columns.append(TaskProgressColumn())
+    columns += [RateColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=err) as progress:
+        yield LiveBar(progress, progress.add_task(label, total=total))
