@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import argparse
 import os
 import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import click
 import pytest
 
 import closedloop
 from closedloop import InvalidInput, Settings, plugins
-from closedloop.cli import Commands, main, smtp_from_environment
+from closedloop.cli import command_line, main
+from closedloop.commands.worker import smtp_from_environment
 
 
 def run_cli(*arguments: str, cwd: Path | None = None, url: str | None = None) -> subprocess.CompletedProcess[str]:
@@ -71,27 +72,27 @@ def test_database_commands_take_the_url_from_the_environment(tmp_path: Path) -> 
     assert missing.returncode == 2 and "CLOSEDLOOP_DATABASE_URL" in missing.stderr
 
 
-def test_unknown_command_is_refused_with_usage() -> None:
+def test_unknown_command_is_refused_in_one_line_saying_where_to_look() -> None:
     result = run_cli("nonsense")
     assert result.returncode == 2
-    assert "invalid choice" in result.stderr
+    assert result.stderr == "closedloop: No such command 'nonsense'. (see `closedloop --help`)\n"
 
 
 class Greeter:
-    """A plugin that adds ``hello`` the way the docs show, and ``wave`` in argparse's own spelling."""
+    """A plugin that adds ``hello`` the way the docs show, and ``wave``, which returns its exit status."""
 
     @closedloop.hookimpl
-    def closedloop_add_commands(self, commands: Commands) -> None:
-        hello = commands.add("hello", help="greet someone", run=self.hello)
-        hello.add_argument("name")
-        hello.add_argument("--fail", action="store_true")
-        commands.add_parser("wave", help="wave").set_defaults(run=lambda arguments: 7)
+    def closedloop_add_commands(self, cli: click.Group) -> None:
+        @cli.command()
+        @click.argument("name")
+        @click.option("--fail", is_flag=True)
+        def hello(name: str, fail: bool) -> None:
+            """Greet someone."""
+            if fail:
+                raise InvalidInput(f"{name} is not here")
+            print(f"hello {name}")
 
-    def hello(self, arguments: argparse.Namespace) -> int | None:
-        if arguments.fail:
-            raise InvalidInput(f"{arguments.name} is not here")
-        print(f"hello {arguments.name}")
-        return None
+        cli.add_command(click.Command("wave", callback=lambda: 7))
 
 
 @pytest.fixture
@@ -113,10 +114,10 @@ def test_a_plugin_command_runs_with_its_arguments_and_exit_status(capsys: pytest
 
 
 def test_a_command_name_taken_twice_is_refused_saying_which() -> None:
-    commands = Commands(argparse.ArgumentParser(prog="closedloop"))
-    commands.add("serve", help="one", run=lambda arguments: 0)
+    cli = command_line()
+    cli.add_command(click.Command("serve"))
     with pytest.raises(InvalidInput, match="'serve'"):
-        commands.add_parser("serve", help="another")
+        cli.add_command(click.Command("serve"))
 
 
 def test_a_plugin_taking_a_builtin_name_is_refused_with_exit_status_2(
@@ -124,8 +125,8 @@ def test_a_plugin_taking_a_builtin_name_is_refused_with_exit_status_2(
 ) -> None:
     class Squatter:
         @closedloop.hookimpl
-        def closedloop_add_commands(self, commands: Commands) -> None:
-            commands.add("demo", help="not the demo", run=lambda arguments: 0)
+        def closedloop_add_commands(self, cli: click.Group) -> None:
+            cli.add_command(click.Command("demo", help="not the demo"))
 
     make = plugins.make_plugin_manager
     monkeypatch.setattr(

@@ -34,9 +34,11 @@ __all__ = [
     "cli",
     "command_line",
     "database_url",
+    "examples",
     "main",
     "open_desk",
     "progress_bar",
+    "require_database",
     "url_option",
 ]
 
@@ -78,22 +80,34 @@ def database_url(given: str | None, fallback: str | None = None) -> str:
 def open_desk(url: str | None, *, must_exist: bool = True, **settings: Any) -> Desk:
     """The desk on ``url`` (see :func:`database_url`), opened with ``settings``; close it when done.
 
-    With ``must_exist`` (for a command that only reads, or works on data already stored) an SQLite file that
-    does not exist is refused, saying how to create one, rather than made into an empty database at a
-    mistyped path; other databases are left to connect.
+    With ``must_exist`` (for a command that only reads, or works on data already stored) a database that
+    does not exist is refused (see :func:`require_database`) rather than created empty at a mistyped path.
     """
     from closedloop.desk import Desk
-    from closedloop.storage.sql.urls import parsed, sqlite_file
 
     url = database_url(url)
     if must_exist:
-        path = sqlite_file(parsed(url))
-        if path is not None and not path.exists():
-            raise StoreUnavailable(
-                f"no database at {path}; check the path, or create one with `closedloop db upgrade --url {url}`"
-                " (or `closedloop demo` for one with sample feedback)"
-            )
+        require_database(url)
     return Desk.open(url, **settings)
+
+
+def require_database(url: str) -> None:
+    """Refuse an SQLite URL whose file does not exist, saying how to create one; other databases are left to
+    connect (and say themselves when they cannot)."""
+    from closedloop.storage.sql.urls import parsed, sqlite_file
+
+    path = sqlite_file(parsed(url))
+    if path is not None and not path.exists():
+        raise StoreUnavailable(
+            f"no database at {path}; check the path, or create one with `closedloop db upgrade --url {url}`"
+            " (or `closedloop demo` for one with sample feedback)"
+        )
+
+
+def examples(*lines: str, note: str = "") -> str:
+    """A command's epilog: its example command lines as typed, kept unwrapped, and an optional note after."""
+    shown = "\n".join(f"  {line}" for line in lines)
+    return f"\b\nExamples:\n{shown}" + (f"\n\n{note}" if note else "")
 
 
 class CommandLine(click.Group):

@@ -34,6 +34,14 @@ BUILTINS: tuple[str, ...] = (
     "closedloop.alerting",
     "closedloop.analysis.offline",
     "closedloop.assistance.offline",
+    "closedloop.commands.demo",
+    "closedloop.commands.inbox",
+    "closedloop.commands.show",
+    "closedloop.commands.report",
+    "closedloop.commands.worker",
+    "closedloop.commands.sync",
+    "closedloop.commands.analyze",
+    "closedloop.commands.db",
 )
 
 

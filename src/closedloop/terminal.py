@@ -6,6 +6,7 @@ never escape codes or a redrawn line.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,10 +38,18 @@ class Advancing(Protocol):
         """``count`` more items are done."""
 
 
+#: How wide tables are when the output is not a terminal and ``COLUMNS`` does not say: wide enough for an
+#: inbox row to keep its id whole and some of its message.
+PLAIN_WIDTH = 160
+
+
 def console(*, stderr: bool = False) -> Console:
-    """The console commands print to; rich decides from the stream whether it is a terminal (and its width, or
-    ``COLUMNS``)."""
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    """The console commands print to. rich tells from the stream whether it is a terminal, and takes its
+    width from the terminal or ``COLUMNS``; a pipe or a file gets plain text :data:`PLAIN_WIDTH` wide."""
+    made = Console(stderr=stderr, highlight=False, soft_wrap=False)
+    if not made.is_terminal and not os.environ.get("COLUMNS"):
+        made.width = PLAIN_WIDTH
+    return made
 
 
 class RateColumn(ProgressColumn):

@@ -158,7 +158,7 @@ import closedloop.storage.sql.store
 from closedloop import Desk, NoSuchName, __version__
 from closedloop.domain.rules import MAX_CUSTOMER_MESSAGE
 from closedloop.cli import _private, database_url
-from closedloop.cli import DispatchReport
+from closedloop.cli import InvalidInput
 from closedloop import plugins
 
 closedloop.hookimpl
@@ -170,7 +170,7 @@ closedloop.domain.rules.customer_actor
         "closedloop.NoSuchName: closedloop has no NoSuchName",
         "closedloop.domain.rules.MAX_CUSTOMER_MESSAGE: closedloop.domain.rules is not a public module",
         "closedloop.cli._private: _private is private",
-        "closedloop.cli.DispatchReport: DispatchReport is not in closedloop.cli.__all__",
+        "closedloop.cli.InvalidInput: InvalidInput is not in closedloop.cli.__all__",
         "closedloop.plugins: closedloop.plugins is not a public module",
         "closedloop.domain.rules.customer_actor: closedloop.domain.rules is not a public module",
     ]
