@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 from closedloop import __version__
 from closedloop.domain.errors import ClosedLoopError, InvalidInput, StoreUnavailable
@@ -193,13 +194,25 @@ def run(group: click.Group, argv: Sequence[str] | None) -> int:
     except ClosedLoopError as error:
         return refuse(str(error))
     except click.UsageError as error:
-        hint = f" (see `{error.ctx.command_path} --help`)" if error.ctx is not None else ""
-        return refuse(f"{error.format_message()}{hint}", error.exit_code)
+        return refuse(usage_mistake(error), error.exit_code)
     except click.ClickException as error:
         return refuse(error.format_message(), error.exit_code)
     except click.Abort:
         return refuse("interrupted", 130)
     return result if isinstance(result, int) else 0
+
+
+def usage_mistake(error: click.UsageError) -> str:
+    """What click found wrong, on one line, with where to read more; a group given no command lists its commands
+    rather than printing its whole help."""
+    context = error.ctx
+    if context is None:
+        return error.format_message()
+    hint = f" (see `{context.command_path} --help`)"
+    if isinstance(error, NoArgsIsHelpError) and isinstance(context.command, click.Group):
+        names = ", ".join(context.command.list_commands(context))
+        return f"`{context.command_path}` needs a command: {names}{hint}"
+    return f"{error.format_message()}{hint}"
 
 
 def refuse(reason: str, status: int = 2) -> int:

@@ -10,7 +10,7 @@ from starlette.routing import Mount
 
 import closedloop
 from closedloop import Desk
-from closedloop.cli import DEMO_FILE, database_url, open_desk, url_option
+from closedloop.cli import DEMO_FILE, database_url, examples, open_desk, url_option
 from closedloop_web.app import create_app
 
 
@@ -21,10 +21,11 @@ def standalone_app(desk: Desk) -> Starlette:
 
 
 @click.command(
-    epilog=f"""Example: closedloop serve --url sqlite:///{DEMO_FILE} --port 8080
-
-\b
-Without --url or $CLOSEDLOOP_DATABASE_URL it serves ./{DEMO_FILE}, the demo's database."""
+    epilog=examples(
+        "closedloop serve",
+        "closedloop serve --url sqlite:///feedback.db --host 0.0.0.0 --port 8080",
+        note=f"Without --url or $CLOSEDLOOP_DATABASE_URL it serves ./{DEMO_FILE}, the demo's database.",
+    )
 )
 @url_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
