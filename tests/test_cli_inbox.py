@@ -75,7 +75,7 @@ def test_the_table_has_headers_and_a_row_per_conversation(seven: str, capsys: py
     assert len(rows) == 7
     assert all(len(line.rstrip()) <= 160 for line in lines)
     note_row = next(row for row in rows if "Customer 4" in row)
-    assert "Le Jardin d'Hiver" in note_row, "the place by name"
+    assert "Le Jardin d'Hiv" in note_row and "jardin" not in note_row, "the place by name, not its id"
     assert "Mia Lenoir (note): Called back" in note_row, "the latest message, not the first comment"
     assert note_row.rstrip().endswith("2026-03-03 09:00") and rows[0] == note_row, "updated last, shown first"
     long_row = next(row for row in rows if "Customer 2" in row)

@@ -47,7 +47,7 @@ class Column:
 
 COLUMNS = (
     Column("Conversation", cap=64, floor=64),  # never cut (its floor above any id): `closedloop show` takes it
-    Column("Category", cap=11, floor=7, droppable=4),
+    Column("Category", cap=11, floor=8, droppable=4),
     Column("Status", cap=17, floor=8, droppable=3),
     Column("Place", cap=24, floor=8, droppable=5),
     Column("Customer", cap=20, floor=8),
@@ -55,7 +55,8 @@ COLUMNS = (
     Column("Latest message", cap=10_000, floor=20),
     Column("Updated (UTC)", cap=16, floor=16, droppable=1),
 )
-MESSAGE = 6  # the index of the column that takes the room left
+MESSAGE = 6  # the index of the latest message, which gives way first
+COMFORTABLE_MESSAGE = 40  # as narrow as the latest message goes before the other columns give way
 GAP = 2  # between two columns: a space of padding and the divider
 
 
@@ -75,9 +76,10 @@ def cells(conversation: Conversation, places: Mapping[str, Place]) -> list[str]:
 
 def layout(rows: Sequence[list[str]], total: int) -> dict[int, int]:
     """The columns shown (by index) and their widths in ``total`` characters. Each column is as wide as its
-    widest cell up to its cap, and the latest message gets the rest; when that is less than its floor, the
-    others shrink in proportion down to their floors, and if that is not enough a narrow terminal loses the
-    date, then the ratings, the status, the category and the place."""
+    widest cell, up to its cap. When the whole is too wide, the latest message gives way first, down to a
+    comfortable width; then the other columns, in proportion to what they have above their floors; then the
+    message down to its floor. If even that is too wide, a narrow terminal loses the date, then the ratings,
+    the status, the category and the place."""
     natural = {
         index: max(len(column.header), min(column.cap, max(len(row[index]) for row in rows)))
         for index, column in enumerate(COLUMNS)
@@ -85,29 +87,42 @@ def layout(rows: Sequence[list[str]], total: int) -> dict[int, int]:
     shown = list(natural)
     for dropping in range(max(column.droppable for column in COLUMNS) + 1):
         shown = [index for index in natural if not 0 < COLUMNS[index].droppable <= dropping]
-        others = [index for index in shown if index != MESSAGE]
-        room = total - GAP * (len(shown) - 1) - COLUMNS[MESSAGE].floor
-        widths = shrunk({index: natural[index] for index in others}, room)
+        widths = fitted({index: natural[index] for index in shown}, total - GAP * (len(shown) - 1))
         if widths is not None:
-            left = total - GAP * (len(shown) - 1) - sum(widths.values())
-            return {**widths, MESSAGE: max(len(COLUMNS[MESSAGE].header), min(natural[MESSAGE], left))} | {
-                index: widths[index] for index in others
-            }
+            return widths
     return {index: min(natural[index], COLUMNS[index].floor) for index in shown}
 
 
-def shrunk(widths: dict[int, int], room: int) -> dict[int, int] | None:
-    """``widths`` made to fit in ``room`` by taking from each column in proportion to what it has above its
-    floor; None when even the floors do not fit."""
+def fitted(widths: dict[int, int], room: int) -> dict[int, int] | None:
+    """``widths`` made to fit in ``room`` as :func:`layout` says; None when even the floors do not fit."""
+    widths = dict(widths)
     excess = sum(widths.values()) - room
-    if excess <= 0:
-        return widths
+    comfortable = min(widths[MESSAGE], COMFORTABLE_MESSAGE)
+    given = min(max(excess, 0), widths[MESSAGE] - comfortable)
+    widths[MESSAGE] -= given
+    excess -= given
+    if excess > 0:
+        others = shrunk({index: width for index, width in widths.items() if index != MESSAGE}, excess)
+        excess -= sum(widths[index] - width for index, width in others.items())
+        widths |= others
+    given = min(max(excess, 0), widths[MESSAGE] - COLUMNS[MESSAGE].floor)
+    widths[MESSAGE] -= given
+    return widths if excess - given <= 0 else None
+
+
+def shrunk(widths: dict[int, int], excess: int) -> dict[int, int]:
+    """``widths`` less ``excess`` in all, each column giving in proportion to what it has above its floor, and
+    none going below it."""
     slack = {index: max(0, width - COLUMNS[index].floor) for index, width in widths.items()}
-    if sum(slack.values()) < excess:
-        return None
     total_slack = sum(slack.values())
-    taken = {index: -(-excess * each // total_slack) for index, each in slack.items()}  # rounded up
-    return {index: width - min(taken[index], slack[index]) for index, width in widths.items()}
+    if total_slack <= excess:
+        return {index: width - slack[index] for index, width in widths.items()}
+    taken = {index: excess * each // total_slack for index, each in slack.items()}
+    for index in sorted(slack, key=lambda index: slack[index] - taken[index], reverse=True):
+        if sum(taken.values()) == excess:
+            break
+        taken[index] += 1  # what rounding down left over, from the columns with the most to give
+    return {index: width - taken[index] for index, width in widths.items()}
 
 
 def inbox_table(conversations: Sequence[Conversation], places: Mapping[str, Place], total: int) -> Table:

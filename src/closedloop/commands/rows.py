@@ -86,6 +86,6 @@ def as_json(conversation: Conversation, places: Mapping[str, Place]) -> dict[str
         "received_at": feedback.received_at.isoformat(),
         "last_updated_at": conversation.last_updated_at.isoformat(),
         "assignee": conversation.assignee,
-        "alert": conversation.alert is not None,
+        "alert": conversation.alert.status.value if conversation.alert else None,
         "on_hold": conversation.on_hold,
     }

@@ -54,7 +54,7 @@ def section(title: str, lines: list[tuple[str, str]]) -> RenderableType:
     grid.add_column()
     for label, text in lines:
         grid.add_row(Text(label), Text(text))
-    return Group(Text(f"\n{title}", style="bold"), Padding(grid, (0, 0, 0, 2)))
+    return Group(Text(f"\n{title}", style="bold"), Padding(grid, (0, 0, 0, 2), expand=False))
 
 
 def history_line(entry: Interaction) -> tuple[str, str]:
