@@ -10,22 +10,11 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
+if TYPE_CHECKING:  # rich is imported when something is shown: every desk loads the command modules
+    from rich.console import Console
+    from rich.progress import Progress, ProgressColumn, TaskID
 
 #: At most one plain progress line every this many seconds, so that a log stays short.
 PLAIN_INTERVAL = 5.0
@@ -46,18 +35,25 @@ PLAIN_WIDTH = 160
 def console(*, stderr: bool = False) -> Console:
     """The console commands print to. rich tells from the stream whether it is a terminal, and takes its
     width from the terminal or ``COLUMNS``; a pipe or a file gets plain text :data:`PLAIN_WIDTH` wide."""
+    from rich.console import Console
+
     made = Console(stderr=stderr, highlight=False, soft_wrap=False)
     if not made.is_terminal and not os.environ.get("COLUMNS"):
         made.width = PLAIN_WIDTH
     return made
 
 
-class RateColumn(ProgressColumn):
+def rate_column() -> ProgressColumn:
     """Items per second, which rich's own speed column only shows for bytes."""
+    from rich.progress import ProgressColumn, Task
+    from rich.text import Text
 
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f}/s" if speed else "", style="progress.data.speed")
+    class RateColumn(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f}/s" if speed else "", style="progress.data.speed")
+
+    return RateColumn()
 
 
 class LiveBar:
@@ -139,9 +135,19 @@ def progress_bar(total: int | None, label: str, *, interval: float = PLAIN_INTER
         yield lines
         lines.finish()
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
     columns: list[ProgressColumn] = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
     if total:
         columns.append(TaskProgressColumn())
-    columns += [RateColumn(), TimeElapsedColumn(), TimeRemainingColumn()]
+    columns += [rate_column(), TimeElapsedColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=err) as progress:
         yield LiveBar(progress, progress.add_task(label, total=total))

@@ -10,21 +10,21 @@ from __future__ import annotations
 import json
 import shlex
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import attrs
 import click
-from rich import box
-from rich.table import Table
-from rich.text import Text
 
 from closedloop.cli import DEMO_FILE, database_url, examples, open_desk, url_option
 from closedloop.commands.rows import as_json, latest_message, place_name, ratings_text, when
-from closedloop.demo import counts_line
 from closedloop.domain.conversation import Category, Conversation, Folder
 from closedloop.domain.inbox import MAX_PAGE
 from closedloop.domain.people import Place
 from closedloop.hookspecs import hookimpl
 from closedloop.terminal import console
+
+if TYPE_CHECKING:  # rich is imported when a table is shown: every desk loads the command modules
+    from rich.table import Table
 
 DEFAULT_LIMIT = 20
 
@@ -128,6 +128,10 @@ def shrunk(widths: dict[int, int], excess: int) -> dict[int, int]:
 def inbox_table(conversations: Sequence[Conversation], places: Mapping[str, Place], total: int) -> Table:
     """One row per conversation, ``total`` characters wide at most, each cell on one line and cut with an
     ellipsis; the id is never cut, since ``show`` needs it whole."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
     rows = [cells(conversation, places) for conversation in conversations]
     widths = layout(rows, total)
     table = Table(box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), pad_edge=False, show_edge=False)
@@ -191,6 +195,8 @@ def inbox(
 
     It only reads: a database that does not exist is refused, not created.
     """
+    from closedloop.demo import counts_line
+
     chosen = split_places(places)
     with open_desk(database_url(url, fallback=f"sqlite:///{DEMO_FILE}")) as desk:
         page = desk.inbox(user, folder=folder, category=category, places=chosen or None, limit=limit, after=cursor)
