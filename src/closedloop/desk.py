@@ -8,7 +8,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import pluggy
@@ -19,7 +20,9 @@ from closedloop.app import (
     assistants,
     customer,
     directory,
+    exporting,
     handoffs,
+    importing,
     inbox,
     intake,
     metrics,
@@ -32,6 +35,8 @@ from closedloop.app.analysis import AnalysisReport
 from closedloop.app.arguments import url_or_store
 from closedloop.app.batches import IngestReport
 from closedloop.app.context import Context
+from closedloop.app.exporting import ExportReport
+from closedloop.app.importing import ImportReport
 from closedloop.app.library import CommonReplies, TemplateLibrary
 from closedloop.app.outbox import DispatchReport
 from closedloop.app.sync import SyncReport
@@ -155,6 +160,32 @@ class Desk:
         thread while the next is prepared; the input is then read one batch ahead of what is committed.
         """
         return intake.ingest_many(self.context, items, batch_size=batch_size, progress=progress)
+
+    def import_file(
+        self, sources: Iterable[str | Path] | str | Path, *, mapping: Mapping[str, Any] | str | Path | None = None,
+        rejects: str | Path | None = None, progress: Callable[[ImportReport], object] | None = None,
+        batch_size: int = 1000, default_zone: str | None = None, source: str | None = None,
+        encoding: str | None = None, file_format: str | None = None,
+    ) -> ImportReport:  # fmt: skip
+        """Import CSV, JSON Lines or JSON files (``"-"``: standard input) through ``ingest_many``; ``mapping`` (a
+        TOML/JSON file or a dict, ``docs/import.md``) says which column is what. Refused rows go to ``rejects`` in
+        the input's format, with ``_line`` and ``_reason``; fixed, that file imports again."""
+        return importing.import_file(
+            self.context, sources, mapping=mapping, rejects=rejects, progress=progress, batch_size=batch_size,
+            default_zone=default_zone, source=source, encoding=encoding, file_format=file_format,
+        )  # fmt: skip
+
+    def export(
+        self, output: str | Path | IO[str], *, user: UserRef | None = None, file_format: str = "jsonl",
+        places: Iterable[str] | str | None = None, folder: Folder | str | None = None,
+        since: datetime | date | None = None, until: datetime | date | None = None, zone: str = "UTC",
+    ) -> ExportReport:  # fmt: skip
+        """Write the conversations ``user`` may see (all when None) as JSON Lines or CSV, in constant memory;
+        ``since``/``until`` bound when the feedback was received. Columns: ``docs/import.md``."""
+        return exporting.export(
+            self.context, output, user=user, file_format=file_format, places=places, folder=folder,
+            since=since, until=until, zone=zone,
+        )  # fmt: skip
 
     def sync(
         self, platform: str, *, full: bool = False, progress: Callable[[SyncReport], object] | None = None

@@ -48,6 +48,8 @@ class IngestReport:
     #: why an analyzer added nothing to a batch (its feedback was ingested without those concepts); the first
     #: ones only, like ``rejected``; ``desk.analyze`` runs the analyzers again over what is stored
     analysis_failures: list[str] = attrs.field(factory=list)
+    #: called with every rejection as it happens, (position, item, reason), so none is lost past the first ones
+    on_reject: Callable[[int, object, str], object] | None = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def seen(self) -> int:
@@ -55,6 +57,8 @@ class IngestReport:
 
     def reject(self, position: int, item: object, reason: str) -> None:
         self.rejected_count += 1
+        if self.on_reject is not None:
+            self.on_reject(position, item, reason)
         if len(self.rejected) < MAX_REPORTED_REJECTIONS:
             self.rejected.append(Rejection(position, external_id_of(item), reason))
 

@@ -60,13 +60,19 @@ def ingest(ctx: Context, feedback: Feedback) -> Conversation:
 
 
 def ingest_many(
-    ctx: Context, items: Iterable[Feedback | Mapping[str, Any]], *, batch_size: int, progress: Progress
+    ctx: Context,
+    items: Iterable[Feedback | Mapping[str, Any]],
+    *,
+    batch_size: int,
+    progress: Progress,
+    on_reject: Callable[[int, object, str], object] | None = None,
 ) -> IngestReport:
-    """Take in any number of items, a batch per transaction, in constant memory; see ``Desk.ingest_many``."""
+    """Take in any number of items, a batch per transaction, in constant memory; see ``Desk.ingest_many``.
+    ``on_reject`` hears of every rejected item (its position, the item, why), past the first the report keeps."""
     given = arguments.many(items, "items", each="Feedback objects or dicts describing one")
     size = arguments.whole_number(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
     progress = arguments.callback(progress, "progress")
-    report = IngestReport()
+    report = IngestReport(on_reject=arguments.callback(on_reject, "on_reject"))
     store = ctx.store
     bulk = store.writing_in_bulk() if isinstance(store, WritesInBulk) else contextlib.nullcontext()
     with bulk, BatchWriter(lambda batch: write_batch(ctx, batch)) as writer:

@@ -1,0 +1,212 @@
+"""Importing feedback from files: CSV, JSON Lines and JSON exports of survey tools, review sites and CRMs.
+
+Rows are read lazily and handed to the bulk intake (``ingest_many``) as feedback, a batch per transaction, so
+memory stays constant and an interrupted import, run again, stores every row once: what was committed comes
+back as duplicates. A row that cannot be read or mapped goes to the rejects file, in the input's format, with
+its line and the reason; the rejects file, fixed, imports again with the same mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from closedloop.app import arguments, intake
+from closedloop.app.batches import MAX_BATCH_SIZE, IngestReport, batched, collector_paused
+from closedloop.app.context import Context
+from closedloop.domain.errors import ClosedLoopError, InvalidInput
+from closedloop.domain.feedback import Feedback, Source
+from closedloop.files.building import FeedbackBuilder
+from closedloop.files.mapping import ColumnMapping, load_mapping
+from closedloop.files.reading import FileFormat, Row
+from closedloop.files.reading import Source as FileSource
+from closedloop.files.rejects import RejectsWriter
+
+#: An import report keeps this many rejections with their line and reason; the rejects file has them all.
+MAX_REPORTED_REJECTIONS = 1000
+
+
+@attrs.frozen
+class RowRejection:
+    """A row that was not imported: its file, its line (or position in a JSON array), and why."""
+
+    file: str
+    line: int
+    reason: str
+
+
+@attrs.define
+class ImportReport:
+    """What an import did. ``bytes_read`` of ``bytes_total`` (None when reading standard input) lets a progress
+    bar show how far it got; ``rejections`` keeps the first ones, ``rejects_path`` has every one."""
+
+    ingested: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    bytes_read: int = 0
+    bytes_total: int | None = None
+    rejects_path: Path | None = None
+    rejections: list[RowRejection] = attrs.field(factory=list)
+    analysis_failures: list[str] = attrs.field(factory=list)
+
+    @property
+    def rows(self) -> int:
+        return self.ingested + self.duplicates + self.rejected
+
+    def __str__(self) -> str:
+        text = f"{self.ingested} ingested, {self.duplicates} duplicates, {self.rejected} rejected"
+        return text + (f" (written to {self.rejects_path})" if self.rejected and self.rejects_path else "")
+
+
+Progress = Callable[[ImportReport], object] | None
+
+
+def import_file(
+    ctx: Context,
+    sources: Iterable[str | Path] | str | Path,
+    *,
+    mapping: ColumnMapping | Mapping[str, Any] | str | Path | None,
+    rejects: str | Path | None,
+    progress: Progress,
+    batch_size: int,
+    default_zone: str | tzinfo | None,
+    source: Source | str | None = None,
+    encoding: str | None = None,
+    file_format: FileFormat | str | None = None,
+) -> ImportReport:
+    """Import the rows of each file (``-`` is standard input); see ``Desk.import_file``."""
+    given = [sources] if isinstance(sources, str | Path) else list(arguments.many(sources, "sources", each="paths"))
+    paths = [path for path in given if isinstance(path, str | Path)]
+    if not paths or len(paths) != len(given):
+        raise InvalidInput("give the files to import, as paths ('-' for standard input)")
+    size = arguments.whole_number(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+    progress = arguments.callback(progress, "progress")
+    chosen = load_mapping(mapping)
+    if source is not None:
+        chosen = attrs.evolve(chosen, source=arguments.member(Source, source, "source"))
+    refuse_overwriting(paths, rejects)
+    with ctx.store.transaction() as tx:
+        place_ids = tx.directory.place_ids()
+    builder = FeedbackBuilder(chosen, zone=default_zone, place_ids=place_ids)
+    report = ImportReport(bytes_total=total_size(paths), rejects_path=None if rejects is None else Path(rejects))
+    with RejectsWriter(rejects) if rejects is not None else NoRejects() as writer:
+        for path in paths:
+            with FileSource(path, file_format=file_format, encoding=encoding) as file:
+                FileImport(ctx, file, builder, writer, report, progress).run(size)
+    return report
+
+
+class NoRejects(RejectsWriter):
+    """Where refused rows go when no rejects file is asked for: only the report's first rejections keep them."""
+
+    def __init__(self) -> None:
+        super().__init__(Path("-"))
+
+    def write(self, row: Row, reason: str, source_format: FileFormat, header: list[str] | None) -> None:
+        self.count += 1
+
+
+def refuse_overwriting(paths: list[str | Path], rejects: str | Path | None) -> None:
+    """A rejects file that is also an input would be emptied before it is read: the usual slip when
+    importing a fixed rejects file again."""
+    if rejects is None:
+        return
+    target = Path(rejects).resolve()
+    if any(str(path) != "-" and Path(path).resolve() == target for path in paths):
+        raise InvalidInput(f"the rejects file {rejects} is also a file to import; give another --rejects path")
+
+
+def total_size(paths: list[str | Path]) -> int | None:
+    sizes = [None if str(path) == "-" or not Path(path).is_file() else Path(path).stat().st_size for path in paths]
+    return None if None in sizes else sum(size for size in sizes if size is not None)
+
+
+class FileImport:
+    """One file's rows through the bulk intake, with the rows the intake may still refuse kept at hand, by
+    position, until it has reported their batch (it reports a batch at most two batches after reading it)."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        file: FileSource,
+        builder: FeedbackBuilder,
+        writer: RejectsWriter,
+        report: ImportReport,
+        progress: Progress,
+    ) -> None:
+        self.ctx, self.file, self.builder, self.writer, self.report = ctx, file, builder, writer, report
+        self.progress = progress
+        self.before = attrs.evolve(report, rejections=[])  # what the files before did
+        self.bytes_before = report.bytes_read
+        self.in_flight: list[Row | None] = []
+        self.position = 0  # of the next feedback handed to the intake
+
+    def run(self, batch_size: int) -> None:
+        self.in_flight = [None] * (3 * batch_size + 1)
+        done = intake.ingest_many(
+            self.ctx, self.feedback(batch_size), batch_size=batch_size, progress=self.advanced, on_reject=self.refused
+        )
+        self.advanced(done)
+
+    def feedback(self, batch_size: int) -> Iterator[Feedback]:
+        """The feedback of the file's rows, built a batch at a time with the cycle collector paused (as the
+        intake prepares its batches): building them is a good part of what an import costs."""
+        header_checked = self.file.format is not FileFormat.CSV
+        for rows in batched(self.file.rows(), batch_size):
+            if not header_checked:
+                self.check_header(self.file.header or [])
+                header_checked = True
+            with collector_paused():
+                built = self.built(rows)
+            yield from built
+
+    def built(self, rows: list[Row]) -> list[Feedback]:
+        build, reject, in_flight = self.builder, self.reject, self.in_flight
+        ring, position = len(in_flight), self.position
+        built = []
+        for row in rows:
+            if row.problem is not None:
+                reject(row, row.problem)
+                continue
+            try:
+                built.append(build(row.record))
+            except ClosedLoopError as error:
+                reject(row, str(error))
+                continue
+            in_flight[position % ring] = row
+            position += 1
+        self.position = position
+        return built
+
+    def check_header(self, header: list[str]) -> None:
+        missing = self.builder.missing_columns(header)
+        if missing:
+            raise InvalidInput(
+                f"{self.file.name} has no column {', '.join(map(repr, missing))}, which the mapping needs; its "
+                f"columns are {', '.join(map(repr, header))}: fix the mapping (or give one with --mapping)"
+            )
+
+    def reject(self, row: Row, reason: str) -> None:
+        self.writer.write(row, reason, self.file.format, self.file.header)
+        report = self.report
+        report.rejected += 1
+        if len(report.rejections) < MAX_REPORTED_REJECTIONS:
+            report.rejections.append(RowRejection(self.file.name, row.line, reason))
+
+    def refused(self, position: int, _item: object, reason: str) -> None:
+        """A row the intake refused (its place was removed meanwhile): to the rejects file like the others."""
+        row = self.in_flight[position % len(self.in_flight)]
+        self.reject(row if row is not None else Row(0, {}), reason)
+
+    def advanced(self, done: IngestReport) -> None:
+        report, before = self.report, self.before
+        report.ingested = before.ingested + done.ingested
+        report.duplicates = before.duplicates + done.duplicates
+        report.bytes_read = self.bytes_before + self.file.bytes_read
+        report.analysis_failures = [*before.analysis_failures, *done.analysis_failures][:MAX_REPORTED_REJECTIONS]
+        if self.progress is not None:
+            self.progress(report)

@@ -1,0 +1,163 @@
+"""Turning one row of a file into :class:`Feedback`, as its column mapping says.
+
+This runs once per row of files that may hold millions, so the mapping is worked out once per file into
+plain lists of columns, and each row is only looked up, never copied or matched against patterns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection
+from datetime import tzinfo
+from typing import Any
+
+from closedloop.domain.errors import InvalidInput
+from closedloop.domain.feedback import Comment, Contact, Feedback, Rating
+from closedloop.files.dates import TimeReader, zone_named
+from closedloop.files.mapping import ColumnMapping
+from closedloop.files.reading import REJECT_COLUMNS
+
+NO_CONTACT = Contact()
+
+
+class FeedbackBuilder:
+    """Builds the feedback of one file's rows; ``missing_columns`` says which columns a CSV header lacks.
+
+    ``place_ids``, the desk's, lets a row for an unknown place be refused here with a hint about the mapping;
+    without them, the intake refuses it.
+    """
+
+    def __init__(
+        self, mapping: ColumnMapping, *, zone: str | tzinfo | None = None, place_ids: Collection[str] | None = None
+    ):
+        self.mapping = mapping
+        self.read_time = TimeReader(zone_named(zone if zone is not None else mapping.zone), mapping.date_format)
+        self.source = mapping.source
+        self.platform = mapping.platform
+        self.locale = mapping.locale
+        self.place_ids = place_ids
+        self.ratings = [(rating.column, rating.key, rating.kind, rating.scale) for rating in mapping.ratings]
+        self.comments = [(comment.column, comment.question) for comment in mapping.comments]
+        contact = mapping.contact
+        self.name, self.email, self.phone = contact.get("name"), contact.get("email"), contact.get("phone")
+        self.locale_column = contact.get("locale")
+        self.left_out = mapping.columns_used() | mapping.ignore | frozenset(REJECT_COLUMNS)
+        self.metadata = mapping.metadata
+
+    def missing_columns(self, header: list[str]) -> list[str]:
+        """Columns the mapping needs that a file's header does not have: every row would be refused."""
+        present = set(header)
+        return [column for column in self.mapping.required() if column not in present]
+
+    def __call__(self, record: dict[str, Any]) -> Feedback:
+        """The row's feedback; :class:`InvalidInput` saying which value is wrong."""
+        get = record.get
+        mapping = self.mapping
+        external_id = get(mapping.external_id) if mapping.external_id else row_digest(record)
+        if not external_id and external_id != 0:
+            raise InvalidInput(f"no response id in column {mapping.external_id!r}")
+        received = get(mapping.received_at)
+        if received is None or received == "":
+            raise InvalidInput(f"no time in column {mapping.received_at!r}")
+        try:
+            received_at = self.read_time(received)
+        except InvalidInput as error:
+            raise InvalidInput(f"column {mapping.received_at!r}: {error}") from None
+        return Feedback(
+            source=self.source,
+            platform=self.platform,
+            external_id=external_id if type(external_id) is str else as_id(external_id),
+            place_id=self.place_of(record),
+            received_at=received_at,
+            contact=self.contact_of(get),
+            ratings=tuple(self.ratings_of(get)),
+            comments=tuple(self.comments_of(get)),
+            metadata=self.metadata_of(record),
+            locale=(get(self.locale_column) if self.locale_column else None) or self.locale,
+        )
+
+    def place_of(self, record: dict[str, Any]) -> str:
+        mapping = self.mapping
+        if mapping.place_id is not None:
+            return mapping.place_id
+        value = record.get(mapping.place) if mapping.place else None
+        if value is None or value == "":
+            raise InvalidInput(f"no place in column {mapping.place!r}")
+        value = value if type(value) is str else as_id(value)
+        place_id = mapping.places.get(value, value)
+        if self.place_ids is not None and place_id not in self.place_ids:
+            hint = "add it first" if mapping.places else f"add it first, or map the values of {mapping.place!r} to "
+            raise InvalidInput(
+                f"unknown place {value!r} in column {mapping.place!r}; "
+                + (hint if mapping.places else hint + "place ids under [places] in the mapping")
+            )
+        return place_id
+
+    def contact_of(self, get: Any) -> Contact:
+        name = get(self.name) if self.name else None
+        email = get(self.email) if self.email else None
+        phone = get(self.phone) if self.phone else None
+        if not (name or email or phone):
+            return NO_CONTACT
+        return Contact(name=name, email=email, tel=phone)
+
+    def ratings_of(self, get: Any) -> Any:
+        for column, key, kind, scale in self.ratings:
+            value = get(column)
+            if value is None or value == "":
+                continue
+            yield Rating(key=key, kind=kind, scale=scale, value=rating_value(value, column))
+
+    def comments_of(self, get: Any) -> Any:
+        for column, question in self.comments:
+            text = get(column)
+            if text and type(text) is str and not text.isspace():
+                yield Comment(text=text, question=question)
+            elif text and type(text) is not str:
+                raise InvalidInput(f"column {column!r} must hold text; got {type(text).__name__}")
+
+    def metadata_of(self, record: dict[str, Any]) -> dict[str, str]:
+        if self.metadata is not None:
+            return {column: as_text(record[column]) for column in self.metadata if record.get(column) not in (None, "")}
+        left_out = self.left_out
+        return {
+            column: value if type(value) is str else as_text(value)
+            for column, value in record.items()
+            if value != "" and value is not None and column not in left_out
+        }
+
+
+def rating_value(value: Any, column: str) -> int | float:
+    if type(value) is int or type(value) is float:
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isdigit():
+            return int(text)
+        try:
+            return float(text.replace(",", "."))  # a decimal comma, as many locales write it
+        except ValueError:
+            pass
+    raise InvalidInput(f"column {column!r} must hold a number; got {value!r}")
+
+
+def as_id(value: Any) -> str:
+    """An id a JSON file gives as a number, as its digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str):
+        return value
+    raise InvalidInput(f"an id must be text or a whole number; got {value!r}")
+
+
+def as_text(value: Any) -> str:
+    """A metadata value as text: numbers and flags as JSON writes them, lists and objects as their JSON."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+
+def row_digest(record: dict[str, Any]) -> str:
+    """An id for a row that has none: the digest of its values, so the same row imported again is the same
+    feedback (a duplicate), while any changed value makes it new."""
+    text = json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
+    return "row-" + hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()

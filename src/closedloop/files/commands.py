@@ -1,0 +1,173 @@
+"""``closedloop import`` and ``closedloop export``: feedback in from files, conversations out to files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from closedloop.app.importing import ImportReport
+from closedloop.cli import examples, open_desk, progress_bar, url_option
+from closedloop.domain.conversation import Folder
+from closedloop.domain.feedback import Source
+from closedloop.hookspecs import hookimpl
+
+#: Reading this much of a file is enough to tell how long its lines are, to guess its number of rows.
+SAMPLE_BYTES = 1 << 20
+#: How many refused rows the summary lists; the rejects file has every one.
+SHOWN_REJECTIONS = 5
+
+
+@click.command(
+    "import",
+    epilog=examples(
+        "closedloop import responses.csv --mapping survey-mapping.toml --url sqlite:///feedback.db",
+        "closedloop import reviews-*.jsonl --source review --zone Europe/Paris",
+        "cat export.json | closedloop import - --format json --rejects refused.json",
+        "closedloop import responses.rejects.csv --mapping survey-mapping.toml   # once fixed",
+        note="Rows already stored (same source, platform and id) are skipped, so an interrupted import is run "
+        "again as it was. Refused rows go to the rejects file (default: FILE.rejects.EXT beside the first file), "
+        "in the file's own format with _line and _reason columns: fix them there and import that file. Exits "
+        "with status 1 when rows were refused. Formats and mapping: docs/import.md.",
+    ),
+)
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--mapping", type=click.Path(dir_okay=False), help="A TOML or JSON file saying which column is what.")
+@click.option("--source", type=click.Choice([s.value for s in Source]), help="Overrides the mapping's source.")
+@click.option("--zone", help="The time zone of times written without one, e.g. Europe/Paris (default: UTC).")
+@click.option("--rejects", type=click.Path(dir_okay=False), help="Where refused rows go (default: FILE.rejects.EXT).")
+@click.option("--encoding", help="The files' encoding when not UTF-8, e.g. cp1252 or latin-1.")
+@click.option(
+    "--format", "file_format", type=click.Choice(["csv", "jsonl", "json"]), help="When the file names do not say."
+)
+@click.option(
+    "--batch-size", type=click.IntRange(1, 50_000), default=1000, show_default=True, help="Rows per transaction."
+)
+@url_option
+def import_command(
+    files: tuple[str, ...],
+    mapping: str | None,
+    source: str | None,
+    zone: str | None,
+    rejects: str | None,
+    encoding: str | None,
+    file_format: str | None,
+    batch_size: int,
+    url: str | None,
+) -> int:
+    """Import feedback from CSV, JSON Lines or JSON files ('-' reads standard input).
+
+    Places must be on the desk first; a row for an unknown place is refused with the others.
+    """
+    rejects_path = rejects or default_rejects(files[0], file_format)
+    label = "importing " + (Path(files[0]).name if len(files) == 1 else f"{len(files)} files")
+    with open_desk(url) as desk, progress_bar(estimated_rows(files), label) as bar:
+        shown = [0]
+
+        def advance(report: ImportReport) -> None:
+            bar.advance(report.rows - shown[0])
+            shown[0] = report.rows
+
+        report = desk.import_file(
+            list(files),
+            mapping=mapping,
+            rejects=rejects_path,
+            progress=advance,
+            batch_size=batch_size,
+            default_zone=zone,
+            source=source,
+            encoding=encoding,
+            file_format=file_format,
+        )
+    print(f"{report.ingested:,} ingested, {report.duplicates:,} already stored, {report.rejected:,} rejected")
+    if report.rejected:
+        print(f"Refused rows are in {report.rejects_path}, with their line and reason; fix them there and import it:")
+        for rejection in report.rejections[:SHOWN_REJECTIONS]:
+            print(f"  {rejection.file}, line {rejection.line}: {rejection.reason}")
+        if report.rejected > SHOWN_REJECTIONS:
+            print(f"  ... and {report.rejected - SHOWN_REJECTIONS:,} more")
+    for failure in report.analysis_failures[:SHOWN_REJECTIONS]:
+        print(f"Analysis: {failure} (run `closedloop analyze` later)")
+    return 1 if report.rejected else 0
+
+
+def default_rejects(first: str, file_format: str | None) -> str:
+    """``responses.csv`` refuses rows into ``responses.rejects.csv``; standard input into ``stdin.rejects``
+    (with the format's suffix when given), in the working directory."""
+    if first == "-":
+        return "stdin.rejects" + (f".{file_format}" if file_format else "")
+    path = Path(first)
+    return str(path.with_name(f"{path.stem}.rejects{path.suffix}"))
+
+
+def estimated_rows(files: tuple[str, ...]) -> int | None:
+    """About how many rows the files hold, from the length of their first lines, for the bar's time left;
+    None for standard input and JSON arrays, where lines say nothing of rows."""
+    total = 0
+    for name in files:
+        path = Path(name)
+        if name == "-" or path.suffix.lower() == ".json" or not path.is_file():
+            return None
+        size = path.stat().st_size
+        with path.open("rb") as file:
+            sample = file.read(SAMPLE_BYTES)
+        lines = sample.count(b"\n") or 1
+        total += round(size / len(sample) * lines) if sample else 0
+    return total or None
+
+
+@click.command(
+    "export",
+    epilog=examples(
+        "closedloop export --user ana --output conversations.jsonl",
+        "closedloop export --user ana --format csv --folder done --since 2026-03-01 --output march.csv",
+        "closedloop export --places paris-opera --until 2026-04-01 | gzip > archive.jsonl.gz",
+        note="JSON Lines has each conversation whole (feedback, status, alert, analysis, history); CSV has one "
+        "flat row per conversation, with the columns listed in docs/import.md. Without --user every conversation "
+        "is written. --since and --until bound when the feedback was received.",
+    ),
+)
+@click.option("--user", help="Only what this user may see (default: every conversation).")
+@click.option("--format", "file_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option("--places", multiple=True, metavar="IDS", help="Only these places or groups, comma-separated.")
+@click.option("--folder", type=click.Choice([f.value for f in Folder]), help="Only this folder (default: all).")
+@click.option("--since", help="Received on or after, e.g. 2026-03-01 or 2026-03-01T08:00.")
+@click.option("--until", help="Received before, e.g. 2026-04-01.")
+@click.option("--zone", default="UTC", show_default=True, help="The time zone of --since and --until.")
+@click.option("--output", "-o", default="-", show_default=True, help="The file to write; '-' is standard output.")
+@url_option
+def export_command(
+    user: str | None,
+    file_format: str,
+    places: tuple[str, ...],
+    folder: str | None,
+    since: str | None,
+    until: str | None,
+    zone: str,
+    output: str,
+    url: str | None,
+) -> None:
+    """Export conversations as JSON Lines or CSV, in constant memory."""
+    from closedloop.reporting.command import day_or_moment, zone_named
+
+    where = zone_named(zone)
+    wanted = [place.strip() for given in places for place in given.split(",") if place.strip()] or None
+    with open_desk(url) as desk:
+        report = desk.export(
+            sys.stdout if output == "-" else output,
+            user=user,
+            file_format=file_format,
+            places=wanted,
+            folder=folder,
+            since=day_or_moment(since, "--since", where),
+            until=day_or_moment(until, "--until", where),
+            zone=zone,
+        )
+    print(str(report) + ("" if output == "-" else f", written to {output}"), file=sys.stderr)
+
+
+@hookimpl
+def closedloop_add_commands(cli: click.Group) -> None:
+    cli.add_command(import_command)
+    cli.add_command(export_command)

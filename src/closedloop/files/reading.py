@@ -1,0 +1,298 @@
+"""Reading feedback files row by row: CSV, JSON Lines, and JSON (an array of objects), from a path or from
+standard input (``-``).
+
+Each row comes with where it is in the file, so that a refusal can name it: for CSV and JSON Lines the line it
+starts on, for a JSON array the object's position (from 1). A row that cannot be read (a line that is not
+JSON, a CSV row with a stray quote, the last row of a file cut short) comes as a row with a problem, never as
+an exception, so the rows after it are still read. Memory stays constant whatever the file's size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import enum
+import json
+import re
+import sys
+from collections.abc import Callable, Generator, Iterator
+from pathlib import Path
+from typing import Any, BinaryIO, NamedTuple
+
+import msgspec
+
+from closedloop.domain.errors import InvalidInput
+from closedloop.files.decoding import CountingReader, checked_encoding, text_of, wrong_encoding
+
+#: Columns a rejects file adds; reading a rejects file again leaves them out, so a fixed one imports as is.
+LINE_COLUMN = "_line"
+REASON_COLUMN = "_reason"
+REJECT_COLUMNS = (LINE_COLUMN, REASON_COLUMN)
+
+
+class FileFormat(enum.StrEnum):
+    CSV = "csv"
+    JSONL = "jsonl"
+    JSON = "json"
+
+
+SUFFIXES = {".csv": FileFormat.CSV, ".jsonl": FileFormat.JSONL, ".ndjson": FileFormat.JSONL, ".json": FileFormat.JSON}
+
+
+class Row(NamedTuple):
+    """One row: where it is (line, or position in a JSON array), its values by column, and why it cannot be
+    read when it cannot (its values are then what could be made out). ``cells`` are a CSV row's values in
+    file order, which a rejects file writes back as they were."""
+
+    line: int
+    record: dict[str, Any]
+    problem: str | None = None
+    cells: list[str] | None = None
+
+
+def format_of(name: str, given: FileFormat | str | None, head: bytes) -> FileFormat:
+    """The format asked for, else the one the file name says, else the one the first bytes show."""
+    if given is not None:
+        try:
+            return FileFormat(str(given).lower())
+        except ValueError:
+            raise InvalidInput(f"unknown file format {given!r}; use csv, jsonl or json") from None
+    suffix = Path(name).suffix.lower()
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix]
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return FileFormat.JSON if start == b"[" else FileFormat.JSONL if start == b"{" else FileFormat.CSV
+
+
+class Source:
+    """One file being read (or standard input): its name, format and size, and how far reading got."""
+
+    def __init__(self, path: str | Path, *, file_format: FileFormat | str | None = None, encoding: str | None = None):
+        self.name = str(path)
+        self.encoding = checked_encoding(encoding)
+        self._stack = contextlib.ExitStack()
+        stream: BinaryIO
+        if self.name == "-":
+            stream = sys.stdin.buffer
+            self.size: int | None = None
+        else:
+            try:
+                stream = self._stack.enter_context(open(path, "rb"))  # noqa: SIM115 - closed with the source
+                self.size = Path(path).stat().st_size
+            except OSError as error:
+                raise InvalidInput(f"cannot read {self.name}: {error.strerror or error}") from None
+        head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
+        self.format = format_of(self.name, file_format, head)
+        self._reader = CountingReader(stream)
+        self.header: list[str] | None = None  # a CSV file's, once its rows are being read
+        self._rows: Generator[Row, None, None] | None = None
+
+    @property
+    def bytes_read(self) -> int:
+        return self._reader.consumed
+
+    def close(self) -> None:
+        if self._rows is not None:
+            self._rows.close()  # before the file it reads
+        self._stack.close()
+
+    def __enter__(self) -> Source:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def rows(self) -> Iterator[Row]:
+        """The file's rows, read lazily; a wrong encoding stops them with a :class:`WrongEncoding`."""
+        self._rows = self._read_rows()
+        return self._rows
+
+    def _read_rows(self) -> Generator[Row, None, None]:
+        text = text_of(self._reader, self.encoding)
+        if self.format is FileFormat.CSV:
+            rows = csv_rows(text, self._set_header)
+        else:
+            rows = json_lines(text) if self.format is FileFormat.JSONL else json_array(text)
+        try:
+            yield from rows
+        except UnicodeDecodeError as error:
+            raise wrong_encoding(error, self._reader.line_of(error), self.encoding, self.name) from None
+        finally:
+            text.detach()
+
+    def _set_header(self, header: list[str]) -> None:
+        self.header = header
+
+
+class LinesKept:
+    """Hands a text's lines to the CSV reader and keeps those of the row being read, so that a row the reader
+    refuses can still be written back to a rejects file."""
+
+    def __init__(self, text: Any) -> None:
+        self._next = iter(text).__next__
+        self.kept: list[str] = []
+
+    def __iter__(self) -> LinesKept:
+        return self
+
+    def __next__(self) -> str:
+        line: str = self._next()
+        self.kept.append(line)
+        return line
+
+
+def csv_rows(text: Any, header_read: Callable[[list[str]], object]) -> Iterator[Row]:
+    """CSV rows, with the line each starts on; the first row is the header, handed to ``header_read``."""
+    lines = LinesKept(text)
+    reader = csv.reader(lines, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as error:
+        raise InvalidInput(f"line 1: the header cannot be read as CSV ({error})") from None
+    header_read(header)
+    width = len(header)
+    keep = [index for index, column in enumerate(header) if column not in REJECT_COLUMNS]
+    columns = [header[index] for index in keep]
+    plain = len(keep) == width
+    while True:
+        start = reader.line_num + 1
+        lines.kept.clear()
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield broken_csv_row(start, lines.kept, header, str(error))
+            continue
+        if len(cells) == width:
+            values = cells if plain else [cells[index] for index in keep]
+            yield Row(start, dict(zip(columns, values, strict=True)), None, cells)
+        elif cells:  # a blank line is no row
+            yield Row(start, dict(zip(columns, cells, strict=False)), count_problem(cells, width, lines.kept), cells)
+
+
+def count_problem(cells: list[str], width: int, kept: list[str]) -> str:
+    if len(cells) < width and kept and not kept[-1].endswith(("\n", "\r")):
+        return f"the file ends in the middle of this row ({len(cells)} of {width} values): it was cut short"
+    return f"this row has {len(cells)} values where the header has {width} columns"
+
+
+def broken_csv_row(start: int, kept: list[str], header: list[str], error: str) -> Row:
+    """A row the CSV reader refused, with what a lenient reading makes of it."""
+    cells = next(csv.reader(kept), [])
+    if error == "unexpected end of data":
+        problem = "the file ends inside a quoted value: it was cut short, or a quote is missing"
+    else:
+        problem = f"this row is not valid CSV ({error}); check its quotes"
+    return Row(start, dict(zip(header, cells, strict=False)), problem, cells)
+
+
+_decode_line = msgspec.json.Decoder().decode
+
+
+def json_lines(text: Any) -> Iterator[Row]:
+    """One JSON object per line; blank lines are skipped."""
+    for number, line in enumerate(text, 1):
+        try:
+            value = _decode_line(line)
+        except msgspec.DecodeError as error:
+            if line.isspace() or not line:
+                continue
+            cut = not line.endswith(("\n", "\r"))
+            problem = "the file ends in the middle of this line: it was cut short" if cut else f"not JSON ({error})"
+            yield Row(number, {"_text": line.rstrip("\r\n")}, problem)
+            continue
+        yield object_row(number, value)
+
+
+def object_row(where: int, value: Any) -> Row:
+    if type(value) is dict:
+        if LINE_COLUMN in value or REASON_COLUMN in value:
+            value = {key: item for key, item in value.items() if key not in REJECT_COLUMNS}
+        return Row(where, value)
+    return Row(where, {"_value": value}, f"expected an object {{...}}; got {type(value).__name__}")
+
+
+def json_array(text: Any) -> Iterator[Row]:
+    """The objects of one JSON array, read piece by piece so a large file never sits in memory whole; the
+    row's place is the object's position in the array, from 1."""
+    pieces = JsonPieces(text)
+    mark = pieces.next_mark()
+    if not mark:
+        return
+    if mark != "[":
+        raise InvalidInput(
+            "a .json file holds one array of objects, [{...}, {...}]; for one object per line, name the file "
+            ".jsonl or give --format jsonl"
+        )
+    pieces.take()
+    position = 0
+    while (mark := pieces.next_mark()) != "]":
+        if position and mark == ",":
+            pieces.take()
+            mark = pieces.next_mark()
+        elif position and mark:
+            yield Row(position + 1, {"_text": pieces.rest()}, f"expected a comma between objects; got {mark!r}")
+            return
+        position += 1
+        if not mark:
+            yield Row(position, {}, "the file ends before the JSON array is closed: it was cut short")
+            return
+        try:
+            value = pieces.decode()
+        except ValueError as error:
+            problem = "the file ends inside this object: it was cut short" if pieces.ended else f"not JSON ({error})"
+            yield Row(position, {"_text": pieces.rest()}, problem)
+            return
+        yield object_row(position, value)
+
+
+_BLANKS = re.compile(r"[ \t\r\n]*")
+
+
+class JsonPieces:
+    """A JSON text read a chunk at a time, as much as the value being decoded needs."""
+
+    def __init__(self, text: Any) -> None:
+        self._text = text
+        self._decoder = json.JSONDecoder()
+        self._buffer = ""
+        self._at = 0
+        self.ended = False
+
+    def _more(self) -> bool:
+        chunk = self._text.read(1 << 16)
+        if not chunk:
+            self.ended = True
+            return False
+        self._buffer = self._buffer[self._at :] + chunk
+        self._at = 0
+        return True
+
+    def next_mark(self) -> str:
+        """The next character that is not blank, where reading stands; empty at the end of the text."""
+        while True:
+            self._at = _BLANKS.match(self._buffer, self._at).end()  # type: ignore[union-attr]  # always matches
+            if self._at < len(self._buffer):
+                return self._buffer[self._at]
+            if not self._more():
+                return ""
+
+    def take(self) -> None:
+        self._at += 1
+
+    def decode(self) -> Any:
+        """The value where reading stands, reading on until it is whole."""
+        while True:
+            try:
+                value, self._at = self._decoder.raw_decode(self._buffer, self._at)
+                return value
+            except ValueError:
+                if not self._more():
+                    raise
+
+    def rest(self) -> str:
+        """What is left of the text read so far, for a rejects file (at most a few thousand characters)."""
+        return self._buffer[self._at : self._at + 2000]

@@ -1,0 +1,93 @@
+"""Writing refused rows to a rejects file in the input's own format, with their line and the reason.
+
+A CSV rejects file has the input's header plus ``_line`` and ``_reason``; a JSON Lines or JSON one has each
+object with those two keys added. Reading skips those columns, so the rejects file, once fixed, is imported
+again with the same mapping.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import IO, Any
+
+from closedloop.domain.errors import InvalidInput
+from closedloop.files.reading import LINE_COLUMN, REASON_COLUMN, REJECT_COLUMNS, SUFFIXES, FileFormat, Row, format_of
+
+
+class RejectsWriter:
+    """Writes refused rows to ``path``, created at the first one; in ``file_format``, else the format the
+    file name says, else that of the first source refusing a row."""
+
+    def __init__(self, path: str | Path, file_format: FileFormat | str | None = None) -> None:
+        self.path = Path(path)
+        self._format = None if file_format is None else format_of(str(path), file_format, b"")
+        self._file: IO[str] | None = None
+        self._csv: Any = None
+        self._columns: list[str] | None = None
+        self.count = 0
+
+    def write(self, row: Row, reason: str, source_format: FileFormat, header: list[str] | None) -> None:
+        if self._file is None:
+            self._open(source_format, header)
+        if self._csv is not None:
+            self._write_csv(row, reason, header)
+        else:
+            values = {key: value for key, value in row.record.items() if key not in REJECT_COLUMNS}
+            values[LINE_COLUMN] = row.line
+            values[REASON_COLUMN] = reason
+            text = json.dumps(values, ensure_ascii=False, default=str)
+            if self._format is FileFormat.JSON:
+                text = ("[\n" if self.count == 0 else ",\n") + text
+            else:
+                text += "\n"
+            self._file.write(text)  # type: ignore[union-attr]  # opened above
+        self.count += 1
+
+    def _open(self, source_format: FileFormat, header: list[str] | None) -> None:
+        if self._format is None:
+            self._format = SUFFIXES.get(self.path.suffix.lower(), source_format)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("w", encoding="utf-8", newline="")
+        except OSError as error:
+            raise InvalidInput(f"cannot write the rejects file {self.path}: {error.strerror or error}") from None
+        if self._format is FileFormat.CSV:
+            self._csv = csv.writer(self._file)
+            self._columns = [column for column in header or () if column not in REJECT_COLUMNS]
+            self._csv.writerow([*self._columns, LINE_COLUMN, REASON_COLUMN])
+
+    def _write_csv(self, row: Row, reason: str, header: list[str] | None) -> None:
+        columns = self._columns or []
+        if header is not None and [column for column in header if column not in REJECT_COLUMNS] != columns:
+            raise InvalidInput(
+                f"the rejects file {self.path} has the columns of another CSV file; import files with other "
+                "columns one at a time, each with its own --rejects file"
+            )
+        record = row.record
+        cells = row.cells
+        if cells is not None and len(cells) > len(header or ()):
+            reason += f" (values past the last column: {', '.join(cells[len(header or ()) :])})"
+        if header is None:  # a JSON row written to a CSV rejects file: what its text was
+            reason += f" (the row: {json.dumps(record, ensure_ascii=False, default=str)})"
+        self._csv.writerow([*(text_of(record.get(column)) for column in columns), row.line, reason])
+
+    def close(self) -> None:
+        if self._file is not None:
+            if self._format is FileFormat.JSON:
+                self._file.write("\n]\n")
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> RejectsWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def text_of(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)

@@ -1,0 +1,169 @@
+"""Reading feedback files, row by row: where each row is, times in the usual formats, and the column mapping."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from closedloop import InvalidInput, RatingKind
+from closedloop.files.building import FeedbackBuilder
+from closedloop.files.dates import TimeReader, zone_named
+from closedloop.files.mapping import load_mapping
+from closedloop.files.reading import Source
+from closedloop.files.rejects import RejectsWriter
+
+PARIS = zone_named("Europe/Paris")
+
+
+def rows_of(tmp_path: Path, name: str, data: bytes) -> list[tuple[int, dict[str, object], str | None]]:
+    path = tmp_path / name
+    path.write_bytes(data)
+    with Source(path) as source:
+        return [(row.line, row.record, row.problem) for row in source.rows()]
+
+
+def test_a_csv_row_is_placed_on_the_line_it_starts_on(tmp_path: Path) -> None:
+    rows = rows_of(tmp_path, "a.csv", b'id,text\r\n1,"two\r\nlines"\r\n2,plain\r\n\r\n3,"x""y"\r\n')
+    assert [(line, record["id"]) for line, record, _ in rows] == [(2, "1"), (4, "2"), (6, "3")]
+    assert rows[0][1]["text"] == "two\r\nlines" and rows[2][1]["text"] == 'x"y'
+
+
+def test_a_byte_order_mark_and_the_rejects_columns_are_not_read_as_data(tmp_path: Path) -> None:
+    [(_, record, problem)] = rows_of(tmp_path, "a.csv", b"\xef\xbb\xbfid,_line,_reason,text\n7,3,bad,hello\n")
+    assert record == {"id": "7", "text": "hello"} and problem is None
+
+
+def test_a_broken_csv_row_is_a_row_with_its_problem_and_the_next_rows_are_read(tmp_path: Path) -> None:
+    rows = rows_of(tmp_path, "a.csv", b'id,text\n1,"a"b\n2,ok\n3,too,many\n4\n5,"cut sh')
+    assert [(line, problem is None) for line, _, problem in rows] == [
+        (2, False),
+        (3, True),
+        (4, False),
+        (5, False),
+        (6, False),
+    ]
+    assert "quote" in (rows[0][2] or "")
+    assert "3 values where the header has 2" in (rows[2][2] or "")
+    assert "cut short" in (rows[4][2] or "") and rows[4][1]["text"] == "cut sh"
+
+
+def test_json_rows_are_placed_by_line_or_by_position_in_the_array(tmp_path: Path) -> None:
+    lines = rows_of(tmp_path, "a.jsonl", b'{"id": 1}\n\n[2]\n{"id": 4}\n')
+    assert [(line, problem is None) for line, _, problem in lines] == [(1, True), (3, False), (4, True)]
+    array = rows_of(tmp_path, "a.json", b'[\n {"id": 1},\n {"id": 2}\n]\n')
+    assert [(line, record) for line, record, _ in array] == [(1, {"id": 1}), (2, {"id": 2})]
+    with pytest.raises(InvalidInput, match="one array of objects"):
+        rows_of(tmp_path, "b.json", b'{"id": 1}')
+
+
+def test_a_wrong_encoding_names_the_line_far_into_a_large_file(tmp_path: Path) -> None:
+    data = b"id,text\n" + b"".join(b"%d,plain text\n" % number for number in range(20_000)) + b"20000,caf\xe9\n"
+    path = tmp_path / "big.csv"
+    path.write_bytes(data)
+    with Source(path) as source, pytest.raises(InvalidInput, match=r"line 20002: .*--encoding"):
+        list(source.rows())
+    with Source(path, encoding="cp1252") as source:
+        assert list(source.rows())[-1].record["text"] == "café"
+    with pytest.raises(InvalidInput, match="unknown encoding"):
+        Source(path, encoding="klingon")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-01T14:30:00+01:00", datetime(2026, 3, 1, 13, 30, tzinfo=UTC)),
+        ("2026-03-01T13:30:00Z", datetime(2026, 3, 1, 13, 30, tzinfo=UTC)),
+        ("2026-03-01 14:30", datetime(2026, 3, 1, 13, 30, tzinfo=UTC)),
+        ("2026-03-01 14:30:15", datetime(2026, 3, 1, 13, 30, 15, tzinfo=UTC)),
+        ("2026-07-01", datetime(2026, 6, 30, 22, 0, tzinfo=UTC)),  # summer time in Paris
+        ("01/03/2026 14:30", datetime(2026, 3, 1, 13, 30, tzinfo=UTC)),
+        ("01/03/2026", datetime(2026, 2, 28, 23, 0, tzinfo=UTC)),
+        ("1772375400", datetime(2026, 3, 1, 14, 30, tzinfo=UTC)),  # seconds since 1970 are UTC
+        ("1772375400000", datetime(2026, 3, 1, 14, 30, tzinfo=UTC)),
+    ],
+)
+def test_times_in_the_usual_formats_take_the_default_zone_when_they_say_none(text: str, expected: datetime) -> None:
+    assert TimeReader(PARIS)(text) == expected
+
+
+def test_a_time_in_no_known_format_is_refused_saying_which_are(tmp_path: Path) -> None:
+    with pytest.raises(InvalidInput, match="date_format"):
+        TimeReader(UTC)("March 1st")
+    with pytest.raises(InvalidInput, match="DD/MM/YYYY"):
+        TimeReader(UTC)("13/13/2026 10:00")
+    assert TimeReader(UTC, "%m/%d/%Y %H:%M")("03/01/2026 10:00") == datetime(2026, 3, 1, 10, tzinfo=UTC)
+    assert TimeReader(timezone(timedelta(hours=2)))(1772375400) == datetime(2026, 3, 1, 14, 30, tzinfo=UTC)
+
+
+def test_the_mapping_builds_feedback_from_a_row() -> None:
+    mapping = load_mapping(
+        {
+            "source": "review",
+            "platform": "google",
+            "external_id": "id",
+            "received_at": "at",
+            "place": "shop",
+            "places": {"Opéra": "paris"},
+            "ratings": {"Stars": "stars", "Value": {"kind": "custom", "scale": [1, 10]}},
+            "comments": {"Text": "review"},
+            "contact": {"name": "Who"},
+            "metadata": ["Channel"],
+        }
+    )
+    build = FeedbackBuilder(mapping, place_ids={"paris"})
+    feedback = build(
+        {"id": 12, "at": "2026-03-01 10:00", "shop": "Opéra", "Stars": "4", "Value": "7,5"}
+        | {"Text": "Good", "Who": "Ana", "Channel": "app", "Other": "dropped"}
+    )
+    assert feedback.key == ("review", "google", "12") and feedback.place_id == "paris"
+    assert [(r.key, r.kind, r.value) for r in feedback.ratings] == [
+        ("stars", RatingKind.STARS, 4),
+        ("value", RatingKind.CUSTOM, 7.5),
+    ]
+    assert dict(feedback.metadata) == {"Channel": "app"}
+    with pytest.raises(InvalidInput, match="unknown place 'Lyon'"):
+        build({"id": 1, "at": "2026-03-01", "shop": "Lyon"})
+    with pytest.raises(InvalidInput, match="'Stars' must hold a number"):
+        build({"id": 1, "at": "2026-03-01", "shop": "Opéra", "Stars": "four"})
+
+
+def test_a_row_without_an_id_column_gets_the_same_id_each_time() -> None:
+    build = FeedbackBuilder(load_mapping({"received_at": "at", "place_id": "paris"}))
+    row = {"at": "2026-03-01", "comment": "Nice"}
+    assert build(row).external_id == build(dict(row)).external_id != build({**row, "comment": "Nicer"}).external_id
+
+
+@pytest.mark.parametrize(
+    ("mapping", "message"),
+    [
+        ({"received_at": "at", "colums": {}}, "unknown key 'colums'"),
+        ({"received_at": "at", "source": "letter"}, "source must be survey"),
+        ({"received_at": "at", "ratings": {"Score": "percent"}}, "use nps, csat, ces, stars or custom"),
+        ({"received_at": "at", "ratings": {"Score": "custom"}}, "needs scale"),
+        ({"received_at": "at", "place": "Shop", "place_id": "paris"}, "not both"),
+        ({"received_at": "at", "contact": {"mail": "E"}}, "contact"),
+        ({"place": "Shop"}, "received_at must name"),
+    ],
+)
+def test_a_mapping_that_cannot_be_right_is_refused_saying_why(mapping: dict[str, object], message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        load_mapping(mapping)
+
+
+def test_a_mapping_file_that_is_not_toml_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "mapping.toml"
+    path.write_text("received_at = \n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="not valid TOML"):
+        load_mapping(path)
+
+
+def test_a_json_rejects_file_is_one_array_that_reads_back(tmp_path: Path) -> None:
+    source = tmp_path / "in.json"
+    source.write_text('[{"id": 1}, {"id": 2}]', encoding="utf-8")
+    with Source(source) as reading, RejectsWriter(tmp_path / "out.json") as writer:
+        for row in reading.rows():
+            writer.write(row, f"reason {row.line}", reading.format, None)
+    with Source(tmp_path / "out.json") as again:
+        assert [row.record for row in again.rows()] == [{"id": 1}, {"id": 2}]
