@@ -45,7 +45,7 @@ def refusal(capsys: pytest.CaptureFixture[str], *arguments: str) -> str:
     [
         (["inbox"], "Missing option '--user'"),
         (["inbox", "--user", "ana", "--limit", "0", "--url", "{url}"], "'--limit': 0 is not in the range 1<=x<=500"),
-        (["inbox", "--user", "ana", "--next", "garbage", "--url", "{url}"], "'garbage' is not an inbox cursor"),
+        (["inbox", "--user", "ana", "--next", "garbage", "--url", "{url}"], "'garbage' is not a cursor"),
         (["inbox", "--user", "ana", "--folder", "archive", "--url", "{url}"], "'archive' is not one of"),
         (["inbox", "--user", "ana", "--category", "urgent", "--url", "{url}"], "'urgent' is not one of"),
         (["inbox", "--user", "nobody", "--url", "{url}"], "'nobody'"),

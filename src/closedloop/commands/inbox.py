@@ -18,8 +18,10 @@ import click
 from closedloop.cli import DEMO_FILE, database_url, examples, open_desk, url_option
 from closedloop.commands.rows import as_json, latest_message, place_name, ratings_text, when
 from closedloop.domain.conversation import Category, Conversation, Folder
-from closedloop.domain.inbox import MAX_PAGE
+from closedloop.domain.errors import InvalidInput
+from closedloop.domain.inbox import MAX_PAGE, Cursor
 from closedloop.domain.people import Place
+from closedloop.domain.text import shown
 from closedloop.hookspecs import hookimpl
 from closedloop.terminal import console
 
@@ -156,6 +158,18 @@ def next_page_command(user: str, folder: str, category: str | None, places: Sequ
     return shlex.join(words)
 
 
+def checked_cursor(context: click.Context, parameter: click.Parameter, text: str | None) -> str | None:
+    """``--next`` as the desk takes it, refused in the command line's words rather than the library's."""
+    if text is not None:
+        try:
+            Cursor.decode(text)
+        except InvalidInput:
+            raise click.BadParameter(
+                f"{shown(text)} is not a cursor; give the one printed after the previous page", context, parameter
+            ) from None
+    return text
+
+
 def split_places(given: tuple[str, ...]) -> list[str]:
     """``--places a,b --places c`` as ``[a, b, c]``."""
     return [name.strip() for item in given for name in item.split(",") if name.strip()]
@@ -178,7 +192,13 @@ def split_places(given: tuple[str, ...]) -> list[str]:
 @click.option(
     "--limit", type=click.IntRange(1, MAX_PAGE), default=DEFAULT_LIMIT, show_default=True, help="Rows per page."
 )
-@click.option("--next", "cursor", metavar="CURSOR", help="Show the page after the one that printed this cursor.")
+@click.option(
+    "--next",
+    "cursor",
+    metavar="CURSOR",
+    callback=checked_cursor,
+    help="Show the page after the one that printed this cursor.",
+)
 @click.option("--json", "as_lines", is_flag=True, help="One JSON object per row, with full texts, for scripts.")
 @url_option
 def inbox(
