@@ -23,7 +23,7 @@ def sync(platform: str, url: str | None, full: bool) -> None:
 
     PLATFORM is the platform's name, e.g. google_business or google_play.
     """
-    with open_desk(url) as desk:
+    with open_desk(url, must_exist=False) as desk:  # intake: a new database is made, as at the first sync
         report = desk.sync(platform, full=full, progress=lambda so_far: print(f"  ... {so_far}", flush=True))
         print(report)
 
