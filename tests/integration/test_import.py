@@ -398,3 +398,19 @@ def test_every_rejection_reaches_the_intakes_callback_past_those_the_report_keep
         )
     assert report.rejected_count == 1010 and len(report.rejected) == MAX_REPORTED_REJECTIONS
     assert [position for position, _ in heard] == list(range(1010))
+
+
+def test_files_with_other_columns_refuse_rows_each_into_a_rejects_file_of_its_own(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = write_csv(tmp_path / "march.csv", COLUMNS, [ROWS[0], ["M1", "never", "p1", "", "", "", "", "", "", ""]])
+    columns = [*COLUMNS[:-1], "Survey"]  # April's export has a column of its own
+    second = write_csv(tmp_path / "april.csv", columns, [["P1", "soon", "p2", "", "", "", "", "", "", "x"], ROWS[2]])
+    mapping = str(write_mapping(tmp_path))
+
+    assert main(["import", str(first), str(second), "--mapping", mapping, "--url", url]) == 1
+    assert "2 ingested, 0 already stored, 2 rejected" in capsys.readouterr().out
+    with (tmp_path / "april.rejects.csv").open(encoding="utf-8", newline="") as file:
+        [refused] = list(csv.DictReader(file))
+    assert refused["Survey"] == "x" and refused["_line"] == "2"
+    assert "M1" in (tmp_path / "march.rejects.csv").read_text(encoding="utf-8")

@@ -71,8 +71,8 @@ class FeedbackBuilder:
             place_id=self.place_of(record),
             received_at=received_at,
             contact=self.contact_of(get),
-            ratings=tuple(self.ratings_of(get)),
-            comments=tuple(self.comments_of(get)),
+            ratings=self.ratings_of(get),
+            comments=self.comments_of(get),
             metadata=self.metadata_of(record),
             locale=(get(self.locale_column) if self.locale_column else None) or self.locale,
         )
@@ -87,10 +87,9 @@ class FeedbackBuilder:
         value = value if type(value) is str else as_id(value)
         place_id = mapping.places.get(value, value)
         if self.place_ids is not None and place_id not in self.place_ids:
-            hint = "add it first" if mapping.places else f"add it first, or map the values of {mapping.place!r} to "
             raise InvalidInput(
-                f"unknown place {value!r} in column {mapping.place!r}; "
-                + (hint if mapping.places else hint + "place ids under [places] in the mapping")
+                f"unknown place {value!r} in column {mapping.place!r}; add the place to the desk first, or map "
+                f"the values of {mapping.place!r} to place ids under [places] in the mapping"
             )
         return place_id
 
@@ -102,20 +101,25 @@ class FeedbackBuilder:
             return NO_CONTACT
         return Contact(name=name, email=email, tel=phone)
 
-    def ratings_of(self, get: Any) -> Any:
+    def ratings_of(self, get: Any) -> list[Rating]:
+        ratings = []
         for column, key, kind, scale in self.ratings:
             value = get(column)
-            if value is None or value == "":
-                continue
-            yield Rating(key=key, kind=kind, scale=scale, value=rating_value(value, column))
+            if value is not None and value != "":
+                ratings.append(Rating(key=key, kind=kind, scale=scale, value=rating_value(value, column)))
+        return ratings
 
-    def comments_of(self, get: Any) -> Any:
+    def comments_of(self, get: Any) -> list[Comment]:
+        comments = []
         for column, question in self.comments:
             text = get(column)
-            if text and type(text) is str and not text.isspace():
-                yield Comment(text=text, question=question)
-            elif text and type(text) is not str:
+            if not text:
+                continue
+            if type(text) is not str:
                 raise InvalidInput(f"column {column!r} must hold text; got {type(text).__name__}")
+            if not text.isspace():
+                comments.append(Comment(text=text, question=question))
+        return comments
 
     def metadata_of(self, record: dict[str, Any]) -> dict[str, str]:
         if self.metadata is not None:

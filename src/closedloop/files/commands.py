@@ -15,6 +15,8 @@ from closedloop.hookspecs import hookimpl
 
 #: Reading this much of a file is enough to tell how long its lines are, to guess its number of rows.
 SAMPLE_BYTES = 1 << 20
+#: The exit status of an import stopped with Ctrl-C, as shells report a process interrupted.
+INTERRUPTED = 130
 #: How many refused rows the summary lists; the rejects file has every one.
 SHOWN_REJECTIONS = 5
 
@@ -27,7 +29,7 @@ SHOWN_REJECTIONS = 5
         "cat export.json | closedloop import - --format json --rejects refused.json",
         "closedloop import responses.rejects.csv --mapping survey-mapping.toml   # once fixed",
         note="Rows already stored (same source, platform and id) are skipped, so an interrupted import is run "
-        "again as it was. Refused rows go to the rejects file (default: FILE.rejects.EXT beside the first file), "
+        "again as it was. Refused rows go to the rejects file (default: FILE.rejects.EXT beside each file), "
         "in the file's own format with _line and _reason columns: fix them there and import that file. Exits "
         "with status 1 when rows were refused. Formats and mapping: docs/import.md.",
     ),
@@ -60,29 +62,45 @@ def import_command(
 
     Places must be on the desk first; a row for an unknown place is refused with the others.
     """
-    rejects_path = rejects or default_rejects(files[0], file_format)
     label = "importing " + (Path(files[0]).name if len(files) == 1 else f"{len(files)} files")
+    # one rejects file for all (--rejects), else one beside each file, in its own format and columns
+    batches = [(list(files), rejects)] if rejects else [([name], default_rejects(name, file_format)) for name in files]
+    report = ImportReport()
+    refused_into: list[str] = []
     with open_desk(url) as desk, progress_bar(estimated_rows(files), label) as bar:
-        shown = [0]
+        for names, rejects_path in batches:
+            done = ImportReport()
 
-        def advance(report: ImportReport) -> None:
-            bar.advance(report.rows - shown[0])
-            shown[0] = report.rows
+            def advance(now: ImportReport, done: ImportReport = done) -> None:
+                bar.advance(now.rows - done.rows)
+                done.ingested, done.duplicates, done.rejected = now.ingested, now.duplicates, now.rejected
 
-        report = desk.import_file(
-            list(files),
-            mapping=mapping,
-            rejects=rejects_path,
-            progress=advance,
-            batch_size=batch_size,
-            default_zone=zone,
-            source=source,
-            encoding=encoding,
-            file_format=file_format,
-        )
+            try:
+                part = desk.import_file(
+                    names,
+                    mapping=mapping,
+                    rejects=rejects_path,
+                    progress=advance,
+                    batch_size=batch_size,
+                    default_zone=zone,
+                    source=source,
+                    encoding=encoding,
+                    file_format=file_format,
+                )
+            except KeyboardInterrupt:
+                print(
+                    f"closedloop: interrupted after storing {report.ingested + done.ingested:,} rows; run the same "
+                    "command again to import the rest (rows already stored are skipped)",
+                    file=sys.stderr,
+                )
+                return INTERRUPTED
+            add_up(report, part)
+            if part.rejected and part.rejects_path is not None:
+                refused_into.append(str(part.rejects_path))
     print(f"{report.ingested:,} ingested, {report.duplicates:,} already stored, {report.rejected:,} rejected")
     if report.rejected:
-        print(f"Refused rows are in {report.rejects_path}, with their line and reason; fix them there and import it:")
+        print(f"Refused rows are in {', '.join(refused_into)}, with their line and reason; fix them there and")
+        print("import that file with the same options:")
         for rejection in report.rejections[:SHOWN_REJECTIONS]:
             print(f"  {rejection.file}, line {rejection.line}: {rejection.reason}")
         if report.rejected > SHOWN_REJECTIONS:
@@ -90,6 +108,15 @@ def import_command(
     for failure in report.analysis_failures[:SHOWN_REJECTIONS]:
         print(f"Analysis: {failure} (run `closedloop analyze` later)")
     return 1 if report.rejected else 0
+
+
+def add_up(total: ImportReport, part: ImportReport) -> None:
+    """One file's report added to the run's."""
+    total.ingested += part.ingested
+    total.duplicates += part.duplicates
+    total.rejected += part.rejected
+    total.rejections += part.rejections
+    total.analysis_failures += part.analysis_failures
 
 
 def default_rejects(first: str, file_format: str | None) -> str:

@@ -60,17 +60,16 @@ class RejectsWriter:
 
     def _write_csv(self, row: Row, reason: str, header: list[str] | None) -> None:
         columns = self._columns or []
-        if header is not None and [column for column in header if column not in REJECT_COLUMNS] != columns:
-            raise InvalidInput(
-                f"the rejects file {self.path} has the columns of another CSV file; import files with other "
-                "columns one at a time, each with its own --rejects file"
-            )
         record = row.record
         cells = row.cells
         if cells is not None and len(cells) > len(header or ()):
             reason += f" (values past the last column: {', '.join(cells[len(header or ()) :])})"
         if header is None:  # a JSON row written to a CSV rejects file: what its text was
             reason += f" (the row: {json.dumps(record, ensure_ascii=False, default=str)})"
+        else:  # a file with other columns than the first refused a row: what does not fit goes with the reason
+            others = {column: value for column, value in record.items() if column not in columns and value}
+            if others:
+                reason += f" (columns this file lacks: {json.dumps(others, ensure_ascii=False)})"
         self._csv.writerow([*(text_of(record.get(column)) for column in columns), row.line, reason])
 
     def close(self) -> None:
