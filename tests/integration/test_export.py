@@ -149,3 +149,22 @@ def test_an_export_reads_in_constant_memory(tmp_path: Path) -> None:
         assert report.exported == count
         assert target.read_text(encoding="utf-8").count("\n") == count
     assert peaks[1] < peaks[0] * 1.25, f"peak memory grew with the number of conversations: {peaks}"
+
+
+def test_an_export_imports_into_another_desk_as_the_same_feedback(url: str, tmp_path: Path) -> None:
+    target = tmp_path / "all.jsonl"
+    with Desk.open(url) as desk:
+        desk.export(target)
+    copy = f"sqlite:///{tmp_path / 'copy.db'}"
+    with Desk.open(copy) as desk:
+        desk.add_place(Place(id="paris", name="Paris"))
+        desk.add_place(Place(id="lyon", name="Lyon"))
+        report = desk.import_file(target)
+        assert (report.ingested, report.rejected) == (4, 0)
+        again = io.StringIO()
+        desk.export(again)
+    before = {line["feedback"]["external_id"]: line["feedback"] for line in exported(url)}  # type: ignore[index]
+    after = {
+        line["feedback"]["external_id"]: line["feedback"] for line in map(json.loads, again.getvalue().splitlines())
+    }
+    assert after == before

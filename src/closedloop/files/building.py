@@ -15,10 +15,13 @@ from typing import Any
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import Comment, Contact, Feedback, Rating
 from closedloop.files.dates import TimeReader, zone_named
-from closedloop.files.mapping import ColumnMapping
+from closedloop.files.mapping import DEFAULT_MAPPING, ColumnMapping
 from closedloop.files.reading import REJECT_COLUMNS
+from closedloop.serialization import from_data
 
 NO_CONTACT = Contact()
+#: Fields that a row holding feedback as closedloop writes it has nested, and a flat row never has.
+NESTED_FIELDS = ("ratings", "comments", "contact")
 
 
 class FeedbackBuilder:
@@ -44,6 +47,7 @@ class FeedbackBuilder:
         self.locale_column = contact.get("locale")
         self.left_out = mapping.columns_used() | mapping.ignore | frozenset(REJECT_COLUMNS)
         self.metadata = mapping.metadata
+        self.reads_serialized = mapping is DEFAULT_MAPPING
 
     def missing_columns(self, header: list[str]) -> list[str]:
         """Columns the mapping needs that a file's header does not have: every row would be refused."""
@@ -53,6 +57,8 @@ class FeedbackBuilder:
     def __call__(self, record: dict[str, Any]) -> Feedback:
         """The row's feedback; :class:`InvalidInput` saying which value is wrong."""
         get = record.get
+        if self.reads_serialized and (serialized := serialized_feedback(record)) is not None:
+            return serialized
         mapping = self.mapping
         external_id = get(mapping.external_id) if mapping.external_id else row_digest(record)
         if not external_id and external_id != 0:
@@ -130,6 +136,18 @@ class FeedbackBuilder:
             for column, value in record.items()
             if value != "" and value is not None and column not in left_out
         }
+
+
+def serialized_feedback(record: dict[str, Any]) -> Feedback | None:
+    """The feedback of a row that holds it as closedloop writes it: a line of ``closedloop export`` (the
+    conversation, with its ``feedback``), or feedback as ``closedloop.serialization.to_data`` gives it (its
+    ratings, comments or contact nested); None for a flat row."""
+    nested = record.get("feedback")
+    if type(nested) is dict:
+        record = nested
+    elif not any(type(record.get(key)) in (list, dict) for key in NESTED_FIELDS):
+        return None
+    return from_data({key: value for key, value in record.items() if value is not None}, Feedback)
 
 
 def rating_value(value: Any, column: str) -> int | float:
