@@ -26,11 +26,8 @@ ROUND = 50_000
 BATCH = 1_000
 COLUMNS = [column.name for column in schema.conversations.columns]
 INSERT = f"INSERT INTO cl_conversations ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-#: The facts tables the store writes beside each conversation, with their columns and raw inserts.
-FACT_TABLES = [
-    (table.name, [column.name for column in table.columns])
-    for table in (schema.facts, schema.fact_ratings, schema.fact_concepts)
-]
+#: The facts table the store writes beside each conversation, with its columns.
+FACT_TABLES = [(schema.facts.name, [column.name for column in schema.facts.columns])]
 ANALYZER = "closedloop.analysis.offline"
 
 

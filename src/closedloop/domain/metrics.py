@@ -9,6 +9,7 @@ and the contract suite checks that both agree. ``docs/metrics.md`` states every 
 from __future__ import annotations
 
 import enum
+import itertools
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -157,10 +158,40 @@ def percentile(values: Sequence[float], fraction: float) -> float | None:
     return values[max(math.ceil(fraction * len(values)) - 1, 0)]
 
 
+def mean_of(values: Counter[float]) -> float:
+    """The mean of values given with their counts, exactly rounded (``math.fsum``), so that it does not depend
+    on the order the values were added in, nor on how they were counted."""
+    total = sum(values.values())
+    if all(value.is_integer() for value in values):  # whole numbers times counts are exact
+        return math.fsum(value * count for value, count in values.items()) / total
+    return math.fsum(itertools.chain.from_iterable(itertools.repeat(v, c) for v, c in values.items())) / total
+
+
+#: Concept sentiments are counted in hundredths: finer than any analyzer's judgement, and few enough distinct
+#: values that a store can count them as it counts rating values.
+SENTIMENT_STEPS = 100
+
+
+def sentiment_steps(sentiment: float) -> int:
+    """A concept's sentiment in whole hundredths, as the metrics count it."""
+    return round(sentiment * SENTIMENT_STEPS)
+
+
+def mean_sentiment(steps: int, mentions: int) -> float:
+    """The mean sentiment of ``mentions`` whose hundredths add up to ``steps``, rounded to 3 decimals."""
+    return round(steps / mentions / SENTIMENT_STEPS, 3)
+
+
+def kind_of_key(answers: Mapping[RatingKind, int]) -> RatingKind:
+    """The kind a rating key is reported under when it came with several: the one with the most answers, the
+    first in the alphabet on a tie. Its answers of other kinds are not counted under it."""
+    return min(answers, key=lambda kind: (-answers[kind], kind.value))
+
+
 def score_of(key: str, kind: RatingKind, values: Sequence[float]) -> Score:
     """The figures of one rating key's answers."""
     answers = len(values)
-    mean = sum(values) / answers if answers else None
+    mean = mean_of(Counter(float(value) for value in values)) if answers else None
     if kind is RatingKind.NPS:
         promoters = sum(1 for value in values if value >= 9)
         detractors = sum(1 for value in values if value <= 6)
@@ -203,15 +234,13 @@ def figures_of(facts: Iterable[Facts], window: timedelta = DEFAULT_WINDOW) -> Fi
 
 
 def _scores(facts: Sequence[Facts]) -> tuple[Score, ...]:
-    """One score per rating key, in key order; a key given with two kinds is reported under its first."""
-    values: dict[str, list[float]] = {}
-    kinds: dict[str, RatingKind] = {}
+    """One score per rating key, in key order, under the kind :func:`kind_of_key` chooses."""
+    values: dict[str, dict[RatingKind, list[float]]] = {}
     for item in facts:
         for rating in item.ratings:
-            kinds.setdefault(rating.key, rating.kind)
-            if kinds[rating.key] is rating.kind:
-                values.setdefault(rating.key, []).append(rating.value)
-    return tuple(score_of(key, kinds[key], values[key]) for key in sorted(values))
+            values.setdefault(rating.key, {}).setdefault(rating.kind, []).append(rating.value)
+    chosen = {key: kind_of_key({kind: len(found) for kind, found in kinds.items()}) for key, kinds in values.items()}
+    return tuple(score_of(key, chosen[key], values[key][chosen[key]]) for key in sorted(values))
 
 
 def _durations(pairs: Iterable[tuple[datetime, datetime | None]]) -> list[float]:
@@ -277,12 +306,12 @@ def _volume(facts: Sequence[Facts]) -> Volume:
 
 def _concepts(facts: Sequence[Facts]) -> tuple[ConceptFigures, ...]:
     """Each concept with its mentions and mean sentiment, the most mentioned first."""
-    sentiments: dict[str, list[float]] = {}
+    steps: dict[str, list[int]] = {}
     for item in facts:
         for concept in item.concepts:
-            sentiments.setdefault(concept.name, []).append(concept.sentiment)
-    ranked = sorted(sentiments.items(), key=lambda pair: (-len(pair[1]), pair[0]))
+            steps.setdefault(concept.name, []).append(sentiment_steps(concept.sentiment))
+    ranked = sorted(steps.items(), key=lambda pair: (-len(pair[1]), pair[0]))
     return tuple(
-        ConceptFigures(name=name, mentions=len(values), sentiment=round(sum(values) / len(values), 3))
+        ConceptFigures(name=name, mentions=len(values), sentiment=mean_sentiment(sum(values), len(values)))
         for name, values in ranked
     )

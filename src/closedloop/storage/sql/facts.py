@@ -1,5 +1,13 @@
-"""The metrics' facts of each conversation as rows of ``cl_facts``, ``cl_fact_ratings`` and ``cl_fact_concepts``,
-written in the same transaction as the conversation, so that a report aggregates them where they are.
+"""The metrics' facts of each conversation as a row of ``cl_facts``, written in the same transaction as the
+conversation, so that a report aggregates them where they are.
+
+What a report counts is written as JSON tokens: the row's ``signature`` (whether it is left out, its source,
+platform, alert status, open category and whether it is a detractor), one token per rating (key, kind, value)
+and one per concept (name, sentiment in hundredths). A row's rating tokens are joined by :data:`WITHIN`, so its
+ratings as a whole are one token too (most rows share theirs with many others); concept tokens, rarely alike,
+are joined by :data:`SEPARATOR`, as a report joins its rows. JSON escapes every control character inside a
+text, so neither separator ever occurs inside a token, whatever a key or name holds. A report joins a bucket's
+rows and counts the tokens (:mod:`.reports`).
 
 New conversations' facts are built with their insert (:class:`FactRows`), on the thread that prepares a batch;
 a saved conversation's facts replace the ones stored.
@@ -10,46 +18,60 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, select
+import msgspec
+from sqlalchemy import Connection, delete
 
-from closedloop.domain.conversation import Conversation
+from closedloop.domain.conversation import Conversation, Status
 from closedloop.domain.facts import Facts, facts_of
-from closedloop.domain.metrics import is_detractor
+from closedloop.domain.metrics import is_detractor, sentiment_steps
 from closedloop.domain.moments import microseconds
 from closedloop.storage.sql import schema
 from closedloop.storage.sql.rows import MARKS
 
-TABLES = (schema.facts, schema.fact_ratings, schema.fact_concepts)
-if [column.name for column in schema.facts.columns][:3] != ["place_id", "received_us", "conversation_id"]:
+#: What joins a bucket's rows, and the concept tokens of a row: the record separator.
+SEPARATOR = "\x1e"
+#: What joins the rating tokens of a row: the unit separator.
+WITHIN = "\x1f"
+#: How a facts row is left out of the metrics: not at all, as a test, or as spam.
+COUNTED, TEST, SPAM = 0, 1, 2
+
+_NAMES = [column.name for column in schema.facts.columns]
+if _NAMES[:3] != ["place_id", "received_us", "conversation_id"] or _NAMES[-3:] != ["signature", "ratings", "concepts"]:
     raise RuntimeError("closedloop.storage.sql.facts does not know the facts columns")
-
-
-def _names(table: Table) -> list[str]:
-    return [column.name for column in table.columns]
-
-
-def _inserts(table: Table) -> dict[str, str]:
-    names = _names(table)
-    return {
-        style: f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))})"
-        for style, mark in MARKS
-    }
-
-
-_INSERT = {table.name: _inserts(table) for table in TABLES}
+_INSERT = {
+    style: f"INSERT INTO {schema.facts.name} ({', '.join(_NAMES)}) VALUES ({', '.join([mark] * len(_NAMES))})"
+    for style, mark in MARKS
+}
+_encode = msgspec.json.Encoder().encode
 
 
 def _moment(value: Any) -> int | None:
     return microseconds(value) if value is not None else None
 
 
+def _tokens(items: Iterable[tuple[Any, ...]], separator: str) -> str | None:
+    joined = separator.join(_encode(item).decode() for item in items)
+    return joined or None
+
+
+def left_out(item: Facts) -> int:
+    if item.test:
+        return TEST
+    return SPAM if item.status is Status.SPAM else COUNTED
+
+
+def signature(item: Facts, detractor: int) -> str:
+    """The token of what a report counts of the row as a whole."""
+    alert = item.alert_status.value if item.alert_status is not None else None
+    open_category = item.category.value if item.status is not Status.DONE else None
+    return _encode((left_out(item), item.source.value, item.platform, alert, open_category, detractor)).decode()
+
+
 class FactRows:
-    """The rows of some conversations' facts, one list per table, in table column order."""
+    """The ``cl_facts`` rows of some conversations, in table column order."""
 
     def __init__(self, facts: Iterable[Facts] = ()) -> None:
-        self.facts: list[tuple[Any, ...]] = []
-        self.ratings: list[tuple[Any, ...]] = []
-        self.concepts: list[tuple[Any, ...]] = []
+        self.rows: list[tuple[Any, ...]] = []
         for item in facts:
             self.add(item)
 
@@ -61,63 +83,39 @@ class FactRows:
         self.add(facts_of(conversation))
 
     def add(self, item: Facts) -> None:
-        received = microseconds(item.received_at)
-        counted = int(item.counted)
-        source = item.source.value
-        responder = item.first_responder or ""
-        self.facts.append(
+        detractor = int(is_detractor(item))
+        self.rows.append(
             (
                 item.place_id,
-                received,
+                microseconds(item.received_at),
                 item.conversation_id,
-                source,
+                item.source.value,
                 item.platform,
                 item.status.value,
                 item.category.value,
                 int(item.test),
+                int(item.counted),
                 item.alert_status.value if item.alert_status is not None else None,
                 _moment(item.first_response_at),
                 item.first_responder,
                 _moment(item.first_contact_at),
                 _moment(item.done_at),
                 item.customer_messages,
-                int(is_detractor(item)),
+                detractor,
+                signature(item, detractor),
+                _tokens(((rating.key, rating.kind.value, float(rating.value)) for rating in item.ratings), WITHIN),
+                _tokens(((concept.name, sentiment_steps(concept.sentiment)) for concept in item.concepts), SEPARATOR),
             )
-        )
-        where = (item.place_id, received, item.conversation_id)
-        shared = (counted, source, responder)
-        self.ratings.extend(
-            (*where, position, *shared, rating.key, rating.kind.value, rating.value)
-            for position, rating in enumerate(item.ratings)
-        )
-        self.concepts.extend(
-            (*where, position, *shared, concept.name, concept.sentiment)
-            for position, concept in enumerate(item.concepts)
         )
 
     def write(self, connection: Connection) -> None:
         """Insert every row with the driver's ``executemany``: measured quicker on SQLite than one statement
         reading a JSON array, whose every column re-reads its row's JSON."""
-        for table, rows in zip(TABLES, (self.facts, self.ratings, self.concepts), strict=True):
-            if rows:
-                connection.exec_driver_sql(_INSERT[table.name][connection.dialect.paramstyle], rows)
+        if self.rows:
+            connection.exec_driver_sql(_INSERT[connection.dialect.paramstyle], self.rows)
 
 
 def replace_facts(connection: Connection, conversation: Conversation) -> None:
-    """Make the stored facts of a saved conversation say what it says now. Its ratings and concepts are found
-    by the place and time its stored facts row gives, which begin their primary key."""
-    facts = schema.facts
-    stored = connection.execute(
-        select(facts.c.place_id, facts.c.received_us).where(facts.c.conversation_id == conversation.id)
-    ).first()
-    if stored is not None:
-        for table in TABLES[1:]:
-            connection.execute(
-                delete(table).where(
-                    table.c.place_id == stored.place_id,
-                    table.c.received_us == stored.received_us,
-                    table.c.conversation_id == conversation.id,
-                )
-            )
-        connection.execute(delete(facts).where(facts.c.conversation_id == conversation.id))
+    """Make the stored facts of a saved conversation say what it says now."""
+    connection.execute(delete(schema.facts).where(schema.facts.c.conversation_id == conversation.id))
     FactRows.of([conversation]).write(connection)

@@ -6,11 +6,10 @@ number of conversations per place, folder and priority, updated in the same tran
 conversations, so counts cost the same at ten thousand conversations as at a million.
 
 The metrics read facts (:mod:`closedloop.domain.facts`), kept beside each conversation in the same
-transaction: one row per conversation in ``cl_facts``, and one per rating and per concept in
-``cl_fact_ratings`` and ``cl_fact_concepts``. Those two repeat what a report filters and buckets by (place,
-time received, whether it counts, source, first responder), so a report aggregates each table without a join.
-All three are kept in the order of their primary key, place then time received (``WITHOUT ROWID`` on SQLite),
-so the rows of a report's places and months lie together on disk instead of one per page.
+transaction as one row of ``cl_facts``: columns to filter and bucket by, and what a report counts written as
+short JSON tokens (the row's ``signature``, one per rating, one per concept) that a report concatenates per
+bucket and counts (:mod:`.reports`). The rows are kept in the order of their primary key, place then time
+received (``WITHOUT ROWID`` on SQLite), so the rows of a report's places and months lie together on disk.
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
-    Float,
     Index,
     Integer,
     MetaData,
@@ -122,6 +120,7 @@ facts = Table(
     Column("status", String, nullable=False),
     Column("category", String, nullable=False),
     Column("test", SmallInteger, nullable=False),
+    Column("counted", SmallInteger, nullable=False),
     Column("alert_status", String, nullable=True),
     Column("first_response_us", BigInteger, nullable=True),
     Column("first_responder", String, nullable=True),
@@ -129,42 +128,11 @@ facts = Table(
     Column("done_us", BigInteger, nullable=True),
     Column("customer_messages", Integer, nullable=False),
     Column("detractor", SmallInteger, nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("ratings", Text, nullable=True),
+    Column("concepts", Text, nullable=True),
     PrimaryKeyConstraint("place_id", "received_us", "conversation_id", name="pk_cl_facts"),
     Index("ix_cl_facts_conversation", "conversation_id", unique=True),
     Index("ix_cl_facts_received", "received_us"),
     sqlite_with_rowid=False,
-)
-
-
-def _fact_details(name: str, *columns: Column[object]) -> Table:
-    """Ratings or concepts of the facts (``position`` in their conversation), with what a report filters and
-    buckets them by. No index by conversation: a saved conversation's rows are found by the place and time
-    its ``cl_facts`` row gives, so bulk intake maintains one index less per row."""
-    return Table(
-        name,
-        metadata,
-        Column("place_id", String, nullable=False),
-        Column("received_us", BigInteger, nullable=False),
-        Column("conversation_id", String, nullable=False),
-        Column("position", SmallInteger, nullable=False),
-        Column("counted", SmallInteger, nullable=False),
-        Column("source", String, nullable=False),
-        Column("responder", String, nullable=False),
-        *columns,
-        PrimaryKeyConstraint("place_id", "received_us", "conversation_id", "position", name=f"pk_{name}"),
-        sqlite_with_rowid=False,
-    )
-
-
-fact_ratings = _fact_details(
-    "cl_fact_ratings",
-    Column("key", String, nullable=False),
-    Column("kind", String, nullable=False),
-    Column("value", Float, nullable=False),
-)
-
-fact_concepts = _fact_details(
-    "cl_fact_concepts",
-    Column("name", String, nullable=False),
-    Column("sentiment", Float, nullable=False),
 )

@@ -9,10 +9,12 @@ and the overall figures are every bucket's; :meth:`Tally.figures` then gives exa
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
+from typing import Any
 
 import attrs
+import msgspec
 
 from closedloop.domain.alerts import AlertStatus
 from closedloop.domain.conversation import Category
@@ -24,20 +26,19 @@ from closedloop.domain.metrics import (
     Responsiveness,
     Score,
     Volume,
+    kind_of_key,
+    mean_of,
+    mean_sentiment,
     percentile,
     share,
 )
+from closedloop.storage.sql.facts import SPAM, TEST, WITHIN
 
 #: Microseconds in a second, as ``timedelta.total_seconds`` divides by.
 MICROSECONDS = 10**6
 
 
-@attrs.define
-class RatingTally:
-    """The answers of one rating key in one kind: how many gave each value, and when the first came in."""
-
-    values: Counter[float] = attrs.field(factory=Counter)
-    first_us: int = 0
+_decode = msgspec.json.Decoder().decode
 
 
 @attrs.define
@@ -53,22 +54,56 @@ class Tally:
     customer_messages: int = 0
     by_source: Counter[str] = attrs.field(factory=Counter)
     by_platform: Counter[str] = attrs.field(factory=Counter)
-    ratings: dict[tuple[str, RatingKind], RatingTally] = attrs.field(factory=dict)
-    concepts: dict[str, tuple[int, float]] = attrs.field(factory=dict)
+    ratings: dict[tuple[str, RatingKind], Counter[float]] = attrs.field(factory=dict)  # each value's answers
+    concepts: dict[str, list[int]] = attrs.field(factory=dict)  # mentions, and their sentiments in hundredths
     responses: list[int] = attrs.field(factory=list)  # microseconds from feedback to first response
     done: list[int] = attrs.field(factory=list)  # microseconds from feedback to done
 
-    def add_rating(self, key: str, kind: RatingKind, value: float, count: int, first_us: int) -> None:
-        rating = self.ratings.get((key, kind))
-        if rating is None:
-            self.ratings[(key, kind)] = RatingTally(Counter({value: count}), first_us)
-            return
-        rating.values[value] += count
-        rating.first_us = min(rating.first_us, first_us)
+    def add_row(self, row: Sequence[Any], separator: str) -> None:
+        """Add what one bucket's statement gave (:mod:`.reports`): three sums, then the joined tokens."""
+        alerts_closed, detractors_closed, customer_messages, signatures, responses, done, ratings, concepts = row
+        self.alerts_closed += int(alerts_closed or 0)
+        self.detractors_closed += int(detractors_closed or 0)
+        self.customer_messages += int(customer_messages or 0)
+        for token, count in _counted(signatures, separator).items():
+            self._add_signature(_decode(token), count)
+        if responses:
+            self.responses += map(int, responses.split(separator))
+        if done:
+            self.done += map(int, done.split(separator))
+        for row_tokens, count in _counted(ratings, separator).items():
+            for token in row_tokens.split(WITHIN):
+                key, kind, value = _decode(token)
+                pair = (key, RatingKind(kind))
+                values = self.ratings.get(pair)
+                if values is None:
+                    values = self.ratings[pair] = Counter()
+                values[value] += count
+        for token, count in _counted(concepts, separator).items():
+            name, steps = _decode(token)
+            found = self.concepts.get(name)
+            if found is None:
+                found = self.concepts[name] = [0, 0]
+            found[0] += count
+            found[1] += steps * count
 
-    def add_concept(self, name: str, mentions: int, sentiments: float) -> None:
-        before_mentions, before_sentiments = self.concepts.get(name, (0, 0.0))
-        self.concepts[name] = (before_mentions + mentions, before_sentiments + sentiments)
+    def _add_signature(self, signature: Sequence[Any], count: int) -> None:
+        left_out, source, platform, alert, open_category, detractor = signature
+        if left_out == TEST:
+            self.tests += count
+            return
+        if left_out == SPAM:
+            self.spam += count
+            return
+        self.feedback += count
+        self.by_source[source] += count
+        if platform:
+            self.by_platform[platform] += count
+        if alert is not None:
+            self.alerts_by_status[AlertStatus(alert)] += count
+        if open_category is not None:
+            self.backlog[Category(open_category)] += count
+        self.detractors += count * detractor
 
     def merge(self, other: Tally) -> None:
         """Add another tally's counts to this one."""
@@ -83,11 +118,12 @@ class Tally:
         self.customer_messages += other.customer_messages
         self.by_source.update(other.by_source)
         self.by_platform.update(other.by_platform)
-        for (key, kind), rating in other.ratings.items():
-            for value, count in rating.values.items():
-                self.add_rating(key, kind, value, count, rating.first_us)
-        for name, (mentions, sentiments) in other.concepts.items():
-            self.add_concept(name, mentions, sentiments)
+        for pair, values in other.ratings.items():
+            self.ratings.setdefault(pair, Counter()).update(values)
+        for name, (mentions, steps) in other.concepts.items():
+            found = self.concepts.setdefault(name, [0, 0])
+            found[0] += mentions
+            found[1] += steps
         self.responses += other.responses
         self.done += other.done
 
@@ -128,30 +164,33 @@ class Tally:
         )
 
     def _scores(self) -> tuple[Score, ...]:
-        """One score per key, in key order. A key given in two kinds is reported under the kind that came in
-        first, as the reference reads facts in the order they came."""
-        chosen: dict[str, tuple[int, RatingKind]] = {}
-        for (key, kind), rating in self.ratings.items():
-            if key not in chosen or (rating.first_us, kind) < chosen[key]:
-                chosen[key] = (rating.first_us, kind)
+        """One score per key, in key order, under the kind :func:`~closedloop.domain.metrics.kind_of_key`
+        chooses when a key came with several."""
+        answers: dict[str, dict[RatingKind, int]] = {}
+        for (key, kind), values in self.ratings.items():
+            answers.setdefault(key, {})[kind] = sum(values.values())
         return tuple(
-            score_of_counts(key, kind, self.ratings[(key, kind)].values)
-            for key, (_first, kind) in sorted(chosen.items())
+            score_of_counts(key, kind, self.ratings[(key, kind)])
+            for key, kind in sorted((key, kind_of_key(counts)) for key, counts in answers.items())
         )
 
     def _concepts(self) -> tuple[ConceptFigures, ...]:
         ranked = sorted(self.concepts.items(), key=lambda pair: (-pair[1][0], pair[0]))
         return tuple(
-            ConceptFigures(name=name, mentions=mentions, sentiment=round(sentiments / mentions, 3))
-            for name, (mentions, sentiments) in ranked
+            ConceptFigures(name=name, mentions=mentions, sentiment=mean_sentiment(steps, mentions))
+            for name, (mentions, steps) in ranked
             if mentions
         )
+
+
+def _counted(joined: str | None, separator: str) -> Counter[str]:
+    return Counter(joined.split(separator)) if joined else Counter()
 
 
 def score_of_counts(key: str, kind: RatingKind, values: Counter[float]) -> Score:
     """What :func:`closedloop.domain.metrics.score_of` gives for these values, from each value's count."""
     answers = sum(values.values())
-    mean = sum(value * count for value, count in values.items()) / answers if answers else None
+    mean = mean_of(values) if answers else None
 
     def counting(keep: Iterable[bool]) -> int:
         return sum(count for (_value, count), kept in zip(values.items(), keep, strict=True) if kept)

@@ -1,5 +1,6 @@
-"""The metrics' facts of each conversation, in tables a report aggregates where the data is; filled from the
-conversations already stored.
+"""The metrics' facts of each conversation, in tables a report aggregates where the data is. Revision 0006
+gives them their present shape and fills them from the conversations already stored (this revision filled
+them too when it was the newest; 0006 replaces what it wrote).
 
 Revision ID: 0005
 Revises: 0004
@@ -10,17 +11,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from closedloop.domain.errors import UnreadableRecord
-from closedloop.storage.sql.facts import FactRows
-from closedloop.storage.sql.rows import load_conversation
-
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
-
-#: How many conversations are read back and have their facts written at a time.
-BACKFILL_BATCH = 1_000
 
 
 def _details(name: str, *columns: sa.Column[object]) -> None:
@@ -74,28 +68,6 @@ def upgrade() -> None:
         sa.Column("name", sa.String, nullable=False),
         sa.Column("sentiment", sa.Float, nullable=False),
     )
-    _backfill(op.get_bind())
-
-
-def _backfill(connection: sa.Connection) -> None:
-    """The facts of every stored conversation, read back in batches by id. One whose document cannot be read
-    is left without facts (the metrics do not count it) rather than stopping the upgrade."""
-    after = ""
-    while True:
-        batch = connection.execute(
-            sa.text("SELECT id, document, version FROM cl_conversations WHERE id > :after ORDER BY id LIMIT :limit"),
-            {"after": after, "limit": BACKFILL_BATCH},
-        ).all()
-        if not batch:
-            return
-        rows = FactRows()
-        for conversation_id, document, version in batch:
-            try:
-                rows.add_conversation(load_conversation(conversation_id, document, version))
-            except UnreadableRecord:
-                continue
-        rows.write(connection)
-        after = batch[-1][0]
 
 
 def downgrade() -> None:
