@@ -167,3 +167,37 @@ def test_a_json_rejects_file_is_one_array_that_reads_back(tmp_path: Path) -> Non
             writer.write(row, f"reason {row.line}", reading.format, None)
     with Source(tmp_path / "out.json") as again:
         assert [row.record for row in again.rows()] == [{"id": 1}, {"id": 2}]
+
+
+def test_a_row_holding_serialized_feedback_is_read_as_such_and_checked_as_strictly() -> None:
+    build = FeedbackBuilder(load_mapping(None), place_ids={"paris"})
+    data = {
+        "source": "survey",
+        "external_id": "s1",
+        "place_id": "paris",
+        "received_at": "2026-03-01T10:00:00+00:00",
+        "ratings": [{"key": "nps", "kind": "nps", "value": 9}],
+        "comments": [{"text": "Fine", "question": "comment"}],
+        "contact": {"name": "Ana", "email": "", "tel": ""},
+    }
+    feedback = build(data)
+    assert (feedback.external_id, feedback.ratings[0].value, feedback.comments[0].text) == ("s1", 9, "Fine")
+    assert build({"id": "c1", "folder": "inbox", "feedback": data}) == feedback, "a line of closedloop export"
+    with pytest.raises(InvalidInput, match="unknown key 'ratins'"):
+        build({**data, "ratins": []})
+    with pytest.raises(InvalidInput, match="must lie between 0 and 10"):
+        build({**data, "ratings": [{"key": "nps", "kind": "nps", "value": 11}]})
+    with pytest.raises(InvalidInput, match=r"offset|zone"):
+        build({**data, "received_at": "2026-03-01T10:00:00"})
+
+
+def test_serialized_feedback_with_a_text_that_cannot_be_stored_is_refused(tmp_path: Path) -> None:
+    """A JSON escape can make half a character, which no database stores; stdlib JSON (the array reader) lets it
+    through, so the row is checked as the records' own constructors check it."""
+    path = tmp_path / "in.json"
+    row = '{"source": "survey", "external_id": "s1", "place_id": "p", "received_at": "2026-03-01T10:00:00+00:00"'
+    path.write_text(f'[{row}, "contact": {{"name": "A\\udc80"}}, "ratings": []}}]', encoding="utf-8")
+    with Source(path) as source:
+        [read] = list(source.rows())
+    with pytest.raises(InvalidInput, match="lone surrogate"):
+        FeedbackBuilder(load_mapping(None))(read.record)
