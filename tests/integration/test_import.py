@@ -414,3 +414,10 @@ def test_files_with_other_columns_refuse_rows_each_into_a_rejects_file_of_its_ow
         [refused] = list(csv.DictReader(file))
     assert refused["Survey"] == "x" and refused["_line"] == "2"
     assert "M1" in (tmp_path / "march.rejects.csv").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("command", ["import", "export"])
+def test_the_help_of_each_command_shows_examples(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([command, "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "Examples:" in shown and f"  closedloop {command} " in shown and "docs/import.md" in shown
