@@ -14,11 +14,14 @@ from alembic import command
 from sqlalchemy import text
 
 from closedloop import Concept, Rating, RatingKind
+from closedloop.domain.conversation import Status
 from closedloop.domain.facts import facts_of
 from closedloop.domain.metrics import Bucketing, MetricsQuery
 from closedloop.domain.reports import report_of
+from closedloop.domain.rules import opening_entry
 from closedloop.storage.sql import SqlStore
 from closedloop.storage.sql.engine import make_engine
+from closedloop.storage.sql.facts import FactRows
 from closedloop.storage.sql.migrate import alembic_config, upgrade
 from closedloop.testing.contract.reports import GROUPS, START, sample_conversation
 
@@ -89,3 +92,16 @@ def test_keys_and_names_holding_separators_quotes_or_accents_are_counted_as_give
     scores = {score.key: score for score in report.figures.scores}
     assert set(odd_keys) <= set(scores)
     assert set(odd_keys) <= {concept.name for concept in report.figures.concepts}
+
+
+def test_a_new_conversations_row_is_the_row_its_facts_give() -> None:
+    """Intake builds the row of a conversation whose history holds only its opening straight from it; it must
+    say what :func:`facts_of` says, whatever its status, alert, ratings and concepts."""
+    generator = random.Random(9)
+    opened = opening_entry(START)
+    fresh = [
+        attrs.evolve(sample_conversation(number, generator), history=(opened,) if number % 2 else ())
+        for number in range(300)
+    ]
+    assert {item.status for item in fresh} >= {Status.DONE, Status.SPAM} and any(item.alert for item in fresh)
+    assert FactRows.of(fresh).rows == FactRows(facts_of(item) for item in fresh).rows

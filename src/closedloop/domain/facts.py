@@ -93,6 +93,15 @@ def facts_of(conversation: Conversation) -> Facts:
     )
 
 
+def says_nothing_yet(conversation: Conversation) -> bool:
+    """Whether its history holds nothing :func:`facts_of` reads (no response, contact, customer message or move
+    to done), as with every conversation intake opens: its facts are then those of its feedback and status."""
+    return all(
+        entry.kind is InteractionKind.STATUS_CHANGE and entry.to_status is not Status.DONE
+        for entry in conversation.history
+    )
+
+
 def _first(history: Iterable[Interaction], kinds: frozenset[InteractionKind]) -> Interaction | None:
     return next((entry for entry in history if entry.kind in kinds), None)
 

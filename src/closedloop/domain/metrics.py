@@ -14,6 +14,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
@@ -272,7 +273,12 @@ def closed_in_time(item: Facts, window: timedelta) -> bool:
 
 
 def is_detractor(item: Facts) -> bool:
-    return any(rating.kind is RatingKind.NPS and rating.value <= 6 for rating in item.ratings)
+    return detractor_among(item.ratings)
+
+
+def detractor_among(ratings: Iterable[Any]) -> bool:
+    """Whether these ratings (of a feedback, or of its facts) hold an NPS of 6 or less."""
+    return any(rating.kind is RatingKind.NPS and rating.value <= 6 for rating in ratings)
 
 
 def _closed_loop(facts: Sequence[Facts], window: timedelta) -> ClosedLoop:

@@ -1,13 +1,12 @@
 """The metrics' facts of each conversation as a row of ``cl_facts``, written in the same transaction as the
 conversation, so that a report aggregates them where they are.
 
-What a report counts is written as JSON tokens: the row's ``signature`` (whether it is left out, its source,
-platform, alert status, open category and whether it is a detractor), one token per rating (key, kind, value)
-and one per concept (name, sentiment in hundredths). A row's rating tokens are joined by :data:`WITHIN`, so its
-ratings as a whole are one token too (most rows share theirs with many others); concept tokens, rarely alike,
-are joined by :data:`SEPARATOR`, as a report joins its rows. JSON escapes every control character inside a
-text, so neither separator ever occurs inside a token, whatever a key or name holds. A report joins a bucket's
-rows and counts the tokens (:mod:`.reports`).
+What a report counts is written as JSON: the row's ``signature`` (whether it is left out, its source, platform,
+alert status, open category and whether it is a detractor), its ratings as one array of (key, kind, value) (most
+rows share theirs with many others, so a report decodes each distinct array once), and one token per concept
+(name, sentiment in hundredths), joined by :data:`SEPARATOR`. JSON escapes every control character inside a
+text, so the separator never occurs inside a token, whatever a key or name holds. A report joins a bucket's
+rows with the same separator and counts the tokens (:mod:`.reports`).
 
 New conversations' facts are built with their insert (:class:`FactRows`), on the thread that prepares a batch;
 a saved conversation's facts replace the ones stored.
@@ -15,23 +14,23 @@ a saved conversation's facts replace the ones stored.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
 
 import msgspec
 from sqlalchemy import Connection, delete
 
+from closedloop.domain.alerts import AlertStatus
 from closedloop.domain.conversation import Conversation, Status
-from closedloop.domain.facts import Facts, facts_of
-from closedloop.domain.metrics import is_detractor, sentiment_steps
+from closedloop.domain.facts import Facts, facts_of, says_nothing_yet
+from closedloop.domain.feedback import RatingKind, Source
+from closedloop.domain.metrics import detractor_among, sentiment_steps
 from closedloop.domain.moments import microseconds
 from closedloop.storage.sql import schema
 from closedloop.storage.sql.rows import MARKS
 
 #: What joins a bucket's rows, and the concept tokens of a row: the record separator.
 SEPARATOR = "\x1e"
-#: What joins the rating tokens of a row: the unit separator.
-WITHIN = "\x1f"
 #: How a facts row is left out of the metrics: not at all, as a test, or as spam.
 COUNTED, TEST, SPAM = 0, 1, 2
 
@@ -54,17 +53,67 @@ def _tokens(items: Iterable[tuple[Any, ...]], separator: str) -> str | None:
     return joined or None
 
 
-def left_out(item: Facts) -> int:
-    if item.test:
-        return TEST
-    return SPAM if item.status is Status.SPAM else COUNTED
+class _Rated(Protocol):
+    @property
+    def key(self) -> str: ...
+    @property
+    def kind(self) -> RatingKind: ...
+    @property
+    def value(self) -> float: ...
 
 
-def signature(item: Facts, detractor: int) -> str:
-    """The token of what a report counts of the row as a whole."""
-    alert = item.alert_status.value if item.alert_status is not None else None
-    open_category = item.category.value if item.status is not Status.DONE else None
-    return _encode((left_out(item), item.source.value, item.platform, alert, open_category, detractor)).decode()
+class _Found(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def sentiment(self) -> float: ...
+
+
+#: Concept names as JSON texts, encoded once each: a taxonomy has a few dozen.
+_NAMES_IN_JSON: dict[str, str] = {}
+
+
+def _concept_tokens(concepts: Sequence[_Found]) -> str | None:
+    if not concepts:
+        return None
+    tokens = []
+    for concept in concepts:
+        name = _NAMES_IN_JSON.get(concept.name)
+        if name is None:
+            name = _NAMES_IN_JSON[concept.name] = _encode(concept.name).decode()
+        tokens.append(f"[{name},{sentiment_steps(concept.sentiment)}]")
+    return SEPARATOR.join(tokens)
+
+
+def _row(
+    item: Facts | Conversation, ratings: Sequence[_Rated], concepts: Sequence[_Found], status: Status, test: bool,
+    alert: AlertStatus | None, first: tuple[Any, str | None, Any], done_at: Any, customer_messages: int,
+) -> tuple[Any, ...]:  # fmt: skip
+    """A row in table column order; ``first`` is the first response's time and author, and the first contact's."""
+    place_id, received_at, source, platform = _where(item)
+    category = item.category
+    detractor = int(detractor_among(ratings))
+    left_out = TEST if test else SPAM if status is Status.SPAM else COUNTED
+    signature = (left_out, source, platform, alert, category if status is not Status.DONE else None, detractor)
+    return (
+        place_id, microseconds(received_at), _conversation_id(item), source.value, platform, status.value,
+        category.value, int(test), int(left_out == COUNTED), alert.value if alert is not None else None,
+        _moment(first[0]), first[1], _moment(first[2]), _moment(done_at), customer_messages, detractor,
+        _encode(signature).decode(),
+        _encode([(rating.key, rating.kind, float(rating.value)) for rating in ratings]).decode() if ratings else None,
+        _concept_tokens(concepts),
+    )  # fmt: skip
+
+
+def _where(item: Facts | Conversation) -> tuple[str, Any, Source, str]:
+    if isinstance(item, Facts):
+        return item.place_id, item.received_at, item.source, item.platform
+    feedback = item.feedback
+    return feedback.place_id, feedback.received_at, feedback.source, feedback.platform
+
+
+def _conversation_id(item: Facts | Conversation) -> str:
+    return item.conversation_id if isinstance(item, Facts) else item.id
 
 
 class FactRows:
@@ -77,36 +126,32 @@ class FactRows:
 
     @classmethod
     def of(cls, conversations: Iterable[Conversation]) -> FactRows:
-        return cls(facts_of(conversation) for conversation in conversations)
+        rows = cls()
+        for conversation in conversations:
+            rows.add_conversation(conversation)
+        return rows
 
     def add_conversation(self, conversation: Conversation) -> None:
-        self.add(facts_of(conversation))
+        """The row of a conversation: straight from it while its history says nothing the facts read (as with
+        every conversation intake opens), else through :func:`~closedloop.domain.facts.facts_of`."""
+        if not says_nothing_yet(conversation):
+            self.add(facts_of(conversation))
+            return
+        status = conversation.status
+        self.rows.append(
+            _row(
+                conversation, conversation.feedback.ratings, conversation.analysis, status,
+                conversation.feedback.test, conversation.alert.status if conversation.alert is not None else None,
+                (None, None, None), conversation.last_updated_at if status is Status.DONE else None, 0,
+            )
+        )  # fmt: skip
 
     def add(self, item: Facts) -> None:
-        detractor = int(is_detractor(item))
+        first = (item.first_response_at, item.first_responder, item.first_contact_at)
         self.rows.append(
-            (
-                item.place_id,
-                microseconds(item.received_at),
-                item.conversation_id,
-                item.source.value,
-                item.platform,
-                item.status.value,
-                item.category.value,
-                int(item.test),
-                int(item.counted),
-                item.alert_status.value if item.alert_status is not None else None,
-                _moment(item.first_response_at),
-                item.first_responder,
-                _moment(item.first_contact_at),
-                _moment(item.done_at),
-                item.customer_messages,
-                detractor,
-                signature(item, detractor),
-                _tokens(((rating.key, rating.kind.value, float(rating.value)) for rating in item.ratings), WITHIN),
-                _tokens(((concept.name, sentiment_steps(concept.sentiment)) for concept in item.concepts), SEPARATOR),
-            )
-        )
+            _row(item, item.ratings, item.concepts, item.status, item.test, item.alert_status, first, item.done_at,
+                 item.customer_messages)
+        )  # fmt: skip
 
     def write(self, connection: Connection) -> None:
         """Insert every row with the driver's ``executemany``: measured quicker on SQLite than one statement

@@ -32,7 +32,7 @@ from closedloop.domain.metrics import (
     percentile,
     share,
 )
-from closedloop.storage.sql.facts import SPAM, TEST, WITHIN
+from closedloop.storage.sql.facts import SPAM, TEST
 
 #: Microseconds in a second, as ``timedelta.total_seconds`` divides by.
 MICROSECONDS = 10**6
@@ -71,9 +71,8 @@ class Tally:
             self.responses += map(int, responses.split(separator))
         if done:
             self.done += map(int, done.split(separator))
-        for row_tokens, count in _counted(ratings, separator).items():
-            for token in row_tokens.split(WITHIN):
-                key, kind, value = _decode(token)
+        for row_ratings, count in _counted(ratings, separator).items():
+            for key, kind, value in _decode(row_ratings):
                 pair = (key, RatingKind(kind))
                 values = self.ratings.get(pair)
                 if values is None:
