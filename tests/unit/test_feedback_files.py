@@ -11,7 +11,7 @@ from closedloop import InvalidInput, RatingKind
 from closedloop.files.building import FeedbackBuilder
 from closedloop.files.dates import TimeReader, zone_named
 from closedloop.files.mapping import load_mapping
-from closedloop.files.reading import Source
+from closedloop.files.reading import InputFile
 from closedloop.files.rejects import RejectsWriter
 
 PARIS = zone_named("Europe/Paris")
@@ -20,7 +20,7 @@ PARIS = zone_named("Europe/Paris")
 def rows_of(tmp_path: Path, name: str, data: bytes) -> list[tuple[int, dict[str, object], str | None]]:
     path = tmp_path / name
     path.write_bytes(data)
-    with Source(path) as source:
+    with InputFile(path) as source:
         return [(row.line, row.record, row.problem) for row in source.rows()]
 
 
@@ -62,12 +62,12 @@ def test_a_wrong_encoding_names_the_line_far_into_a_large_file(tmp_path: Path) -
     data = b"id,text\n" + b"".join(b"%d,plain text\n" % number for number in range(20_000)) + b"20000,caf\xe9\n"
     path = tmp_path / "big.csv"
     path.write_bytes(data)
-    with Source(path) as source, pytest.raises(InvalidInput, match=r"line 20002: .*--encoding"):
+    with InputFile(path) as source, pytest.raises(InvalidInput, match=r"line 20002: .*--encoding"):
         list(source.rows())
-    with Source(path, encoding="cp1252") as source:
+    with InputFile(path, encoding="cp1252") as source:
         assert list(source.rows())[-1].record["text"] == "café"
     with pytest.raises(InvalidInput, match="unknown encoding"):
-        Source(path, encoding="klingon")
+        InputFile(path, encoding="klingon")
 
 
 @pytest.mark.parametrize(
@@ -162,10 +162,10 @@ def test_a_mapping_file_that_is_not_toml_is_refused(tmp_path: Path) -> None:
 def test_a_json_rejects_file_is_one_array_that_reads_back(tmp_path: Path) -> None:
     source = tmp_path / "in.json"
     source.write_text('[{"id": 1}, {"id": 2}]', encoding="utf-8")
-    with Source(source) as reading, RejectsWriter(tmp_path / "out.json") as writer:
+    with InputFile(source) as reading, RejectsWriter(tmp_path / "out.json") as writer:
         for row in reading.rows():
             writer.write(row, f"reason {row.line}", reading.format, None)
-    with Source(tmp_path / "out.json") as again:
+    with InputFile(tmp_path / "out.json") as again:
         assert [row.record for row in again.rows()] == [{"id": 1}, {"id": 2}]
 
 
@@ -197,7 +197,7 @@ def test_serialized_feedback_with_a_text_that_cannot_be_stored_is_refused(tmp_pa
     path = tmp_path / "in.json"
     row = '{"source": "survey", "external_id": "s1", "place_id": "p", "received_at": "2026-03-01T10:00:00+00:00"'
     path.write_text(f'[{row}, "contact": {{"name": "A\\udc80"}}, "ratings": []}}]', encoding="utf-8")
-    with Source(path) as source:
+    with InputFile(path) as source:
         [read] = list(source.rows())
     with pytest.raises(InvalidInput, match="lone surrogate"):
         FeedbackBuilder(load_mapping(None))(read.record)

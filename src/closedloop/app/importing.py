@@ -22,8 +22,7 @@ from closedloop.domain.errors import ClosedLoopError, InvalidInput
 from closedloop.domain.feedback import Feedback, Source
 from closedloop.files.building import FeedbackBuilder
 from closedloop.files.mapping import ColumnMapping, load_mapping
-from closedloop.files.reading import FileFormat, Row
-from closedloop.files.reading import Source as FileSource
+from closedloop.files.reading import FileFormat, InputFile, Row
 from closedloop.files.rejects import RejectsWriter
 
 #: An import report keeps this many rejections with their line and reason; the rejects file has them all.
@@ -95,7 +94,7 @@ def import_file(
     report = ImportReport(bytes_total=total_size(paths), rejects_path=None if rejects is None else Path(rejects))
     with RejectsWriter(rejects) if rejects is not None else NoRejects() as writer:
         for path in paths:
-            with FileSource(path, file_format=file_format, encoding=encoding) as file:
+            with InputFile(path, file_format=file_format, encoding=encoding) as file:
                 FileImport(ctx, file, builder, writer, report, progress).run(size)
     return report
 
@@ -132,7 +131,7 @@ class FileImport:
     def __init__(
         self,
         ctx: Context,
-        file: FileSource,
+        file: InputFile,
         builder: FeedbackBuilder,
         writer: RejectsWriter,
         report: ImportReport,

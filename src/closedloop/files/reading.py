@@ -64,7 +64,7 @@ def format_of(name: str, given: FileFormat | str | None, head: bytes) -> FileFor
     return FileFormat.JSON if start == b"[" else FileFormat.JSONL if start == b"{" else FileFormat.CSV
 
 
-class Source:
+class InputFile:
     """One file being read (or standard input): its name, format and size, and how far reading got."""
 
     def __init__(self, path: str | Path, *, file_format: FileFormat | str | None = None, encoding: str | None = None):
@@ -96,7 +96,7 @@ class Source:
             self._rows.close()  # before the file it reads
         self._stack.close()
 
-    def __enter__(self) -> Source:
+    def __enter__(self) -> InputFile:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
