@@ -2,14 +2,14 @@
 conversation, so that a report aggregates them where they are.
 
 What a report counts is written as JSON: the row's ``signature`` (whether it is left out, its source, platform,
-alert status, open category and whether it is a detractor), its ratings as one array of (key, kind, value) (most
-rows share theirs with many others, so a report decodes each distinct array once), and one token per concept
-(name, sentiment in hundredths), joined by :data:`SEPARATOR`. JSON escapes every control character inside a
-text, so the separator never occurs inside a token, whatever a key or name holds. A report joins a bucket's
-rows with the same separator and counts the tokens (:mod:`.reports`).
+alert status, open category, whether it is a detractor, and the customer's messages), its ratings as one array of
+(key, kind, value) (most rows share theirs with many others, so a report decodes each distinct array once), and one
+token per concept (name, sentiment in hundredths), joined by :data:`SEPARATOR`. JSON escapes every control
+character inside a text, so the separator never occurs inside a token, whatever a key or name holds. A report joins
+a bucket's rows with the same separator and counts the tokens (:mod:`.reports`).
 
-New conversations' facts are built with their insert (:class:`FactRows`), on the thread that prepares a batch;
-a saved conversation's facts replace the ones stored.
+New conversations' facts are built with their insert (:class:`FactRows`), on the thread that prepares a batch; a
+saved conversation's facts replace the ones stored.
 """
 
 from __future__ import annotations
@@ -94,7 +94,8 @@ def _row(
     category = item.category
     detractor = int(detractor_among(ratings))
     left_out = TEST if test else SPAM if status is Status.SPAM else COUNTED
-    signature = (left_out, source, platform, alert, category if status is not Status.DONE else None, detractor)
+    open_category = category if status is not Status.DONE else None
+    signature = (left_out, source, platform, alert, open_category, detractor, customer_messages)
     return (
         place_id, microseconds(received_at), _conversation_id(item), source.value, platform, status.value,
         category.value, int(test), int(left_out == COUNTED), alert.value if alert is not None else None,

@@ -1,13 +1,13 @@
 """The read side of the SQL store: the figures of ``desk.metrics``, aggregated where the data is.
 
-Each bucket is one aggregate over the covered rows of ``cl_facts`` (:mod:`.facts`): sums for what depends on
-the report's window, and the concatenation of the rows' tokens (their signatures, ratings and concepts, and the
-response and done durations) that :mod:`.tallies` counts. SQLite has no hash aggregation: grouping three
-hundred thousand rows by value sorts them all, and measured four times slower than joining a bucket's tokens
-into one text and counting the few distinct ones. A period bucketing runs the same statement once per period,
-whose bounds are parameters, so no row is sorted at all; place, agent and source buckets group by that column.
-Periods are cut in Python, in the report's zone. Groups are their places added up, since a place may be in
-several groups or none.
+Each bucket is one aggregate over the covered rows of ``cl_facts`` (:mod:`.facts`): the concatenation of the rows'
+tokens (their signatures, marked when the loop was closed within the report's window, their ratings and concepts,
+and the response and done durations) that :mod:`.tallies` counts. SQLite has no hash aggregation: grouping three
+hundred thousand rows by value sorts them all, and measured four times slower than joining a bucket's tokens into
+one text and counting the few distinct ones. A period bucketing runs the same statement once per period, whose
+bounds are parameters, so no row is sorted at all; place, agent and source buckets group by that column. Periods
+are cut in Python, in the report's zone. Groups are their places added up, since a place may be in several groups
+or none.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from closedloop.domain.people import PlaceGroup
 from closedloop.domain.reports import Bucket, Report, periods
 from closedloop.storage.sql.facts import SEPARATOR
 from closedloop.storage.sql.rows import MARKS
-from closedloop.storage.sql.tallies import Tally
+from closedloop.storage.sql.tallies import CLOSED, Tally
 
 _MICROSECOND = timedelta(microseconds=1)
 #: The column each non-period bucketing groups rows by; a group's rows are its places'.
@@ -37,20 +37,19 @@ _BUCKET_COLUMNS = {
 
 
 def _aggregates(window: timedelta, dialect: str) -> list[str]:
-    """What one bucket's statement selects, in the order :meth:`Tally.add_row` reads it."""
+    """What one bucket's statement selects, in the order :meth:`Tally.add_row` reads it: the signatures, each
+    marked (:data:`~.tallies.CLOSED`) when a reply or call reached the customer within the window; the response
+    and done durations and the ratings and concepts of the rows that count."""
     closed = f"first_contact_us - received_us <= {window // _MICROSECOND}"
     function, separator = ("string_agg", "chr(30)") if dialect == "postgresql" else ("group_concat", "char(30)")
 
-    def joined(expression: str) -> str:
-        return f"{function}(CAST({expression} AS TEXT), {separator})"
+    def joined(expression: str, *, text: bool = True) -> str:
+        return f"{function}({expression if text else f'CAST({expression} AS TEXT)'}, {separator})"
 
     return [
-        f"SUM(CASE WHEN counted = 1 AND alert_status IS NOT NULL AND {closed} THEN 1 ELSE 0 END)",
-        f"SUM(CASE WHEN counted = 1 AND detractor = 1 AND {closed} THEN 1 ELSE 0 END)",
-        "SUM(CASE WHEN counted = 1 THEN customer_messages ELSE 0 END)",
-        joined("signature"),
-        joined("CASE WHEN counted = 1 THEN first_response_us - received_us END"),
-        joined("CASE WHEN counted = 1 THEN done_us - received_us END"),
+        joined(f"CASE WHEN {closed} THEN signature || '{CLOSED}' ELSE signature END"),
+        joined("CASE WHEN counted = 1 THEN first_response_us - received_us END", text=False),
+        joined("CASE WHEN counted = 1 THEN done_us - received_us END", text=False),
         joined("CASE WHEN counted = 1 THEN ratings END"),
         joined("CASE WHEN counted = 1 THEN concepts END"),
     ]
@@ -75,12 +74,11 @@ class SqlReports:
         if by is None:
             tally = self._period(query, query.since, query.until) if covered else Tally()
             return Report(query=query, figures=tally.figures(query.window))
-        figures = _sum(keyed.values()).figures(query.window)
         if by is Bucketing.GROUP:
             found = tuple(_groups(keyed, groups, query))
         else:
             found = tuple(Bucket(key=key, figures=keyed[key].figures(query.window)) for key in sorted(keyed))
-        return Report(query=query, figures=figures, by=by, buckets=found)
+        return Report(query=query, figures=_sum(keyed.values()).figures(query.window), by=by, buckets=found)
 
     def _statement(self, query: MetricsQuery, bucket: str | None) -> tuple[str, tuple[str, ...]]:
         """The statement over the covered rows between two bound times (its first parameters), grouped by

@@ -34,6 +34,8 @@ from closedloop.domain.metrics import (
 )
 from closedloop.storage.sql.facts import SPAM, TEST
 
+#: What ends a signature whose loop was closed within the report's window: never the end of a JSON array.
+CLOSED = "+"
 #: Microseconds in a second, as ``timedelta.total_seconds`` divides by.
 MICROSECONDS = 10**6
 
@@ -60,13 +62,11 @@ class Tally:
     done: list[int] = attrs.field(factory=list)  # microseconds from feedback to done
 
     def add_row(self, row: Sequence[Any], separator: str) -> None:
-        """Add what one bucket's statement gave (:mod:`.reports`): three sums, then the joined tokens."""
-        alerts_closed, detractors_closed, customer_messages, signatures, responses, done, ratings, concepts = row
-        self.alerts_closed += int(alerts_closed or 0)
-        self.detractors_closed += int(detractors_closed or 0)
-        self.customer_messages += int(customer_messages or 0)
+        """Add what one bucket's statement gave (:mod:`.reports`): the joined tokens."""
+        signatures, responses, done, ratings, concepts = row
         for token, count in _counted(signatures, separator).items():
-            self._add_signature(_decode(token), count)
+            closed = token.endswith(CLOSED)
+            self._add_signature(_decode(token[:-1] if closed else token), count, closed)
         if responses:
             self.responses += map(int, responses.split(separator))
         if done:
@@ -86,8 +86,8 @@ class Tally:
             found[0] += count
             found[1] += steps * count
 
-    def _add_signature(self, signature: Sequence[Any], count: int) -> None:
-        left_out, source, platform, alert, open_category, detractor = signature
+    def _add_signature(self, signature: Sequence[Any], count: int, closed: bool) -> None:
+        left_out, source, platform, alert, open_category, detractor, customer_messages = signature
         if left_out == TEST:
             self.tests += count
             return
@@ -100,9 +100,12 @@ class Tally:
             self.by_platform[platform] += count
         if alert is not None:
             self.alerts_by_status[AlertStatus(alert)] += count
+            self.alerts_closed += count * closed
         if open_category is not None:
             self.backlog[Category(open_category)] += count
         self.detractors += count * detractor
+        self.detractors_closed += count * detractor * closed
+        self.customer_messages += count * customer_messages
 
     def merge(self, other: Tally) -> None:
         """Add another tally's counts to this one."""
@@ -128,7 +131,9 @@ class Tally:
 
     def figures(self, window: timedelta) -> Figures:
         alerts = sum(self.alerts_by_status.values())
-        responses, done = sorted(self.responses), sorted(self.done)  # runs of sorted buckets: quick to sort
+        self.responses.sort()  # in place: a total made of sorted buckets then sorts sorted runs, which is quick
+        self.done.sort()
+        responses, done = self.responses, self.done
         return Figures(
             scores=self._scores(),
             responsiveness=Responsiveness(
