@@ -9,6 +9,7 @@ alerts, customer messages) and concepts, so every figure has rows to read.
 
 from __future__ import annotations
 
+import gc
 import random
 import sqlite3
 import statistics
@@ -142,21 +143,27 @@ def baseline_rows(batch: list[Conversation]) -> Iterator[tuple[object, ...]]:
             yield feedback.place_id, received, item.id, position, counted, rating.key, rating.kind.value, rating.value
 
 
-def take_turns(ours: Callable[[], object], theirs: Callable[[], object], runs: int) -> tuple[float, float]:
-    """Median milliseconds of each, run alternately after a few warm-up runs."""
+Timings = tuple[float, float, float, float]
+
+
+def take_turns(ours: Callable[[], object], theirs: Callable[[], object], runs: int) -> Timings:
+    """Median and fastest milliseconds of each side, run alternately after a few warm-up runs, each after a
+    garbage collection. On a shared machine the fastest run says what the work costs, the median what it
+    costs among neighbours; the ratio is reported for both."""
     for _ in range(3):
         ours()
         theirs()
     timings: tuple[list[float], list[float]] = ([], [])
     for _ in range(runs):
         for action, kept in ((ours, timings[0]), (theirs, timings[1])):
+            gc.collect()  # neither side pays for the other's garbage
             began = time.perf_counter()
             action()
             kept.append((time.perf_counter() - began) * 1000)
-    return statistics.median(timings[0]), statistics.median(timings[1])
+    return statistics.median(timings[0]), statistics.median(timings[1]), min(timings[0]), min(timings[1])
 
 
-def measure_one(path: Path, count: int, runs: int) -> tuple[float, float]:
+def measure_one(path: Path, count: int, runs: int) -> Timings:
     with build(path, count) as desk:
         report = desk.metrics("agent", since=START, until=END, by="month")
         assert len(report.buckets) == 12 and report.figures.volume.feedback, report.figures.volume
@@ -180,17 +187,17 @@ def measure_one(path: Path, count: int, runs: int) -> tuple[float, float]:
 
 
 def main(folder: Path, sizes: list[int], runs: int) -> None:
-    print(f"metrics of an agent scoped to {GROUP} of {PLACES} places, 12 monthly buckets, SQLite, median of {runs}")
-    print(f"  {'conversations':>13} {'desk.metrics':>14} {'NPS/month SQL':>14} {'ratio':>7}")
+    print(f"metrics of an agent scoped to {GROUP} of {PLACES} places, 12 monthly buckets, SQLite, {runs} runs each")
+    print(f"  {'conversations':>13} {'desk.metrics':>14} {'NPS/month SQL':>14} {'ratio':>6}   (median; fastest)")
     results = {}
     for size in sizes:
-        ours, theirs = measure_one(folder / f"metrics-{size}.db", size, runs)
-        results[size] = ours, theirs
-        print(f"  {size:>13,} {ours:>11.1f} ms {theirs:>11.1f} ms {ours / theirs:>7.2f}")
+        ours, theirs, our_best, their_best = results[size] = measure_one(folder / f"metrics-{size}.db", size, runs)
+        print(f"  {size:>13,} {ours:>11.1f} ms {theirs:>11.1f} ms {ours / theirs:>6.2f}   "
+              f"({our_best:.1f} ms; {their_best:.1f} ms; {our_best / their_best:.2f})")  # fmt: skip
     largest = max(results)
-    ours, theirs = results[largest]
-    print(f"  ratio desk.metrics / hand-written SQL at {largest:,}: {ours / theirs:.2f}  (target at most 2, "
-          f"and under 250 ms: {ours:.0f} ms)")  # fmt: skip
+    ours, theirs, our_best, their_best = results[largest]
+    print(f"  ratio desk.metrics / hand-written SQL at {largest:,}: {ours / theirs:.2f} median, "
+          f"{our_best / their_best:.2f} fastest  (target: at most 2, under 250 ms; median {ours:.0f} ms)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 
 import attrs
@@ -12,6 +13,7 @@ from closedloop.contacts import ContactChecker
 from closedloop.domain.messages import NO_LIMITS, ChannelLimits
 from closedloop.plugins import Hooks
 from closedloop.ports import Clock, Store
+from closedloop.ports.store import ReadsBesideWrites, StoreTransaction
 from closedloop.registry import Registry
 from closedloop.settings import Settings
 
@@ -54,3 +56,10 @@ class Context:
 
     def new_id(self) -> str:
         return self.ids(1)[0]
+
+    def reading(self) -> AbstractContextManager[StoreTransaction]:
+        """A transaction for a use case that only reads: a snapshot beside the writers where the store offers
+        one, so a long read such as a report holds no writer up; else an ordinary transaction."""
+        if isinstance(self.store, ReadsBesideWrites) and (reader := self.store.reader()) is not None:
+            return reader
+        return self.store.transaction()

@@ -47,7 +47,7 @@ def metrics(
         raise InvalidInput(
             f"window must be a positive timedelta of at most 366 days, e.g. 48 hours; got {shown(window)}"
         )
-    with ctx.store.transaction() as tx:
+    with ctx.reading() as tx:
         member = access.user(tx, user)
         query = MetricsQuery(
             place_ids=access.narrow(tx, member, wanted), since=start, until=end, zone=where, window=window

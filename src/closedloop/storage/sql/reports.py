@@ -12,7 +12,8 @@ or none.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -41,15 +42,19 @@ def _aggregates(window: timedelta, dialect: str) -> list[str]:
     marked (:data:`~.tallies.CLOSED`) when a reply or call reached the customer within the window; the response
     and done durations and the ratings and concepts of the rows that count."""
     closed = f"first_contact_us - received_us <= {window // _MICROSECOND}"
-    function, separator = ("string_agg", "chr(30)") if dialect == "postgresql" else ("group_concat", "char(30)")
+    postgresql = dialect == "postgresql"
+    function, separator = ("string_agg", "chr(30)") if postgresql else ("group_concat", "char(30)")
 
-    def joined(expression: str, *, text: bool = True) -> str:
-        return f"{function}({expression if text else f'CAST({expression} AS TEXT)'}, {separator})"
+    def joined(expression: str) -> str:
+        return f"{function}({expression}, {separator})"
+
+    def numbers(expression: str) -> str:  # a JSON array's items, read back at once, not one int() each
+        return f"{function}(CAST({expression} AS TEXT), ',')" if postgresql else f"{function}({expression})"
 
     return [
         joined(f"CASE WHEN {closed} THEN signature || '{CLOSED}' ELSE signature END"),
-        joined("CASE WHEN counted = 1 THEN first_response_us - received_us END", text=False),
-        joined("CASE WHEN counted = 1 THEN done_us - received_us END", text=False),
+        numbers("CASE WHEN counted = 1 THEN first_response_us - received_us END"),
+        numbers("CASE WHEN counted = 1 THEN done_us - received_us END"),
         joined("CASE WHEN counted = 1 THEN ratings END"),
         joined("CASE WHEN counted = 1 THEN concepts END"),
     ]
@@ -64,7 +69,8 @@ class SqlReports:
         covered = query.place_ids is None or bool(query.place_ids)
         if by is not None and by.is_period:
             cut = list(periods(query, by))
-            tallies = [self._period(query, start, end) if covered else Tally() for _key, start, end in cut]
+            tallies = self._periods(query, [(start, end) for _key, start, end in cut]) if covered else []
+            tallies = tallies or [Tally() for _period in cut]
             buckets = tuple(
                 Bucket(key=key, figures=tally.figures(query.window), start=start, end=end)
                 for (key, start, end), tally in zip(cut, tallies, strict=True)
@@ -93,14 +99,29 @@ class SqlReports:
         return (statement + " GROUP BY 1" if bucket is not None else statement), places
 
     def _period(self, query: MetricsQuery, start: Any, end: Any) -> Tally:
-        """The tally of the covered rows received in ``[start, end)``, within the report's span."""
+        return self._periods(query, [(start, end)])[0]
+
+    def _periods(self, query: MetricsQuery, spans: Sequence[tuple[Any, Any]]) -> list[Tally]:
+        """The tally of the covered rows received in each ``[start, end)``, within the report's span.
+
+        The statements run one after the other on a second thread, on this transaction's connection, while
+        this thread counts the tokens of those already read: the database reads without holding the
+        interpreter, so the two overlap, and the connection is only ever used by one thread at a time."""
         statement, places = self._statement(query, None)
-        low, high = microseconds(max(start, query.since)), microseconds(min(end, query.until))
-        tally = Tally()
-        if low < high:
-            row = self.connection.exec_driver_sql(statement, (low, high, *places)).one()
-            tally.add_row(row, SEPARATOR)
-        return tally
+
+        def read(start: Any, end: Any) -> Sequence[Any] | None:
+            low, high = microseconds(max(start, query.since)), microseconds(min(end, query.until))
+            return self.connection.exec_driver_sql(statement, (low, high, *places)).one() if low < high else None
+
+        tallies = []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="closedloop-report") as reader:
+            for found in [reader.submit(read, start, end) for start, end in spans]:
+                tally = Tally()
+                row = found.result()
+                if row is not None:
+                    tally.add_row(row, SEPARATOR)
+                tallies.append(tally)
+        return tallies
 
     def _grouped(self, query: MetricsQuery, by: Bucketing) -> dict[str, Tally]:
         statement, places = self._statement(query, _BUCKET_COLUMNS[by])
