@@ -172,7 +172,11 @@ def measure_one(path: Path, count: int, runs: int) -> Timings:
         statement = NPS_PER_MONTH.format(places=", ".join("?" * len(group)))
         bounds = (int(START.timestamp() * 1_000_000), int(END.timestamp() * 1_000_000))
         nps = raw.execute(statement, (*group, *bounds)).fetchall()
-        assert len(nps) == 12 and nps[0][1] == report.buckets[0].figures.score("nps").nps, (nps[0], report.buckets[0])
+        ours_by_month = {bucket.key: bucket.figures.score("nps") for bucket in report.buckets}
+        theirs_by_month = {month: (value, answers) for month, value, answers in nps}
+        assert theirs_by_month == {
+            month: (score.nps, score.answers) for month, score in ours_by_month.items() if score is not None
+        }, (theirs_by_month, ours_by_month)
 
         def ours() -> object:
             return desk.metrics("agent", since=START, until=END, by="month")
