@@ -21,6 +21,8 @@ from closedloop.domain import __all__ as _domain_names
 if TYPE_CHECKING:
     from closedloop.app.analysis import AnalysisReport
     from closedloop.app.batches import IngestReport, Rejection
+    from closedloop.app.exporting import ExportReport
+    from closedloop.app.importing import ImportReport, RowRejection
     from closedloop.app.library import CommonReplies, TemplateLibrary
     from closedloop.app.outbox import DispatchReport
     from closedloop.app.sync import SyncReport
@@ -47,12 +49,15 @@ _LAZY_NAMES: dict[str, str] = {
     "Counts": "closedloop.domain.inbox",
     "Desk": "closedloop.desk",
     "DispatchReport": "closedloop.app.outbox",
+    "ExportReport": "closedloop.app.exporting",
+    "ImportReport": "closedloop.app.importing",
     "IngestReport": "closedloop.app.batches",
     "Page": "closedloop.domain.inbox",
     "PluginRefused": "closedloop.plugins",
     "Registry": "closedloop.registry",
     "Rejection": "closedloop.app.batches",
     "ReviewSource": "closedloop.ports",
+    "RowRejection": "closedloop.app.importing",
     "SendResult": "closedloop.ports",
     "Settings": "closedloop.settings",
     "SyncReport": "closedloop.app.sync",
@@ -72,12 +77,15 @@ __all__ = [
     "Counts",
     "Desk",
     "DispatchReport",
+    "ExportReport",
+    "ImportReport",
     "IngestReport",
     "Page",
     "PluginRefused",
     "Registry",
     "Rejection",
     "ReviewSource",
+    "RowRejection",
     "SendResult",
     "Settings",
     "SyncReport",

@@ -160,19 +160,23 @@ def write_mapping(tmp_path: Path, **changes: str) -> Path:
     return path
 
 
+def readme_commands(heading: str) -> list[str]:
+    """The lines of the first shell block under ``heading`` in the README, as a reader would type them."""
+    text = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    block = text.split(heading, 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    return [line for line in block.splitlines() if line.strip()]
+
+
 def test_the_readme_imports_a_survey_tools_csv_in_two_commands(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     shutil.copytree(EXAMPLES, tmp_path / "docs" / "examples")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("CLOSEDLOOP_DATABASE_URL", raising=False)
-    commands = [
-        "closedloop demo",
-        "closedloop import docs/examples/survey-responses.csv --mapping docs/examples/survey-mapping.toml "
-        "--url sqlite:///closedloop-demo.db",
-    ]
+    commands = readme_commands("### Feedback from your own files")
+    assert len(commands) == 2 and commands[1].startswith("python -m closedloop import "), commands
     for command in commands:
-        assert main(shlex.split(command)[1:]) == 0, capsys.readouterr().err
+        assert main(shlex.split(command.removeprefix("python -m closedloop"))) == 0, capsys.readouterr().err
 
     assert "8 ingested, 0 already stored, 0 rejected" in capsys.readouterr().out
     found = stored("sqlite:///closedloop-demo.db")
