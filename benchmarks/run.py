@@ -14,6 +14,7 @@ from pathlib import Path
 
 import analysis
 import email_dispatch
+import import_file
 import inbox
 import intake
 import metrics
@@ -28,9 +29,11 @@ def main() -> None:
     arguments = parser.parse_args()
     if arguments.small:
         intake_size, sizes, runs, emails, analysed, reported = 5_000, [1_000, 12_000], 20, 300, 2_000, [10_000]
+        imported = 4_000
     else:
         intake_size, sizes, runs, emails, analysed = 1_000_000, [10_000, 100_000, 1_000_000], 200, 10_000, 100_000
         reported = [10_000, 100_000, 1_000_000]
+        imported = 1_000_000
     folder = arguments.folder or Path(tempfile.mkdtemp(prefix="closedloop-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     print(f"databases in {folder}\n")
@@ -43,6 +46,8 @@ def main() -> None:
     print(f"  peak memory of a process streaming {intake_size:,} items through ingest_many: "
           f"{float(measured.stdout):.0f} MB  (target under 300 MB)\n")  # fmt: skip
 
+    import_file.main(imported, folder)
+    print()
     inbox.main(folder, sizes, runs)
     print()
     email_dispatch.main(emails, folder)
