@@ -24,6 +24,8 @@ from closedloop.files.reading import REJECT_COLUMNS
 from closedloop.serialization import from_data
 
 NO_CONTACT = Contact()
+#: How many distinct rating answers an import keeps built: the few a survey's columns hold, with room to spare.
+MADE_RATINGS = 10_000
 #: Fields that a row holding feedback as closedloop writes it has nested, and a flat row never has.
 NESTED_FIELDS = ("ratings", "comments", "contact")
 FEEDBACK_FIELDS = frozenset(field.name for field in attrs.fields(Feedback))
@@ -53,6 +55,7 @@ class FeedbackBuilder:
         self.left_out = mapping.columns_used() | mapping.ignore | frozenset(REJECT_COLUMNS)
         self.metadata = mapping.metadata
         self.reads_serialized = mapping is DEFAULT_MAPPING
+        self.made_ratings: dict[tuple[str, type, Any], Rating] = {}
 
     def missing_columns(self, header: list[str]) -> list[str]:
         """Columns the mapping needs that a file's header does not have: every row would be refused."""
@@ -113,11 +116,20 @@ class FeedbackBuilder:
         return Contact(name=name, email=email, tel=phone)
 
     def ratings_of(self, get: Any) -> list[Rating]:
+        """The row's ratings. A rating is a frozen value and a column holds few distinct answers, so each
+        answer's Rating is built and checked once per import and shared by the rows that gave it."""
         ratings = []
+        made = self.made_ratings
         for column, key, kind, scale in self.ratings:
             value = get(column)
             if value is not None and value != "":
-                ratings.append(Rating(key=key, kind=kind, scale=scale, value=rating_value(value, column)))
+                seen = (column, type(value), value)
+                rating = made.get(seen)
+                if rating is None:
+                    rating = Rating(key=key, kind=kind, scale=scale, value=rating_value(value, column))
+                    if len(made) < MADE_RATINGS:
+                        made[seen] = rating
+                ratings.append(rating)
         return ratings
 
     def comments_of(self, get: Any) -> list[Comment]:
