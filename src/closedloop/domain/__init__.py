@@ -62,7 +62,17 @@ from closedloop.domain.metrics import (
     Score,
     Volume,
 )
-from closedloop.domain.people import Place, PlaceGroup, Role, Scope, User
+from closedloop.domain.people import Place, PlaceGroup, Right, Role, Scope, User
+from closedloop.domain.quality import (
+    CategoryRating,
+    DisputeOutcome,
+    Review,
+    ReviewEvent,
+    ReviewEventKind,
+    Scale,
+    Scorecard,
+    ScorecardCategory,
+)
 from closedloop.domain.reports import Bucket, Report
 from closedloop.domain.reviews import PlatformReply, PlatformReview
 from closedloop.domain.templates import PLACEHOLDERS, ScopeLevel, Template
@@ -85,6 +95,7 @@ __all__ = [
     "Bucket",
     "Bucketing",
     "Category",
+    "CategoryRating",
     "ChannelLimits",
     "ChannelUnavailable",
     "ClosedLoop",
@@ -98,6 +109,7 @@ __all__ = [
     "CustomerFile",
     "CustomerView",
     "Delivery",
+    "DisputeOutcome",
     "Draft",
     "DraftRequest",
     "DuplicateFeedback",
@@ -128,10 +140,17 @@ __all__ = [
     "Report",
     "Responsiveness",
     "RetryPolicy",
+    "Review",
+    "ReviewEvent",
+    "ReviewEventKind",
+    "Right",
     "Role",
+    "Scale",
     "Scope",
     "ScopeLevel",
     "Score",
+    "Scorecard",
+    "ScorecardCategory",
     "Source",
     "Status",
     "StoreUnavailable",

@@ -41,6 +41,19 @@ class Role(enum.StrEnum):
     AGENT = "agent"
 
 
+class Right(enum.StrEnum):
+    """What a user may do beyond working the inbox of their places; admins have every right."""
+
+    REVIEWER = "reviewer"  # review how conversations were handled (quality reviews)
+    PRIVACY = "privacy"  # erase a customer's personal data
+
+
+def _rights(value: object) -> frozenset[Right]:
+    if isinstance(value, str) or not isinstance(value, list | tuple | set | frozenset):
+        raise InvalidInput(f"user rights are a set of rights, e.g. {{'reviewer'}}; got {value!r}")
+    return frozenset(one_of(Right, item, "user right") for item in value)
+
+
 def _role(value: object) -> Role:
     return one_of(Role, value, "user role")
 
@@ -63,10 +76,15 @@ class User:
     email: str = attrs.field(default="", converter=optional_text, validator=text_field("user", one_line=True))
     places: frozenset[str] = attrs.field(factory=frozenset, converter=_user_places)
     groups: frozenset[str] = attrs.field(factory=frozenset, converter=_user_groups)
+    rights: frozenset[Right] = attrs.field(factory=frozenset, converter=_rights)
 
     @property
     def first_name(self) -> str:
         return self.name.split()[0]
+
+    def has(self, right: Right) -> bool:
+        """Admins have every right; other users those they were given."""
+        return self.role is Role.ADMIN or right in self.rights
 
 
 @attrs.frozen

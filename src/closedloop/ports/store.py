@@ -28,13 +28,17 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
+import attrs
+
 from closedloop.domain.conversation import Category, Conversation, Folder
 from closedloop.domain.customer import ReplyToken
 from closedloop.domain.inbox import InboxQuery, UnreadableConversation
 from closedloop.domain.messages import Delivery, OutboundMessage, RetryPolicy
 from closedloop.domain.metrics import Bucketing, MetricsQuery
 from closedloop.domain.people import Place, PlaceGroup, User
+from closedloop.domain.quality import Review, Scorecard
 from closedloop.domain.reports import Report
+from closedloop.domain.sampling import Cycle, Handled
 from closedloop.domain.templates import Template
 
 #: What tells feedback items apart: ``(source, platform, external_id)``.
@@ -154,6 +158,44 @@ class Library(Protocol):
         """Remove a template; :class:`NotFound` when there is none."""
 
 
+@attrs.frozen(kw_only=True)
+class ReviewQuery:
+    """Which reviews to list: of conversations received in ``[since, until)`` at the given places (every
+    place when None), optionally of one agent, by one reviewer, or of one conversation."""
+
+    place_ids: frozenset[str] | None
+    since: datetime
+    until: datetime
+    agent_id: str | None = None
+    reviewer_id: str | None = None
+    conversation_id: str | None = None
+
+
+class Quality(Protocol):
+    """Scorecards, quality reviews and review cycles."""
+
+    def scorecards(self) -> Sequence[Scorecard]:
+        """Every scorecard, by id."""
+
+    def get_scorecard(self, scorecard_id: str) -> Scorecard | None: ...
+    def put_scorecard(self, scorecard: Scorecard) -> None: ...
+
+    def get_review(self, review_id: str) -> Review | None: ...
+
+    def put_review(self, review: Review) -> None:
+        """Store a new review, or replace the one with its id (a revision, a dispute, a resolution)."""
+
+    def reviews(self, query: ReviewQuery) -> Sequence[Review]:
+        """The reviews the query asks for, oldest conversation first."""
+
+    def get_cycle(self, cycle_id: str) -> Cycle | None: ...
+    def put_cycle(self, cycle: Cycle) -> None: ...
+
+    def handled(self, place_ids: frozenset[str] | None, since: datetime, until: datetime) -> Sequence[Handled]:
+        """The conversations received in ``[since, until)`` at those places (every place when None) that an
+        agent handled, tests and spam left out, in conversation id order."""
+
+
 class Reports(Protocol):
     """The read side: figures aggregated where the data is, never by reading conversations back one by one."""
 
@@ -180,6 +222,8 @@ class StoreTransaction(Protocol):
     def library(self) -> Library: ...
     @property
     def reports(self) -> Reports: ...
+    @property
+    def quality(self) -> Quality: ...
 
 
 @runtime_checkable
