@@ -4,10 +4,18 @@ and a seed, so the same call gives the same sample."""
 
 from __future__ import annotations
 
+import hashlib
+import math
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 import attrs
 
+from closedloop.domain.conversation import ActorKind, Conversation, InteractionKind
+from closedloop.domain.errors import InvalidInput
+from closedloop.domain.text import shown
 from closedloop.domain.values import id_field, time_field
 
 
@@ -46,3 +54,138 @@ class Cycle:
     seed: int = 0
     share: float = 0.05
     assignments: tuple[Assignment, ...] = ()
+
+
+#: What sampling draws by default: one conversation in twenty of each agent's.
+DEFAULT_SHARE = 0.05
+
+#: The history entries that make a user a conversation's agent: what reached the customer from them.
+_HANDLING = frozenset({InteractionKind.EMAIL_REPLY, InteractionKind.REVIEW_REPLY, InteractionKind.CALL_LOG})
+
+
+def agents_of(conversation: Conversation) -> tuple[str, ...]:
+    """The users who replied to the customer or called them, in the order they first did; a public review reply
+    is signed by the place but names who sent it."""
+    found: dict[str, None] = {}
+    for entry in conversation.history:
+        if entry.kind not in _HANDLING:
+            continue
+        who = entry.author.id if entry.author.kind is ActorKind.USER else entry.details.get("sent_by")
+        if who:
+            found.setdefault(who, None)
+    return tuple(found)
+
+
+def checked_share(share: object) -> float:
+    """A share of conversations to draw: a number above 0 and at most 1 (0.05 is 5%)."""
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
+        raise InvalidInput(f"share must be a number above 0 and at most 1, e.g. 0.05 for 5%; got {shown(share)}")
+    return float(share)
+
+
+def checked_seed(seed: object) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise InvalidInput(f"seed must be a whole number (the same seed draws the same sample); got {shown(seed)}")
+    return seed
+
+
+def seed_of(text: str) -> int:
+    """A seed derived from a text such as a period's key: the same in every process, unlike ``hash``."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+
+
+def drawn(count: int, share: float) -> int:
+    """How many of an agent's ``count`` conversations a sample takes: the share rounded half up, at least one
+    when they have any."""
+    if count <= 0:
+        return 0
+    return min(count, max(1, math.floor(count * share + 0.5)))
+
+
+def sample(
+    handled: Iterable[Handled], share: float, seed: int, exclude_keys: Iterable[str] = frozenset()
+) -> list[Handled]:
+    """A reproducible random sample of handled conversations, spread across agents: each agent's
+    conversations (those whose feedback holds none of ``exclude_keys``) are drawn at ``share`` with a
+    generator seeded by ``seed``; the result is sorted by conversation id."""
+    share, seed = checked_share(share), checked_seed(seed)
+    excluded = frozenset(exclude_keys)
+    by_agent: dict[str, list[Handled]] = defaultdict(list)
+    for item in handled:
+        if not item.rating_keys & excluded:
+            by_agent[item.agent_id].append(item)
+    generator = random.Random(seed)
+    chosen: list[Handled] = []
+    for agent_id in sorted(by_agent):
+        theirs = sorted(by_agent[agent_id], key=lambda item: item.conversation_id)
+        chosen.extend(generator.sample(theirs, drawn(len(theirs), share)))
+    return sorted(chosen, key=lambda item: item.conversation_id)
+
+
+def assign(
+    drawn_sample: Sequence[Handled],
+    reviewers: Sequence[str],
+    seed: int,
+    scopes: Mapping[str, frozenset[str] | None] | None = None,
+) -> tuple[Assignment, ...]:
+    """Split a sample among reviewers as evenly as their limits allow: never a reviewer's own conversation,
+    nor one at a place outside their scope (``scopes``: reviewer -> place ids, None for every place).
+
+    The conversations with the fewest possible reviewers are handed out first, each to the possible reviewer
+    with the fewest so far (ties drawn by the seed), so the counts differ by at most one unless a reviewer's
+    own conversations force otherwise. Assignments come sorted by conversation id.
+    """
+    seed = checked_seed(seed)
+    if not reviewers:
+        raise InvalidInput("give at least one reviewer to split the sample among")
+    if len(set(reviewers)) != len(reviewers):
+        raise InvalidInput(f"each reviewer is named once; got {list(reviewers)}")
+    generator = random.Random(seed)
+    order = list(reviewers)
+    generator.shuffle(order)
+    rank = {reviewer: position for position, reviewer in enumerate(order)}
+    load = dict.fromkeys(order, 0)
+
+    def possible(item: Handled) -> list[str]:
+        return [
+            reviewer
+            for reviewer in order
+            if reviewer != item.agent_id
+            and (scopes is None or scopes.get(reviewer) is None or item.place_id in (scopes[reviewer] or ()))
+        ]
+
+    options = {item.conversation_id: possible(item) for item in drawn_sample}
+    for item in drawn_sample:
+        if not options[item.conversation_id]:
+            raise InvalidInput(
+                f"no reviewer may review conversation {item.conversation_id!r}: it was handled by "
+                f"{item.agent_id!r} at place {item.place_id!r}; add a reviewer who sees that place and is not "
+                "its agent"
+            )
+    queue = sorted(drawn_sample, key=lambda item: (len(options[item.conversation_id]), item.conversation_id))
+    assignments = []
+    for item in queue:
+        reviewer = min(options[item.conversation_id], key=lambda name: (load[name], rank[name]))
+        load[reviewer] += 1
+        assignments.append(
+            Assignment(
+                conversation_id=item.conversation_id,
+                place_id=item.place_id,
+                agent_id=item.agent_id,
+                reviewer_id=reviewer,
+            )
+        )
+    return tuple(sorted(assignments, key=lambda assignment: assignment.conversation_id))
+
+
+def progress(assignments: Iterable[Assignment], reviewed: Iterable[tuple[str, str]]) -> dict[str, tuple[int, int]]:
+    """Reviewer -> (reviews done, conversations assigned); ``reviewed`` holds (reviewer id, conversation id)
+    of every review made."""
+    done = set(reviewed)
+    counts: dict[str, list[int]] = {}
+    for assignment in assignments:
+        tally = counts.setdefault(assignment.reviewer_id, [0, 0])
+        tally[1] += 1
+        if (assignment.reviewer_id, assignment.conversation_id) in done:
+            tally[0] += 1
+    return {reviewer: (tally[0], tally[1]) for reviewer, tally in sorted(counts.items())}
