@@ -360,6 +360,6 @@ def test_a_reading_command_on_a_mistyped_path_creates_no_database(command: tuple
     url = f"sqlite:///{path}"
     arguments = (*command, url) if command[0] == "db" else (*command, "--url", url)
     refused = world.cli(*arguments)
-    assert_refused_by_the_cli(refused, f"no database at {path}; check the path, or create one with: ")
-    assert f"python -m closedloop db upgrade {url}" in refused["stderr"]
+    assert_refused_by_the_cli(refused, f"no database at {path}; check the path, or create one with ")
+    assert f"closedloop db upgrade --url {url}" in refused["stderr"]
     assert list(tmp_path.iterdir()) == []

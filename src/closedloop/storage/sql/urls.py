@@ -72,5 +72,5 @@ def require_existing(url: str) -> None:
     path = sqlite_file(parsed(url))
     if path is not None and not path.exists():
         raise StoreUnavailable(
-            f"no database at {path}; check the path, or create one with: python -m closedloop db upgrade {url}"
+            f"no database at {path}; check the path, or create one with `closedloop db upgrade --url {url}`"
         )
