@@ -10,6 +10,10 @@ transaction as one row of ``cl_facts``: columns to filter and bucket by, and wha
 short JSON tokens (the row's ``signature``, one per rating, one per concept) that a report concatenates per
 bucket and counts (:mod:`.reports`). The rows are kept in the order of their primary key, place then time
 received (``WITHOUT ROWID`` on SQLite), so the rows of a report's places and months lie together on disk.
+
+Quality reviews keep, beside their document, the columns a listing filters on: the place and the time the
+reviewed conversation's feedback was received (a period's reviews of some places), the agent, the reviewer and
+the conversation. Scorecards and review cycles are documents by id.
 """
 
 from __future__ import annotations
@@ -135,4 +139,25 @@ facts = Table(
     Index("ix_cl_facts_conversation", "conversation_id", unique=True),
     Index("ix_cl_facts_received", "received_us"),
     sqlite_with_rowid=False,
+)
+
+scorecards = _documents("cl_scorecards", "id")
+
+review_cycles = _documents("cl_review_cycles", "id")
+
+reviews = Table(
+    "cl_reviews",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("conversation_id", String, nullable=False),
+    Column("place_id", String, nullable=False),
+    Column("agent_id", String, nullable=False),
+    Column("reviewer_id", String, nullable=False),
+    Column("received_us", BigInteger, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("document", Text, nullable=False),
+    Index("ix_cl_reviews_place_received", "place_id", "received_us"),
+    Index("ix_cl_reviews_received", "received_us"),
+    Index("ix_cl_reviews_agent_received", "agent_id", "received_us"),
+    Index("ix_cl_reviews_conversation", "conversation_id"),
 )
