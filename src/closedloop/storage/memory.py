@@ -31,12 +31,15 @@ from closedloop.domain.inbox import InboxQuery, inbox_key
 from closedloop.domain.messages import Delivery, OutboundMessage, RetryPolicy
 from closedloop.domain.metrics import Bucketing, MetricsQuery
 from closedloop.domain.people import Place, PlaceGroup, User
+from closedloop.domain.quality import Review, Scorecard
 from closedloop.domain.reports import Report, report_of
+from closedloop.domain.sampling import Cycle
 from closedloop.domain.templates import Template
 from closedloop.hookspecs import hookimpl
 from closedloop.ports import FeedbackKey
 from closedloop.registry import Registry
 from closedloop.settings import Settings
+from closedloop.storage.memory_quality import MemoryQuality
 
 _MISSING = object()
 
@@ -56,6 +59,9 @@ class MemoryStore:
         self.messages: dict[str, OutboundMessage] = {}
         self.tokens: dict[str, ReplyToken] = {}
         self.markers: dict[str, str] = {}
+        self.scorecards: dict[str, Scorecard] = {}
+        self.reviews: dict[str, Review] = {}
+        self.cycles: dict[str, Cycle] = {}
 
     @classmethod
     def from_url(cls, url: str, settings: Settings) -> MemoryStore:
@@ -112,6 +118,7 @@ class MemoryTransaction:
         self.markers = MemoryMarkers(store, self._log)
         self.library = MemoryLibrary(store, self._log)
         self.reports = MemoryReports(store, self._log)
+        self.quality = MemoryQuality(store, self._log)
 
     def undo(self) -> None:
         self._log.undo()
