@@ -39,6 +39,7 @@ from closedloop.app.exporting import ExportReport
 from closedloop.app.importing import ImportReport
 from closedloop.app.library import CommonReplies, TemplateLibrary
 from closedloop.app.outbox import DispatchReport
+from closedloop.app.quality import QualityDesk
 from closedloop.app.sync import SyncReport
 from closedloop.domain import rules
 from closedloop.domain.alerts import AlertStatus
@@ -322,6 +323,11 @@ class Desk:
     def templates(self, user: UserRef) -> TemplateLibrary:
         """The response library as this user sees it: organisation templates and those of their places."""
         return TemplateLibrary(self.context, self.user(user).id)
+
+    @property
+    def qa(self) -> QualityDesk:
+        """Conversation quality reviews: scorecards, reviews and disputes, samples, review cycles, summaries."""
+        return QualityDesk(self.context)
 
     def suggest_reply(
         self, conversation_id: str, *, by: UserRef, tone: str = "friendly", assistant: str | None = None
