@@ -92,8 +92,12 @@ def test_the_published_iqs_example() -> None:
 
 def conversations(counts: dict[str, int], place: str = "p1") -> list[Handled]:
     return [
-        Handled(conversation_id=f"{agent}-{number:03d}", place_id=place, agent_id=agent,
-                received_at=MARCH + timedelta(hours=number))  # fmt: skip
+        Handled(
+            conversation_id=f"{agent}-{number:03d}",
+            place_id=place,
+            agent_id=agent,
+            received_at=MARCH + timedelta(hours=number),
+        )
         for agent, count in counts.items()
         for number in range(count)
     ]
@@ -151,7 +155,7 @@ def test_the_split_is_even_and_never_gives_reviewers_their_own_conversations() -
 
 
 def test_a_split_that_would_give_a_reviewer_their_own_work_is_refused() -> None:
-    with pytest.raises(InvalidInput, match="no reviewer may review conversation 'ana-000'.*add a reviewer"):
+    with pytest.raises(InvalidInput, match=r"no reviewer may review conversation 'ana-000'.*add a reviewer"):
         assign(conversations({"ana": 2, "ben": 1}), ["ana"], seed=1)
     with pytest.raises(InvalidInput, match="at least one reviewer"):
         assign(conversations({"ana": 2}), [], seed=1)
@@ -183,7 +187,9 @@ def made(review_id: str, agent: str, ratings: list[CategoryRating], received: da
 def test_a_summary_gives_iqs_its_change_category_averages_and_the_weakest_with_comments() -> None:
     card = default_scorecard()
     reviews = [
-        made("r1", "ana", [rate("tone", 5), rate("solution", 2, "Wrong refund rule"), rate("closing", 1, "No goodbye")]),
+        made(
+            "r1", "ana", [rate("tone", 5), rate("solution", 2, "Wrong refund rule"), rate("closing", 1, "No goodbye")]
+        ),
         made("r2", "ana", [rate("tone", 3, "A bit curt"), rate("solution", 4), rate("closing", 2)]),
         made("r3", "ben", [rate("tone", 5), rate("solution", 4), rate("closing", 2)]),
     ]
