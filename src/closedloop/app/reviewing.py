@@ -86,10 +86,12 @@ def _review(tx: StoreTransaction, review_id: str, member: User) -> Review:
 
 
 def _agent(conversation: Conversation, member: User, agent: str | None) -> str:
-    handlers = agents_of(conversation)
+    """The agent reviewed: the one named, who must have replied, called or written a note (a sample counts the
+    first of these as the handling); else the one user who replied or called, else the one who wrote notes."""
+    handlers = agents_of(conversation) or agents_of(conversation, notes=True)
     if not handlers:
         raise InvalidInput(
-            f"conversation {conversation.id!r} has no reply or call from a user, so there is no handling to review"
+            f"conversation {conversation.id!r} has no reply, call or note from a user, so no handling to review"
         )
     if agent is None:
         if len(handlers) > 1:
@@ -98,9 +100,9 @@ def _agent(conversation: Conversation, member: User, agent: str | None) -> str:
                 "name the one reviewed with agent=..."
             )
         agent = handlers[0]
-    elif agent not in handlers:
+    elif agent not in agents_of(conversation, notes=True):
         raise InvalidInput(
-            f"user {agent!r} did not reply to or call the customer of conversation {conversation.id!r}; "
+            f"user {agent!r} did not reply to, call or write a note on conversation {conversation.id!r}; "
             f"its agents are {', '.join(handlers)}"
         )
     if agent == member.id:

@@ -63,12 +63,14 @@ DEFAULT_SHARE = 0.05
 _HANDLING = frozenset({InteractionKind.EMAIL_REPLY, InteractionKind.REVIEW_REPLY, InteractionKind.CALL_LOG})
 
 
-def agents_of(conversation: Conversation) -> tuple[str, ...]:
-    """The users who replied to the customer or called them, in the order they first did; a public review reply
-    is signed by the place but names who sent it."""
+def agents_of(conversation: Conversation, *, notes: bool = False) -> tuple[str, ...]:
+    """The users who replied to the customer or called them (with ``notes``, also those who wrote a note, as
+    the metrics count a first response), in the order they first did; a public review reply is signed by the
+    place but names who sent it."""
+    kinds = _HANDLING | {InteractionKind.NOTE} if notes else _HANDLING
     found: dict[str, None] = {}
     for entry in conversation.history:
-        if entry.kind not in _HANDLING:
+        if entry.kind not in kinds:
             continue
         who = entry.author.id if entry.author.kind is ActorKind.USER else entry.details.get("sent_by")
         if who:
