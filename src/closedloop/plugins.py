@@ -42,6 +42,7 @@ BUILTINS: tuple[str, ...] = (
     "closedloop.commands.sync",
     "closedloop.commands.analyze",
     "closedloop.commands.db",
+    "closedloop.commands.qa",
     "closedloop.files.commands",
 )
 

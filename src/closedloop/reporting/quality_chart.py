@@ -81,15 +81,20 @@ def quality_figure(summary: QualitySummary, places: Sequence[str] | None = None)
     return figure
 
 
+def chart_format(path: Path | str) -> str:
+    """The format a chart path asks for, by its extension: ``png`` or ``svg``."""
+    extension = Path(path).suffix.lower().lstrip(".")
+    if extension not in FORMATS:
+        raise InvalidInput(f"a chart is written as a .png or .svg file; got {str(path)!r}")
+    return extension
+
+
 def write_quality_chart(summary: QualitySummary, path: Path | str, places: Sequence[str] | None = None) -> Path:
     """Draw ``summary`` into ``path``, a ``.png`` or ``.svg`` file (its folder made if missing); the path.
     ``places`` are the places it was narrowed to, named in the title (None: all the reader may see)."""
     if not isinstance(summary, QualitySummary):
         raise InvalidInput(f"summary must be what desk.qa.summary returns; got {shown(summary)}")
-    target = Path(path)
-    extension = target.suffix.lower().lstrip(".")
-    if extension not in FORMATS:
-        raise InvalidInput(f"a chart is written as .png or .svg; got {str(path)!r}")
+    target, extension = Path(path), chart_format(path)
     with styled():
         figure = quality_figure(summary, places)
         caption = str(figure.get_suptitle()).replace("\n", ", ")
