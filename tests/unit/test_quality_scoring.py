@@ -143,6 +143,12 @@ def test_a_share_outside_zero_to_one_is_refused(share: object) -> None:
         sample(conversations({"ana": 3}), share, seed=1)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("seed", [-1, 2**63, 1.5, "7", None])
+def test_a_seed_that_is_not_a_whole_number_a_database_can_hold_is_refused(seed: object) -> None:
+    with pytest.raises(InvalidInput, match="seed must be a whole number from 0 to 2"):
+        sample(conversations({"ana": 3}), 0.5, seed)  # type: ignore[arg-type]
+
+
 def test_the_split_is_even_and_never_gives_reviewers_their_own_conversations() -> None:
     drawn_sample = sample(conversations(TEAM), 0.2, seed=3)
     reviewers = ["ana", "ben", "zed"]  # ana and ben are agents too

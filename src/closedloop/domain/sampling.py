@@ -85,15 +85,21 @@ def checked_share(share: object) -> float:
     return float(share)
 
 
+#: Seeds stay within what a 64-bit database integer holds, as a review cycle stores its seed.
+_SEEDS = 2**63
+
+
 def checked_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise InvalidInput(f"seed must be a whole number (the same seed draws the same sample); got {shown(seed)}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < _SEEDS:
+        raise InvalidInput(
+            f"seed must be a whole number from 0 to 2**63 - 1 (the same seed draws the same sample); got {shown(seed)}"
+        )
     return seed
 
 
 def seed_of(text: str) -> int:
     """A seed derived from a text such as a period's key: the same in every process, unlike ``hash``."""
-    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big") % _SEEDS
 
 
 def drawn(count: int, share: float) -> int:
