@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from closedloop.domain.quality_summary import QualityFigures, QualitySummary
-from closedloop.reporting.tables import NOTHING, PLACES_NAMED, number, percent, points, table
+from closedloop.reporting.tables import PLACES_NAMED, number, percent, points, table
 
 #: Category averages get a column per agent up to this many agents; beyond, only the team's is shown.
 AGENT_COLUMNS = 6
@@ -93,7 +93,7 @@ def weakest_lines(summary: QualitySummary) -> list[str]:
     lines = [f"Weakest categories ({who(quality)})"]
     for weak in quality.weakest:
         lines.append(f"  {weak.name}: {score(weak.average)}")
-        lines += [f"    - {comment}" for comment in weak.comments] or [f"    {NOTHING} no comments"]
+        lines += [f"    - {comment}" for comment in weak.comments] or ["    (no comments)"]
     return lines
 
 
