@@ -69,7 +69,9 @@ def test_an_undocumented_hook_is_caught() -> None:
     assert not any(gap.startswith("closedloop_register_channels:") for gap in gaps)
 
 
-@pytest.mark.parametrize("document", ["README.md", "docs/plugins.md", "docs/connectors.md", "docs/ai.md"])
+@pytest.mark.parametrize(
+    "document", ["README.md", "docs/plugins.md", "docs/connectors.md", "docs/ai.md", "docs/quality.md"]
+)
 def test_examples_run(document: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     blocks = python_blocks(ROOT / document)
