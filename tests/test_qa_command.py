@@ -4,6 +4,7 @@ sample, a cycle handed out and followed, a chart file, and every mistake refused
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -134,6 +135,21 @@ def test_the_chart_is_written_with_its_title(month: str, capsys: pytest.CaptureF
     text = svg.read_text(encoding="utf-8")
     assert "Conversation quality reviews" in text and "2026-03 (2026-03-01 to 2026-03-31), all places" in text
     assert "team IQS 65.0" in text and "Tone of voice" in text
+
+
+def test_without_matplotlib_the_chart_says_how_to_install_it(
+    month: str, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [name for name in sys.modules if name == "matplotlib" or name.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    chart = tmp_path / "quality.png"
+    status, out, err = run(
+        capsys, "qa", "summary", "--user", "mia", "--period", "2026-03", "--chart", str(chart), "--url", month
+    )
+    assert status == 2 and "Internal quality score" in out, "the tables come first, the chart cannot"
+    assert err.count("\n") == 1 and "pip install 'closedloop[plots]'" in err
+    assert not chart.exists()
 
 
 def test_the_sample_is_the_same_every_time(month: str, capsys: pytest.CaptureFixture[str]) -> None:
