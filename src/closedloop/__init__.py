@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from closedloop.app.importing import ImportReport, RowRejection
     from closedloop.app.library import CommonReplies, TemplateLibrary
     from closedloop.app.outbox import DispatchReport
+    from closedloop.app.quality import QualityDesk
     from closedloop.app.sync import SyncReport
     from closedloop.desk import Desk
     from closedloop.domain.inbox import Counts, Page
@@ -54,6 +55,7 @@ _LAZY_NAMES: dict[str, str] = {
     "IngestReport": "closedloop.app.batches",
     "Page": "closedloop.domain.inbox",
     "PluginRefused": "closedloop.plugins",
+    "QualityDesk": "closedloop.app.quality",
     "Registry": "closedloop.registry",
     "Rejection": "closedloop.app.batches",
     "ReviewSource": "closedloop.ports",
@@ -82,6 +84,7 @@ __all__ = [
     "IngestReport",
     "Page",
     "PluginRefused",
+    "QualityDesk",
     "Registry",
     "Rejection",
     "ReviewSource",

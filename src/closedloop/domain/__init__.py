@@ -73,8 +73,16 @@ from closedloop.domain.quality import (
     Scorecard,
     ScorecardCategory,
 )
+from closedloop.domain.quality_summary import (
+    CategoryAverage,
+    QualityFigures,
+    QualitySummary,
+    Satisfaction,
+    WeakCategory,
+)
 from closedloop.domain.reports import Bucket, Report
 from closedloop.domain.reviews import PlatformReply, PlatformReview
+from closedloop.domain.sampling import Assignment, Cycle, Handled
 from closedloop.domain.templates import PLACEHOLDERS, ScopeLevel, Template
 from closedloop.domain.text import shown
 
@@ -90,11 +98,13 @@ __all__ = [
     "AlertStatus",
     "AlreadyStored",
     "AnalysisFailed",
+    "Assignment",
     "AssistantFailed",
     "Band",
     "Bucket",
     "Bucketing",
     "Category",
+    "CategoryAverage",
     "CategoryRating",
     "ChannelLimits",
     "ChannelUnavailable",
@@ -108,6 +118,7 @@ __all__ = [
     "Conversation",
     "CustomerFile",
     "CustomerView",
+    "Cycle",
     "Delivery",
     "DisputeOutcome",
     "Draft",
@@ -118,6 +129,7 @@ __all__ = [
     "Figures",
     "Folder",
     "ForeignDatabase",
+    "Handled",
     "Interaction",
     "InteractionKind",
     "InvalidInput",
@@ -133,6 +145,8 @@ __all__ = [
     "PlaceGroup",
     "PlatformReply",
     "PlatformReview",
+    "QualityFigures",
+    "QualitySummary",
     "Rating",
     "RatingAtMost",
     "RatingKind",
@@ -145,6 +159,7 @@ __all__ = [
     "ReviewEventKind",
     "Right",
     "Role",
+    "Satisfaction",
     "Scale",
     "Scope",
     "ScopeLevel",
@@ -161,6 +176,7 @@ __all__ = [
     "UsedToken",
     "User",
     "Volume",
+    "WeakCategory",
     "default_rules",
     "low_csat",
     "low_stars",
