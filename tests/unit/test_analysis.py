@@ -284,3 +284,13 @@ def test_a_desk_uses_the_taxonomy_of_its_setting(make_feedback: Callable[..., cl
     finally:
         desk.close()
     assert [concept.name for concept in conversation.analysis] == ["parking"]
+
+
+def test_a_pasted_blob_in_a_comment_is_read_around_and_a_huge_comment_only_in_part(analyzer: OfflineAnalyzer) -> None:
+    """One endless word (a pasted code, a key held down) is a plain word, looked up in no lexicon: reading it
+    takes as long as its length, not its square; of a huge comment only the first 20,000 characters are read."""
+    blob = "The staff were lovely. " + "y" * 300_000 + " We waited an hour."
+    (found,) = analyzer.analyze([blob], languages=["en"])
+    assert {concept.name for concept in found} == {"staff"}, "the sentence after the blob lies past what is read"
+    (short,) = analyzer.analyze(["The staff were lovely. " + "y" * 5_000 + " We waited an hour."], languages=["en"])
+    assert {concept.name for concept in short} == {"staff", "waiting"}

@@ -25,6 +25,9 @@ from closedloop.settings import Settings
 
 NAME = "offline"
 
+#: How much of one text the analyzer reads: far more than any review or survey answer.
+LONGEST_READ = 20_000
+
 
 class OfflineAnalyzer:
     """Finds the taxonomy's concepts in comments and scores each from -1 to 1, without leaving the process.
@@ -44,7 +47,8 @@ class OfflineAnalyzer:
         self._lock = threading.Lock()
 
     def analyze(self, texts: Sequence[str], *, languages: Sequence[str]) -> Sequence[Iterable[Concept]]:
-        """The concepts of each text, in order; ``languages[i]`` is the hint for text ``i``."""
+        """The concepts of each text, in order; ``languages[i]`` is the hint for text ``i``. Only a text's first
+        ``LONGEST_READ`` characters are read, so one pasted document cannot hold up an import."""
         found: list[list[Concept]] = []
         concept = _concept
         vocabularies = self._vocabularies
@@ -52,6 +56,7 @@ class OfflineAnalyzer:
             if not text or text.isspace():
                 found.append([])
                 continue
+            text = text[:LONGEST_READ]
             cut = chunks(text)
             language = detect_language_of_words(text, cut, hint=hint)
             vocabulary = vocabularies[language] if language in vocabularies else self.vocabulary(language)

@@ -17,6 +17,9 @@ from closedloop.analysis.sentences import Piece, pieces
 from closedloop.analysis.taxonomy import Matcher, Naming
 
 MEMO_SIZE = 200_000
+#: Longer than any word of the lexicons or taxonomies: such a "word" (a pasted code, a run of one letter) is
+#: read as a plain word without looking it up, as looking up a word tries its prefixes and grows with its square.
+LONGEST_WORD = 48
 
 
 class Token:
@@ -143,12 +146,16 @@ class Vocabulary:
         return found
 
     def _word(self, word: str) -> Token:
+        if len(word) > LONGEST_WORD:
+            return Token(Piece.WORD, word)
         meaning = self._lexicon.meaning(word) if self._lexicon else NOTHING
         token = Token(Piece.WORD, word, meaning, self._matcher.concepts_of(word))
         token.starts(self._phrases.get(word, {}), from_second=word in self._from_second, second=word in self._seconds)
         return token
 
     def _alone(self, word: str) -> bool:
+        if len(word) > LONGEST_WORD:
+            return Token(Piece.WORD, word).alone
         meaning = self._lexicon.meaning(word) if self._lexicon else NOTHING
         return Token(Piece.WORD, word, meaning, self._matcher.concepts_of(word)).alone
 
