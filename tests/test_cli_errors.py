@@ -15,6 +15,8 @@ from closedloop import Settings, plugins
 from closedloop.cli import cli, command_line, main
 from closedloop.demo import run as run_demo
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 @pytest.fixture(scope="module")
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
@@ -86,12 +88,11 @@ def no_plugin_installed(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("no_plugin_installed")
-@pytest.mark.parametrize(("command", "package"), [("serve", "closedloop-web"), ("console", "closedloop-console")])
-def test_a_command_of_a_missing_plugin_says_what_to_install(
-    command: str, package: str, capsys: pytest.CaptureFixture[str]
-) -> None:
-    said = refusal(capsys, command, "--port", "8000")
-    assert f"`{command}` comes with the {package} plugin: install it (pip install {package})" in said
+def test_a_missing_plugins_command_says_how_to_install_it_from_a_clone(capsys: pytest.CaptureFixture[str]) -> None:
+    said = refusal(capsys, "serve", "--port", "8000")
+    assert "`serve` comes with the closedloop-web plugin" in said
+    assert "(pip install -e plugins/closedloop-web)" in said
+    assert (ROOT / "plugins" / "closedloop-web" / "pyproject.toml").is_file()
 
 
 @pytest.fixture

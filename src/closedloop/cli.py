@@ -48,8 +48,9 @@ URL_VARIABLE = "CLOSEDLOOP_DATABASE_URL"
 #: The SQLite file the demo writes, and that ``inbox``, ``show`` and ``report`` read when given no URL.
 DEMO_FILE = "closedloop-demo.db"
 #: Commands that a plugin not installed would add, and the package that adds them: asked for one, the
-#: command line says what to install instead of "no such command".
-PLUGIN_COMMANDS = {"serve": "closedloop-web", "console": "closedloop-console"}
+#: command line says what to install instead of "no such command". They are not published: each installs
+#: from a clone of closedloop, where it lives under ``plugins/``.
+PLUGIN_COMMANDS = {"serve": "closedloop-web"}
 
 Decorated = TypeVar("Decorated", bound=Callable[..., Any])
 
@@ -150,7 +151,10 @@ class CommandLine(click.Group):
         name = args[0] if args else ""
         if name in PLUGIN_COMMANDS and self.get_command(ctx, name) is None:
             package = PLUGIN_COMMANDS[name]
-            raise click.UsageError(f"`{name}` comes with the {package} plugin: install it (pip install {package})")
+            raise click.UsageError(
+                f"`{name}` comes with the {package} plugin: install it from a clone of closedloop "
+                f"(pip install -e plugins/{package})"
+            )
         return super().resolve_command(ctx, args)
 
     def main(
