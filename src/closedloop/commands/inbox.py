@@ -144,8 +144,11 @@ def inbox_table(conversations: Sequence[Conversation], places: Mapping[str, Plac
     return table
 
 
-def next_page_command(user: str, folder: str, category: str | None, places: Sequence[str], limit: int) -> str:
-    """The command line that shows the next page (the database option left for the reader to add back)."""
+def next_page_command(
+    user: str, folder: str, category: str | None, places: Sequence[str], limit: int, url: str | None = None
+) -> str:
+    """The command line that shows the next page, with the ``--url`` it was given (one from the environment
+    is there for the next command too)."""
     words = ["closedloop", "inbox", "--user", user]
     if folder != Folder.INBOX.value:
         words += ["--folder", folder]
@@ -155,6 +158,8 @@ def next_page_command(user: str, folder: str, category: str | None, places: Sequ
         words += ["--places", ",".join(places)]
     if limit != DEFAULT_LIMIT:
         words += ["--limit", str(limit)]
+    if url:
+        words += ["--url", url]
     return shlex.join(words)
 
 
@@ -218,6 +223,8 @@ def inbox(
     from closedloop.demo import counts_line
 
     chosen = split_places(places)
+    from_line = click.get_current_context().get_parameter_source("url") is click.core.ParameterSource.COMMANDLINE
+    given_url = url if from_line else None
     with open_desk(database_url(url, fallback=f"sqlite:///{DEMO_FILE}")) as desk:
         page = desk.inbox(user, folder=folder, category=category, places=chosen or None, limit=limit, after=cursor)
         with desk.store.transaction() as tx:
@@ -239,7 +246,7 @@ def inbox(
         out.print(f"({len(page.unreadable)} could not be read back: {', '.join(page.unreadable)})", markup=False)
     if page.next:
         out.print(
-            f"Next page: {next_page_command(user, folder, category, chosen, limit)} --next {page.next}",
+            f"Next page: {next_page_command(user, folder, category, chosen, limit, given_url)} --next {page.next}",
             markup=False,
             soft_wrap=True,
         )
