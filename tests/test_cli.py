@@ -40,8 +40,9 @@ def test_demo_shows_the_inbox_before_and_after_the_work(tmp_path: Path) -> None:
     assert "Inbox 5  (on hold 0, alerts 2, new messages 3)   Done 0   Spam 0" in before
     assert "Inbox 3  (on hold 1, alerts 1, new messages 1)   Done 1   Spam 1" in after
     assert "one-time link: http://localhost:8000/reply/" in after
-    done_line = next(line for line in after.splitlines() if line.startswith("  [done ]"))
-    assert "Claire Martin" in done_line
+    done = after.partition("\nDone:\n")[2].splitlines()
+    assert done[0].split()[:3] == ["Conversation", "Category", "Status"], "the table closedloop inbox prints"
+    assert "Claire Martin" in done[2] and "Chez Closedloop Opéra" in done[2], "names, not place ids"
     concepts = before.partition("== What customers talk about ==")[2].splitlines()
     assert any(line.split()[:2] == ["Claire", "Martin"] and "waiting -0." in line for line in concepts)
     assert any(line.startswith("  Ines Petit") and "ambience -0." in line for line in concepts)

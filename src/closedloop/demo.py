@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -55,12 +56,23 @@ def counts_line(desk: Desk, user: str) -> str:
 
 
 def show_inbox(desk: Desk, user: str, title: str, out: Print) -> None:
-    """The counts and every folder, as the demo prints them before and after the work."""
+    """The counts and every folder, in the table ``closedloop inbox`` prints, before and after the work."""
+    from rich.console import Console
+
+    from closedloop.commands.inbox import inbox_table
+    from closedloop.terminal import console
+
     out(f"\n== {title} ==")
     out(counts_line(desk, user))
+    with desk.store.transaction() as tx:
+        places = dict(tx.directory.places())
+    width = console().width
     for folder in Folder:
-        for conversation in desk.inbox(user, folder=folder).items:
-            out(f"  [{folder.value:5}] {describe(conversation)}")
+        items = desk.inbox(user, folder=folder).items
+        if items:
+            text = io.StringIO()
+            Console(file=text, width=width, highlight=False, no_color=True).print(inbox_table(items, places, width))
+            out(f"{folder.value.capitalize()}:\n" + text.getvalue().rstrip("\n"))
 
 
 def show_folder(desk: Desk, user: str, folder: str, out: Print) -> None:
