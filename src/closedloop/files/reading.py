@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import csv
 import enum
+import itertools
 import json
 import re
 import sys
@@ -28,6 +29,12 @@ from closedloop.files.decoding import CountingReader, checked_encoding, text_of,
 LINE_COLUMN = "_line"
 REASON_COLUMN = "_reason"
 REJECT_COLUMNS = (LINE_COLUMN, REASON_COLUMN)
+#: The longest CSV value read (the csv module's default, 131,072 characters, is less than some comments): large
+#: enough for any answer a person writes, small enough that a file with a stray quote cannot fill the memory.
+MAX_CSV_FIELD = 1 << 26
+#: The separators a CSV header is looked at for, the comma first when there is a tie.
+DELIMITERS = (",", ";", "\t", "|")
+DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
 
 
 class FileFormat(enum.StrEnum):
@@ -67,9 +74,17 @@ def format_of(name: str, given: FileFormat | str | None, head: bytes) -> FileFor
 class InputFile:
     """One file being read (or standard input): its name, format and size, and how far reading got."""
 
-    def __init__(self, path: str | Path, *, file_format: FileFormat | str | None = None, encoding: str | None = None):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        file_format: FileFormat | str | None = None,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+    ):
         self.name = str(path)
         self.encoding = checked_encoding(encoding)
+        self.delimiter = checked_delimiter(delimiter)
         self._stack = contextlib.ExitStack()
         stream: BinaryIO
         if self.name == "-":
@@ -82,6 +97,9 @@ class InputFile:
             except OSError as error:
                 raise InvalidInput(f"cannot read {self.name}: {error.strerror or error}") from None
         head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
+        if self.size == 0:
+            self._stack.close()
+            raise InvalidInput(f"{self.name} is empty (0 bytes): there is nothing to import; check the file's name")
         self.format = format_of(self.name, file_format, head)
         self._reader = CountingReader(stream)
         self.header: list[str] | None = None  # a CSV file's, once its rows are being read
@@ -110,7 +128,7 @@ class InputFile:
     def _read_rows(self) -> Generator[Row, None, None]:
         text = text_of(self._reader, self.encoding)
         if self.format is FileFormat.CSV:
-            rows = csv_rows(text, self._set_header)
+            rows = csv_rows(text, self._set_header, self.delimiter)
         else:
             rows = json_lines(text) if self.format is FileFormat.JSONL else json_array(text)
         try:
@@ -141,14 +159,36 @@ class LinesKept:
         return line
 
 
-def csv_rows(text: Any, header_read: Callable[[list[str]], object]) -> Iterator[Row]:
-    """CSV rows, with the line each starts on; the first row is the header, handed to ``header_read``."""
+def checked_delimiter(delimiter: str | None) -> str | None:
+    if delimiter is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}.get(delimiter, delimiter)
+    if len(named) != 1 or named in '"\r\n':
+        raise InvalidInput(f"a CSV delimiter is one character such as , ; | or tab; got {delimiter!r}")
+    return named
+
+
+def delimiter_of(first_line: str) -> str:
+    """The separator a CSV header uses: the one of ``,``, ``;``, tab and ``|`` it holds most often (the
+    spreadsheets of many countries write ``;``, as the comma is their decimal mark)."""
+    counts = [first_line.count(delimiter) for delimiter in DELIMITERS]
+    return DELIMITERS[counts.index(max(counts))]
+
+
+def csv_rows(text: Any, header_read: Callable[[list[str]], object], delimiter: str | None = None) -> Iterator[Row]:
+    """CSV rows, with the line each starts on; the first row is the header, handed to ``header_read``. The
+    separator is ``delimiter``, else the one the header line shows."""
+    csv.field_size_limit(MAX_CSV_FIELD)
     lines = LinesKept(text)
-    reader = csv.reader(lines, strict=True)
     try:
-        header = next(reader)
+        first = next(lines)
     except StopIteration:
         return
+    delimiter = delimiter or delimiter_of(first)
+    lines.kept.clear()
+    reader = csv.reader(itertools.chain([first], lines), strict=True, delimiter=delimiter)
+    try:
+        header = next(reader)
     except csv.Error as error:
         raise InvalidInput(f"line 1: the header cannot be read as CSV ({error})") from None
     header_read(header)
@@ -164,7 +204,7 @@ def csv_rows(text: Any, header_read: Callable[[list[str]], object]) -> Iterator[
         except StopIteration:
             return
         except csv.Error as error:
-            yield broken_csv_row(start, lines.kept, header, str(error))
+            yield broken_csv_row(start, lines.kept, header, str(error), delimiter)
             continue
         if len(cells) == width:
             values = cells if plain else [cells[index] for index in keep]
@@ -179,11 +219,17 @@ def count_problem(cells: list[str], width: int, kept: list[str]) -> str:
     return f"this row has {len(cells)} values where the header has {width} columns"
 
 
-def broken_csv_row(start: int, kept: list[str], header: list[str], error: str) -> Row:
-    """A row the CSV reader refused, with what a lenient reading makes of it."""
-    cells = next(csv.reader(kept), [])
+def broken_csv_row(start: int, kept: list[str], header: list[str], error: str, delimiter: str = ",") -> Row:
+    """A row the CSV reader refused, with what a lenient reading makes of it (its lines as they are, when
+    even that fails)."""
+    try:
+        cells = next(csv.reader(kept, delimiter=delimiter), [])
+    except csv.Error:
+        cells = ["".join(kept)[:2000]]
     if error == "unexpected end of data":
         problem = "the file ends inside a quoted value: it was cut short, or a quote is missing"
+    elif error.startswith("field larger than field limit"):
+        problem = f"a value of this row is longer than {MAX_CSV_FIELD:,} characters; check its quotes"
     else:
         problem = f"this row is not valid CSV ({error}); check its quotes"
     return Row(start, dict(zip(header, cells, strict=False)), problem, cells)

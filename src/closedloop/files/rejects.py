@@ -48,6 +48,7 @@ class RejectsWriter:
     def _open(self, source_format: FileFormat, header: list[str] | None) -> None:
         if self._format is None:
             self._format = SUFFIXES.get(self.path.suffix.lower(), source_format)
+        self.path = free_path(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = self.path.open("w", encoding="utf-8", newline="")
@@ -84,6 +85,16 @@ class RejectsWriter:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def free_path(path: Path) -> Path:
+    """``path`` unless it holds something already (rows a person may be fixing), else the next free name:
+    ``responses.rejects-2.csv``, ``responses.rejects-3.csv``..."""
+    candidate, number = path, 1
+    while candidate.exists() and (not candidate.is_file() or candidate.stat().st_size > 0):
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
 
 
 def text_of(value: Any) -> str:
