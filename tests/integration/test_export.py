@@ -15,6 +15,7 @@ import pytest
 
 from closedloop import (
     AccessDenied,
+    Comment,
     Contact,
     Desk,
     Feedback,
@@ -124,7 +125,7 @@ def test_the_command_writes_to_standard_output_and_refuses_a_missing_database(
     assert main(["export", "--url", url, "--places", "lyon", "--since", "2026-03-03"]) == 0
     captured = capsys.readouterr()
     assert ids([json.loads(line) for line in captured.out.splitlines()]) == {"f4"}
-    assert "1 conversations exported" in captured.err
+    assert "1 conversation exported" in captured.err, "one, in the singular"
     assert main(["export", "--url", f"sqlite:///{tmp_path / 'nope.db'}"]) == 2
     assert "no database at" in capsys.readouterr().err
     assert not (tmp_path / "nope.db").exists()
@@ -168,3 +169,63 @@ def test_an_export_imports_into_another_desk_as_the_same_feedback(url: str, tmp_
         line["feedback"]["external_id"]: line["feedback"] for line in map(json.loads, again.getvalue().splitlines())
     }
     assert after == before
+
+
+def test_a_csv_export_imports_back_as_the_same_feedback_and_again_as_duplicates(url: str, tmp_path: Path) -> None:
+    with Desk.open(url) as desk:
+        desk.ingest(
+            Feedback(
+                source="review",
+                platform="google",
+                external_id="g1",
+                place_id="paris",
+                received_at=START,
+                ratings=[
+                    Rating(key="visit", kind=RatingKind.CSAT, value=4),
+                    Rating(key="value", kind=RatingKind.CUSTOM, scale=(1, 10), value=7.5),
+                ],
+                comments=[Comment(text="Faster,\nplease", question="improve"), Comment(text="x: y", question="other")],
+            )
+        )
+        desk.export(tmp_path / "all.csv", file_format="csv")
+        again = desk.import_file(tmp_path / "all.csv")
+    assert (again.ingested, again.duplicates, again.rejected) == (0, 5, 0), "every row is already stored"
+    copy = f"sqlite:///{tmp_path / 'copy.db'}"
+    with Desk.open(copy) as desk:
+        desk.add_place(Place(id="paris", name="Paris"))
+        desk.add_place(Place(id="lyon", name="Lyon"))
+        report = desk.import_file(tmp_path / "all.csv")
+        assert (report.ingested, report.rejected) == (5, 0)
+        copied = io.StringIO()
+        desk.export(copied)
+    before = {line["feedback"]["external_id"]: line["feedback"] for line in exported(url)}  # type: ignore[index]
+    after = {
+        line["feedback"]["external_id"]: line["feedback"] for line in map(json.loads, copied.getvalue().splitlines())
+    }
+    assert after == before
+
+
+@pytest.mark.parametrize(("name", "first"), [("out.csv", "id,place_id,folder"), ("out.jsonl", '{"id":')])
+def test_the_command_takes_the_format_from_the_output_extension(
+    url: str, tmp_path: Path, name: str, first: str
+) -> None:
+    assert main(["export", "--url", url, "--output", str(tmp_path / name)]) == 0
+    assert (tmp_path / name).read_text(encoding="utf-8").startswith(first)
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [(["--format", "jsonl", "--output", "x.csv"], "does not match"), (["--output", "x.json"], "name the file .jsonl")],
+)
+def test_the_command_refuses_a_format_the_extension_contradicts(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], options: list[str], said: str
+) -> None:
+    options = [str(tmp_path / option) if option.startswith("x.") else option for option in options]
+    assert main(["export", "--url", url, *options]) == 2
+    assert said in capsys.readouterr().err
+    assert not list(tmp_path.glob("x.*"))
+
+
+def test_a_binary_stream_is_refused_saying_to_pass_a_text_stream(url: str) -> None:
+    with Desk.open(url) as desk, pytest.raises(InvalidInput, match="binary stream; pass a text stream"):
+        desk.export(io.BytesIO())

@@ -7,6 +7,7 @@ Every test stores into a real SQLite file.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import re
@@ -24,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from closedloop import Conversation, Desk, Folder, Place, RatingKind
+from closedloop import Conversation, Desk, Folder, InvalidInput, Place, RatingKind
 from closedloop.cli import main
 from closedloop.domain.inbox import InboxQuery
 
@@ -425,3 +426,117 @@ def test_the_help_of_each_command_shows_examples(command: str, capsys: pytest.Ca
     assert main([command, "--help"]) == 0
     shown = capsys.readouterr().out
     assert "Examples:" in shown and f"  closedloop {command} " in shown and "docs/import.md" in shown
+
+
+# -- what a newcomer ran into ---------------------------------------------------------------------------------
+
+
+def test_a_value_past_the_csv_modules_limit_is_read_and_an_unreadable_row_is_refused_with_its_line(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    long = "a" * 200_000
+    source = tmp_path / "long.csv"
+    source.write_text(
+        f'external_id,received_at,place_id,comment\nx1,2026-03-01,p1,{long}\nx2,2026-03-01,p1,"bad"quote\n'
+        "x3,2026-03-01,p1,fine\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(source), "--url", url]) == 1
+    out = capsys.readouterr().out
+    assert "2 ingested, 0 already stored, 1 rejected" in out and "line 3:" in out
+    assert stored(url)["x1"].feedback.text == long
+
+
+@pytest.mark.parametrize("separator", [";", "\t", "|"])
+def test_the_separator_is_taken_from_the_header_line(url: str, tmp_path: Path, separator: str) -> None:
+    source = tmp_path / "semi.csv"
+    source.write_text(
+        separator.join(["external_id", "received_at", "place_id", "nps", "comment"])
+        + "\n"
+        + separator.join(["s1", "2026-03-01 10:00", "p1", "9", "Good, really"])
+        + "\n",
+        encoding="utf-8",
+    )
+    assert main(["import", str(source), "--url", url]) == 0
+    assert stored(url)["s1"].feedback.text == "Good, really"
+
+
+def test_a_single_column_header_holding_a_separator_names_the_likely_cause(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "semi.csv"
+    source.write_text("external_id;received_at;place_id\ns1;2026-03-01;p1\n", encoding="utf-8")
+    assert main(["import", str(source), "--delimiter", ",", "--url", url]) == 2
+    assert "--delimiter" in capsys.readouterr().err
+    assert main(["import", str(source), "--delimiter", ";", "--url", url]) == 0
+
+
+def test_without_a_mapping_the_platform_column_is_read_and_platform_overrides_it(url: str, tmp_path: Path) -> None:
+    source = tmp_path / "reviews.csv"
+    write_csv(
+        source,
+        ["external_id", "received_at", "place_id", "platform", "stars"],
+        [["r1", "2026-03-01", "p1", "google", "4"]],
+    )
+    assert main(["import", str(source), "--source", "review", "--url", url]) == 0
+    found = stored(url)["r1"].feedback
+    assert (found.source.value, found.platform, found.metadata) == ("review", "google", {})
+    assert main(["import", str(source), "--source", "review", "--platform", "maps", "--url", url]) == 0
+    assert count_rows(url) == (2, 2), "another platform, another feedback"
+
+
+def test_a_rejects_file_is_never_overwritten_and_left_out_of_a_glob(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = [["B1", "yesterday", "p1", "5", "", "", "", "", "", ""]]
+    source = write_csv(tmp_path / "responses.csv", COLUMNS, bad)
+    mapping = str(write_mapping(tmp_path))
+    assert main(["import", str(source), "--mapping", mapping, "--url", url]) == 1
+    first = tmp_path / "responses.rejects.csv"
+    kept = first.read_text(encoding="utf-8") + "being fixed\n"
+    first.write_text(kept, encoding="utf-8")
+    capsys.readouterr()
+    other = write_csv(tmp_path / "more.csv", COLUMNS, ROWS[:1])
+    assert main(["import", str(source), str(first), str(other), "--mapping", mapping, "--url", url]) == 1
+    out = capsys.readouterr().out
+    assert f"Leaving out {first}" in out
+    assert "1 ingested, 0 already stored, 1 rejected" in out
+    assert first.read_text(encoding="utf-8") == kept
+    assert f"went to {tmp_path / 'responses.rejects-2.csv'}" in out
+    with (tmp_path / "responses.rejects-2.csv").open(encoding="utf-8", newline="") as file:
+        assert [row["Response ID"] for row in csv.DictReader(file)] == ["B1"]
+
+
+def test_a_mapped_column_no_row_had_is_reported(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write_in("jsonl", tmp_path / "responses.jsonl", COLUMNS, ROWS)
+    mapping = dict(MAPPING, comments={"What could we do better?": "improve", "Nope": "other"})
+    with Desk.open(url) as desk:
+        report = desk.import_file(source, mapping=mapping)
+    assert report.ingested == 3
+    assert report.warnings == [f"{source}: column 'Nope' of the mapping was in no row"]
+    (tmp_path / "mapping.json").write_text(json.dumps(mapping), encoding="utf-8")
+    assert main(["import", str(source), "--mapping", str(tmp_path / "mapping.json"), "--url", url]) == 0
+    assert "Warning: " + report.warnings[0] in capsys.readouterr().out
+
+
+def test_without_a_mapping_a_file_lacking_the_default_columns_is_told_which_they_are(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "responses.csv", COLUMNS, ROWS)
+    assert main(["import", str(source), "--url", url]) == 2
+    said = capsys.readouterr().err
+    assert "without --mapping a file needs the columns external_id, received_at, place_id" in said
+    assert "--mapping" in said and "fix the mapping" not in said
+
+
+def test_an_empty_file_is_refused_naming_it(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "empty.csv"
+    source.write_bytes(b"")
+    assert main(["import", str(source), "--url", url]) == 2
+    said = capsys.readouterr().err
+    assert said.count("\n") == 1 and f"{source} is empty" in said
+
+
+def test_an_open_stream_is_refused_saying_to_give_a_path(url: str) -> None:
+    with Desk.open(url) as desk, pytest.raises(InvalidInput, match="by their paths"):
+        desk.import_file(io.StringIO("external_id,received_at,place_id\n"))  # type: ignore[arg-type]

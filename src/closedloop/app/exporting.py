@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -36,7 +37,8 @@ class ExportReport:
     unreadable: list[str] = attrs.field(factory=list)
 
     def __str__(self) -> str:
-        return f"{self.exported} conversations exported" + (
+        noun = "conversation" if self.exported == 1 else "conversations"
+        return f"{self.exported} {noun} exported" + (
             f", {len(self.unreadable)} unreadable left out" if self.unreadable else ""
         )
 
@@ -104,6 +106,11 @@ def opened(output: str | Path | IO[str]) -> Iterator[IO[str]]:
     if not isinstance(output, str | Path):
         if not callable(getattr(output, "write", None)):
             raise InvalidInput("output must be a path or a text stream open for writing")
+        if isinstance(output, io.RawIOBase | io.BufferedIOBase) or "b" in str(getattr(output, "mode", "")):
+            raise InvalidInput(
+                "output is a binary stream; pass a text stream (e.g. open(path, 'w', encoding='utf-8', "
+                "newline='')), io.TextIOWrapper around it, or a path"
+            )
         yield output
         return
     try:

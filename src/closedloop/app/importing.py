@@ -21,12 +21,18 @@ from closedloop.app.context import Context
 from closedloop.domain.errors import ClosedLoopError, InvalidInput
 from closedloop.domain.feedback import Feedback, Source
 from closedloop.files.building import FeedbackBuilder
-from closedloop.files.mapping import ColumnMapping, load_mapping
+from closedloop.files.exported_rows import exported_feedback, is_export_header
+from closedloop.files.mapping import DEFAULT_MAPPING, ColumnMapping, load_mapping
 from closedloop.files.reading import FileFormat, InputFile, Row
 from closedloop.files.rejects import RejectsWriter
 
 #: An import report keeps this many rejections with their line and reason; the rejects file has them all.
 MAX_REPORTED_REJECTIONS = 1000
+#: What a file may have besides the required columns when no mapping is given, for the message refusing it.
+OPTIONAL_DEFAULT_COLUMNS = (
+    "platform",
+    *sorted(DEFAULT_MAPPING.columns_used() - set(DEFAULT_MAPPING.required()) - {"platform"}),
+)
 
 
 @attrs.frozen
@@ -51,6 +57,7 @@ class ImportReport:
     rejects_path: Path | None = None
     rejections: list[RowRejection] = attrs.field(factory=list)
     analysis_failures: list[str] = attrs.field(factory=list)
+    warnings: list[str] = attrs.field(factory=list)
 
     @property
     def rows(self) -> int:
@@ -76,8 +83,17 @@ def import_file(
     source: Source | str | None = None,
     encoding: str | None = None,
     file_format: FileFormat | str | None = None,
+    platform: str | None = None,
+    delimiter: str | None = None,
 ) -> ImportReport:
-    """Import the rows of each file (``-`` is standard input); see ``Desk.import_file``."""
+    """Import the rows of each file (``-`` is standard input); see ``Desk.import_file``. ``platform``
+    overrides the mapping's (and the default ``platform`` column); ``delimiter`` is a CSV file's separator
+    when its header line does not show it."""
+    if callable(getattr(sources, "read", None)):
+        raise InvalidInput(
+            "import_file reads files by their paths ('-' for standard input), not an open stream; write the "
+            "stream to a file and give its path, or build Feedback and call ingest_many"
+        )
     given = [sources] if isinstance(sources, str | Path) else list(arguments.many(sources, "sources", each="paths"))
     paths = [path for path in given if isinstance(path, str | Path)]
     if not paths or len(paths) != len(given):
@@ -87,6 +103,8 @@ def import_file(
     chosen = load_mapping(mapping)
     if source is not None:
         chosen = attrs.evolve(chosen, source=arguments.member(Source, source, "source"))
+    if platform is not None:
+        chosen = attrs.evolve(chosen, platform=arguments.text(platform, "platform"), platform_column=None)
     refuse_overwriting(paths, rejects)
     with ctx.store.transaction() as tx:
         place_ids = tx.directory.place_ids()
@@ -94,8 +112,10 @@ def import_file(
     report = ImportReport(bytes_total=total_size(paths), rejects_path=None if rejects is None else Path(rejects))
     with RejectsWriter(rejects) if rejects is not None else NoRejects() as writer:
         for path in paths:
-            with InputFile(path, file_format=file_format, encoding=encoding) as file:
+            with InputFile(path, file_format=file_format, encoding=encoding, delimiter=delimiter) as file:
                 FileImport(ctx, file, builder, writer, report, progress).run(size)
+    if writer.count and rejects is not None:
+        report.rejects_path = writer.path  # the next free name when the one asked for held rows already
     return report
 
 
@@ -143,6 +163,10 @@ class FileImport:
         self.bytes_before = report.bytes_read
         self.in_flight: list[Row | None] = []
         self.position = 0  # of the next feedback handed to the intake
+        self.build: Callable[[dict[str, Any]], Feedback] = builder
+        mapping = builder.mapping
+        # the mapped columns no row has had yet, to warn of a misspelt one (the default mapping's are optional)
+        self.unseen = set() if mapping.default_columns else set(mapping.columns_used())
 
     def run(self, batch_size: int) -> None:
         self.in_flight = [None] * (3 * batch_size + 1)
@@ -159,12 +183,24 @@ class FileImport:
             if not header_checked:
                 self.check_header(self.file.header or [])
                 header_checked = True
+            elif self.unseen:
+                self.see_columns(rows)
             with collector_paused():
                 built = self.built(rows)
             yield from built
+        for column in sorted(self.unseen):
+            self.report.warnings.append(f"{self.file.name}: column {column!r} of the mapping was in no row")
+
+    def see_columns(self, rows: list[Row]) -> None:
+        unseen = self.unseen
+        for row in rows:
+            for column in [column for column in unseen if column in row.record]:
+                unseen.discard(column)
+            if not unseen:
+                return
 
     def built(self, rows: list[Row]) -> list[Feedback]:
-        build, reject, in_flight = self.builder, self.reject, self.in_flight
+        build, reject, in_flight = self.build, self.reject, self.in_flight
         ring, position = len(in_flight), self.position
         built = []
         for row in rows:
@@ -182,12 +218,33 @@ class FileImport:
         return built
 
     def check_header(self, header: list[str]) -> None:
+        mapping = self.builder.mapping
+        if mapping.default_columns and is_export_header(header):
+            self.build = exported_feedback  # a CSV of closedloop export: read back as the feedback it was
+            return
         missing = self.builder.missing_columns(header)
-        if missing:
+        if not missing:
+            self.unseen -= set(header)
+            for column in sorted(self.unseen):
+                self.report.warnings.append(f"{self.file.name}: column {column!r} of the mapping is not in its header")
+            self.unseen.clear()
+            return
+        name, columns = self.file.name, ", ".join(map(repr, header))
+        if len(header) == 1 and any(mark in header[0] for mark in ";,\t|"):
             raise InvalidInput(
-                f"{self.file.name} has no column {', '.join(map(repr, missing))}, which the mapping needs; its "
-                f"columns are {', '.join(map(repr, header))}: fix the mapping (or give one with --mapping)"
+                f"{name} has a single column, {header[0][:80]!r}: its values are separated by another character "
+                f"than the one read; give it with --delimiter (e.g. --delimiter ';')"
             )
+        if mapping.default_columns:
+            raise InvalidInput(
+                f"{name} has no column {', '.join(map(repr, missing))}; without --mapping a file needs the columns "
+                f"{', '.join(mapping.required())} (and may have {', '.join(OPTIONAL_DEFAULT_COLUMNS)}); its columns "
+                f"are {columns}: give a mapping with --mapping saying which column is what (docs/import.md)"
+            )
+        raise InvalidInput(
+            f"{name} has no column {', '.join(map(repr, missing))}, which the mapping needs; its columns are "
+            f"{columns}: fix the mapping"
+        )
 
     def reject(self, row: Row, reason: str) -> None:
         self.writer.write(row, reason, self.file.format, self.file.header)

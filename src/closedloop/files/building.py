@@ -19,7 +19,7 @@ from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import Comment, Contact, Feedback, Rating
 from closedloop.domain.text import checked_text
 from closedloop.files.dates import TimeReader, zone_named
-from closedloop.files.mapping import DEFAULT_MAPPING, ColumnMapping
+from closedloop.files.mapping import ColumnMapping
 from closedloop.files.reading import REJECT_COLUMNS
 from closedloop.serialization import from_data
 
@@ -54,7 +54,8 @@ class FeedbackBuilder:
         self.locale_column = contact.get("locale")
         self.left_out = mapping.columns_used() | mapping.ignore | frozenset(REJECT_COLUMNS)
         self.metadata = mapping.metadata
-        self.reads_serialized = mapping is DEFAULT_MAPPING
+        self.reads_serialized = mapping.default_columns
+        self.platform_column = mapping.platform_column
         self.made_ratings: dict[tuple[str, type, Any], Rating] = {}
 
     def missing_columns(self, header: list[str]) -> list[str]:
@@ -80,7 +81,7 @@ class FeedbackBuilder:
             raise InvalidInput(f"column {mapping.received_at!r}: {error}") from None
         return Feedback(
             source=self.source,
-            platform=self.platform,
+            platform=(get(self.platform_column) if self.platform_column else None) or self.platform,
             external_id=external_id if type(external_id) is str else as_id(external_id),
             place_id=self.place_of(record),
             received_at=received_at,

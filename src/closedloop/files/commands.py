@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
 import click
 
+from closedloop.app import importing
 from closedloop.app.importing import ImportReport
 from closedloop.cli import examples, open_desk, progress_bar, url_option
 from closedloop.domain.conversation import Folder
+from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import Source
 from closedloop.hookspecs import hookimpl
 
@@ -17,6 +20,8 @@ from closedloop.hookspecs import hookimpl
 SAMPLE_BYTES = 1 << 20
 #: The exit status of an import stopped with Ctrl-C, as shells report a process interrupted.
 INTERRUPTED = 130
+#: What the name of a rejects file holds, which a run over several files leaves out.
+REJECTS_NAME = re.compile(r"\.rejects(-[0-9]+)?(\.|$)")
 #: How many refused rows the summary lists; the rejects file has every one.
 SHOWN_REJECTIONS = 5
 
@@ -37,12 +42,14 @@ SHOWN_REJECTIONS = 5
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--mapping", type=click.Path(dir_okay=False), help="A TOML or JSON file saying which column is what.")
 @click.option("--source", type=click.Choice([s.value for s in Source]), help="Overrides the mapping's source.")
+@click.option("--platform", help="Where the feedback was given (e.g. typeform); overrides the mapping and column.")
 @click.option("--zone", help="The time zone of times written without one, e.g. Europe/Paris (default: UTC).")
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Where refused rows go (default: FILE.rejects.EXT).")
 @click.option("--encoding", help="The files' encoding when not UTF-8, e.g. cp1252 or latin-1.")
 @click.option(
     "--format", "file_format", type=click.Choice(["csv", "jsonl", "json"]), help="When the file names do not say."
 )
+@click.option("--delimiter", help="A CSV file's separator, e.g. ';' or tab (default: the one its header line shows).")
 @click.option(
     "--batch-size", type=click.IntRange(1, 50_000), default=1000, show_default=True, help="Rows per transaction."
 )
@@ -51,10 +58,12 @@ def import_command(
     files: tuple[str, ...],
     mapping: str | None,
     source: str | None,
+    platform: str | None,
     zone: str | None,
     rejects: str | None,
     encoding: str | None,
     file_format: str | None,
+    delimiter: str | None,
     batch_size: int,
     url: str | None,
 ) -> int:
@@ -62,6 +71,7 @@ def import_command(
 
     Places must be on the desk first; a row for an unknown place is refused with the others.
     """
+    files = inputs_without_rejects(files)
     label = "importing " + (Path(files[0]).name if len(files) == 1 else f"{len(files)} files")
     # one rejects file for all (--rejects), else one beside each file, in its own format and columns
     batches = [(list(files), rejects)] if rejects else [([name], default_rejects(name, file_format)) for name in files]
@@ -76,7 +86,8 @@ def import_command(
                 done.ingested, done.duplicates, done.rejected = now.ingested, now.duplicates, now.rejected
 
             try:
-                part = desk.import_file(
+                part = importing.import_file(
+                    desk.context,
                     names,
                     mapping=mapping,
                     rejects=rejects_path,
@@ -86,6 +97,8 @@ def import_command(
                     source=source,
                     encoding=encoding,
                     file_format=file_format,
+                    platform=platform,
+                    delimiter=delimiter,
                 )
             except KeyboardInterrupt:
                 print(
@@ -97,6 +110,8 @@ def import_command(
             add_up(report, part)
             if part.rejected and part.rejects_path is not None:
                 refused_into.append(str(part.rejects_path))
+                if rejects_path is not None and part.rejects_path != Path(rejects_path):
+                    print(f"{rejects_path} holds rows already, so this run's refused rows went to {part.rejects_path}")
     print(f"{report.ingested:,} ingested, {report.duplicates:,} already stored, {report.rejected:,} rejected")
     if report.rejected:
         print(f"Refused rows are in {', '.join(refused_into)}, with their line and reason; fix them there and")
@@ -105,6 +120,8 @@ def import_command(
             print(f"  {rejection.file}, line {rejection.line}: {rejection.reason}")
         if report.rejected > SHOWN_REJECTIONS:
             print(f"  ... and {report.rejected - SHOWN_REJECTIONS:,} more")
+    for warning in report.warnings:
+        print(f"Warning: {warning}")
     for failure in report.analysis_failures[:SHOWN_REJECTIONS]:
         print(f"Analysis: {failure} (run `closedloop analyze` later)")
     return 1 if report.rejected else 0
@@ -117,6 +134,21 @@ def add_up(total: ImportReport, part: ImportReport) -> None:
     total.rejected += part.rejected
     total.rejections += part.rejections
     total.analysis_failures += part.analysis_failures
+    total.warnings += part.warnings
+
+
+def inputs_without_rejects(files: tuple[str, ...]) -> tuple[str, ...]:
+    """Several files (a glob run again, say) without the rejects files an earlier run wrote beside them; a
+    rejects file given alone is imported, as it is once fixed."""
+    if len(files) < 2:
+        return files
+    kept = tuple(name for name in files if not REJECTS_NAME.search(Path(name).name))
+    for name in files:
+        if name not in kept:
+            print(f"Leaving out {name}: it is a rejects file of an earlier import (import it on its own once fixed)")
+    if not kept:
+        raise InvalidInput("every file given is a rejects file; import them one at a time once fixed")
+    return kept
 
 
 def default_rejects(first: str, file_format: str | None) -> str:
@@ -156,7 +188,12 @@ def estimated_rows(files: tuple[str, ...]) -> int | None:
     ),
 )
 @click.option("--user", help="Only what this user may see (default: every conversation).")
-@click.option("--format", "file_format", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["jsonl", "csv"]),
+    help="Default: the one --output's extension says (.csv, .jsonl), else jsonl.",
+)
 @click.option("--places", multiple=True, metavar="IDS", help="Only these places or groups, comma-separated.")
 @click.option("--folder", type=click.Choice([f.value for f in Folder]), help="Only this folder (default: all).")
 @click.option("--since", help="Received on or after, e.g. 2026-03-01 or 2026-03-01T08:00.")
@@ -166,7 +203,7 @@ def estimated_rows(files: tuple[str, ...]) -> int | None:
 @url_option
 def export_command(
     user: str | None,
-    file_format: str,
+    file_format: str | None,
     places: tuple[str, ...],
     folder: str | None,
     since: str | None,
@@ -178,6 +215,7 @@ def export_command(
     """Export conversations as JSON Lines or CSV, in constant memory."""
     from closedloop.reporting.command import day_or_moment, zone_named
 
+    file_format = export_format(file_format, output)
     where = zone_named(zone)
     wanted = [place.strip() for given in places for place in given.split(",") if place.strip()] or None
     with open_desk(url) as desk:
@@ -192,6 +230,21 @@ def export_command(
             zone=zone,
         )
     print(str(report) + ("" if output == "-" else f", written to {output}"), file=sys.stderr)
+
+
+def export_format(given: str | None, output: str) -> str:
+    """The format asked for, else the one the output's extension says; a mismatch between the two is
+    refused rather than a CSV file holding JSON Lines."""
+    suffix = Path(output).suffix.lower() if output != "-" else ""
+    if suffix == ".json":
+        raise InvalidInput(
+            f"{output}: conversations are exported as JSON Lines (.jsonl) or CSV (.csv), not as one JSON array; "
+            "name the file .jsonl"
+        )
+    implied = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl"}.get(suffix)
+    if given is not None and implied is not None and given != implied:
+        raise InvalidInput(f"--format {given} does not match {output}; name the file .{given} or drop --format")
+    return given or implied or "jsonl"
 
 
 @hookimpl

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from closedloop.domain.conversation import Conversation, Interaction
+from closedloop.domain.feedback import Rating, RatingKind
 from closedloop.serialization import encode_plain, to_data
 
 
@@ -27,6 +28,15 @@ def latest_message(conversation: Conversation) -> Interaction | None:
         if entry.customer_visible:
             return entry
     return None
+
+
+def rating_cell(rating: Rating) -> str:
+    """``nps=9``; the kind in brackets when the key does not say it (``visit=4 (csat)``), and a custom
+    rating's scale (``value=7 (custom 1-10)``), so that an export imports back as the same ratings."""
+    text = f"{rating.key}={rating.value:g}"
+    if rating.kind is RatingKind.CUSTOM and rating.scale is not None:
+        return text + f" (custom {rating.scale[0]:g}-{rating.scale[1]:g})"
+    return text if rating.key == rating.kind.value else text + f" ({rating.kind.value})"
 
 
 def _alert(conversation: Conversation) -> tuple[str, str]:
@@ -60,7 +70,7 @@ CSV_COLUMNS: dict[str, Callable[[Conversation], Any]] = {
     "customer_email": lambda c: c.feedback.contact.email,
     "customer_tel": lambda c: c.feedback.contact.tel,
     "locale": lambda c: c.feedback.locale,
-    "ratings": lambda c: "; ".join(f"{rating.key}={rating.value:g}" for rating in c.feedback.ratings),
+    "ratings": lambda c: "; ".join(map(rating_cell, c.feedback.ratings)),
     "comments": lambda c: "\n".join(
         comment.text if comment.question == "comment" else f"{comment.question}: {comment.text}"
         for comment in c.feedback.comments

@@ -73,10 +73,12 @@ class ColumnMapping:
     contact: Mapping[str, str] = attrs.field(factory=dict)  # name, email, phone, locale -> column
     metadata: tuple[str, ...] | None = None  # None: every column not mapped
     ignore: frozenset[str] = frozenset()
+    platform_column: str | None = None  # the column of the platform, read when it has a value
+    default_columns: bool = False  # no mapping was given: columns named like feedback's fields
 
     def columns_used(self) -> frozenset[str]:
         """The columns the mapping reads for a field, which metadata leaves out."""
-        named = [self.external_id, self.received_at, self.place, *self.contact.values()]
+        named = [self.external_id, self.received_at, self.place, self.platform_column, *self.contact.values()]
         named += [rating.column for rating in self.ratings] + [comment.column for comment in self.comments]
         return frozenset(column for column in named if column)
 
@@ -91,6 +93,8 @@ DEFAULT_MAPPING = ColumnMapping(
     ratings=tuple(RatingColumn(kind.value, kind.value, kind) for kind in FIXED_SCALES),
     comments=(CommentColumn("comment", "comment"),),
     contact={"name": "name", "email": "email", "phone": "tel", "locale": "locale"},
+    platform_column="platform",
+    default_columns=True,
 )
 
 
