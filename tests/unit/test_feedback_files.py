@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import csv
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from closedloop import InvalidInput, RatingKind
+from closedloop.files import reading
 from closedloop.files.building import FeedbackBuilder
 from closedloop.files.dates import TimeReader, zone_named
+from closedloop.files.exported_rows import comments_of, ratings_of
 from closedloop.files.mapping import load_mapping
-from closedloop.files.reading import InputFile
-from closedloop.files.rejects import RejectsWriter
+from closedloop.files.reading import MAX_CSV_FIELD, InputFile, delimiter_of
+from closedloop.files.rejects import RejectsWriter, free_path
 
 PARIS = zone_named("Europe/Paris")
 
@@ -201,3 +204,55 @@ def test_serialized_feedback_with_a_text_that_cannot_be_stored_is_refused(tmp_pa
         [read] = list(source.rows())
     with pytest.raises(InvalidInput, match="lone surrogate"):
         FeedbackBuilder(load_mapping(None))(read.record)
+
+
+@pytest.mark.parametrize(
+    ("header", "separator"),
+    [
+        ("a,b,c", ","),
+        ("a;b;c", ";"),
+        ("a\tb\tc", "\t"),
+        ("a|b|c", "|"),
+        ('"Name, first";"Score, 0-10";"Email"', ";"),
+        ("single", ","),
+    ],
+)
+def test_the_separator_is_the_one_the_header_holds_most_outside_quotes(header: str, separator: str) -> None:
+    assert delimiter_of(header + "\n") == separator
+
+
+def test_a_broken_row_past_the_field_limit_is_a_row_with_its_problem(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert MAX_CSV_FIELD > 131_072 * 100, "well past the csv module's default"
+    monkeypatch.setattr(reading, "MAX_CSV_FIELD", 1000)  # as a 64 MiB value would, without the memory
+    previous = csv.field_size_limit()
+    try:
+        rows = rows_of(tmp_path, "huge.csv", f'a,b\n1,"{"x" * 1010}\n2,fine\n'.encode())
+    finally:
+        csv.field_size_limit(previous)
+    assert rows[0][0] == 2 and rows[0][2] is not None and "longer than" in rows[0][2]
+
+
+def test_a_rejects_file_that_holds_rows_is_kept_and_the_next_free_name_taken(tmp_path: Path) -> None:
+    (tmp_path / "in.rejects.csv").write_text("kept\n", encoding="utf-8")
+    (tmp_path / "in.rejects-2.csv").write_text("kept too\n", encoding="utf-8")
+    (tmp_path / "in.rejects-3.csv").write_text("", encoding="utf-8")
+    assert free_path(tmp_path / "in.rejects.csv") == tmp_path / "in.rejects-3.csv", "an empty file holds nothing"
+    assert free_path(tmp_path / "new.rejects.csv") == tmp_path / "new.rejects.csv"
+
+
+def test_an_exported_csv_cell_reads_back_as_ratings_and_comments() -> None:
+    ratings = ratings_of("nps=9; visit=4 (csat); value=7.5 (custom 1-10)")
+    assert [(r.key, r.kind, r.value, r.scale) for r in ratings] == [
+        ("nps", RatingKind.NPS, 9, None),
+        ("visit", RatingKind.CSAT, 4, None),
+        ("value", RatingKind.CUSTOM, 7.5, (1.0, 10.0)),
+    ]
+    assert [(c.question, c.text) for c in comments_of("improve: Faster,\nplease\nother: x: y")] == [
+        ("improve", "Faster,\nplease"),
+        ("other", "x: y"),
+    ]
+    assert [(c.question, c.text) for c in comments_of("Note: a lone comment")] == [("comment", "Note: a lone comment")]
+    with pytest.raises(InvalidInput, match="names no rating kind"):
+        ratings_of("visit=4")

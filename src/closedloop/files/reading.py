@@ -34,7 +34,7 @@ REJECT_COLUMNS = (LINE_COLUMN, REASON_COLUMN)
 MAX_CSV_FIELD = 1 << 26
 #: The separators a CSV header is looked at for, the comma first when there is a tie.
 DELIMITERS = (",", ";", "\t", "|")
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
+QUOTED = re.compile(r'"[^"]*"')
 
 
 class FileFormat(enum.StrEnum):
@@ -171,7 +171,8 @@ def checked_delimiter(delimiter: str | None) -> str | None:
 def delimiter_of(first_line: str) -> str:
     """The separator a CSV header uses: the one of ``,``, ``;``, tab and ``|`` it holds most often (the
     spreadsheets of many countries write ``;``, as the comma is their decimal mark)."""
-    counts = [first_line.count(delimiter) for delimiter in DELIMITERS]
+    unquoted = QUOTED.sub("", first_line)  # a column name may hold a comma: "Name, first";"Score"
+    counts = [unquoted.count(delimiter) for delimiter in DELIMITERS]
     return DELIMITERS[counts.index(max(counts))]
 
 
