@@ -80,7 +80,8 @@ def cells(lines: list[str], first: str) -> list[str]:
 def test_the_summary_shows_the_figures_worked_out_by_hand(month: str, capsys: pytest.CaptureFixture[str]) -> None:
     status, out, err = run(capsys, "qa", "summary", "--user", "mia", "--period", "2026-03", "--url", month)
     assert (status, err) == (0, "")
-    assert out.startswith("closedloop qa summary: 2026-03 (2026-03-01 to 2026-03-31), all places\n")
+    # the places Mia sees are named, as closedloop report names them, not "all places"
+    assert out.startswith("closedloop qa summary: 2026-03 (2026-03-01 to 2026-03-31), place paris\n")
     iqs = section(out, "Internal quality score")
     assert iqs[0].split() == ["agent", "IQS", "reviews", "previous", "IQS", "change", "CSAT", "NPS"]
     # team: (95 + 0 + 100) / 3 = 65.0 against February's 50; CSAT 7 of 8 guests gave 4 or 5
@@ -110,7 +111,7 @@ def test_the_summary_of_one_agent(month: str, capsys: pytest.CaptureFixture[str]
     assert status == 0
     assert "2026-03 (2026-03-01 to 2026-03-31), place paris" in out.splitlines()[0]
     iqs = section(out, "Internal quality score")
-    assert [line.split()[0] for line in iqs[1:]] == ["team", "ana"]
+    assert [line.split()[0] for line in iqs[1:]] == ["ana"], "one agent's figures are not labelled the team's"
     assert cells(iqs, "ana")[1:3] == ["47.5", "2"]
     assert section(out, "Weakest categories (ana)")
 
@@ -119,7 +120,7 @@ def test_an_agent_reads_only_their_own_reviews(month: str, capsys: pytest.Captur
     status, out, _err = run(capsys, "qa", "summary", "--user", "tom", "--period", "2026-03", "--url", month)
     assert status == 0
     iqs = section(out, "Internal quality score")
-    assert [line.split()[0] for line in iqs[1:]] == ["team", "tom"]
+    assert [line.split()[0] for line in iqs[1:]] == ["tom"]
 
 
 def test_the_chart_is_written_with_its_title(month: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -133,7 +134,7 @@ def test_the_chart_is_written_with_its_title(month: str, capsys: pytest.CaptureF
         assert out.rstrip().endswith(f"Chart: {path}")
     assert png.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     text = svg.read_text(encoding="utf-8")
-    assert "Conversation quality reviews" in text and "2026-03 (2026-03-01 to 2026-03-31), all places" in text
+    assert "Conversation quality reviews" in text and "2026-03 (2026-03-01 to 2026-03-31), place paris" in text
     assert "team IQS 65.0" in text and "Tone of voice" in text
 
 
@@ -189,6 +190,29 @@ def test_a_cycle_is_handed_out_and_followed(month: str, capsys: pytest.CaptureFi
     assert cells(progress, "all")[1:4] == [str(done), "4", str(4 - done)]
 
 
+def test_a_reviewer_lists_what_is_left_and_rated_conversations_can_be_drawn(
+    month: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = run(
+        capsys, "qa", "assign", "--user", "mia", "--period", "2026-03", "--reviewers", "sam", "--share", "0.1",
+        "--include-rated", "--cycle", "sam-only", "--url", month,
+    )  # fmt: skip
+    assert (status, err) == (0, "")
+    # eight calls with the two rated ones, 10% of four each rounds to one per agent; one reviewer, said singly
+    assert re.fullmatch(r"Cycle sam-only: 2 conversations for 1 reviewer \(share 0\.1, seed \d+\)", out.splitlines()[0])
+    status, out, err = run(capsys, "qa", "todo", "--user", "sam", "--cycle", "sam-only", "--url", month)
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0] == "Cycle sam-only: 2 reviews left of 2"
+    assert sorted(line.split()[1] for line in lines[2:]) == ["ana", "tom"]
+    status, out, _err = run(capsys, "qa", "todo", "--user", "mia", "--cycle", "sam-only", "--url", month)
+    assert out.splitlines()[0] == "Cycle sam-only: 2 reviews left of 2", "the manager sees every reviewer's"
+    unrated = ["qa", "sample", "--user", "mia", "--period", "2026-03", "--share", "1", "--url", month]
+    assert run(capsys, *unrated)[1].splitlines()[0] == "6 conversations to review in 2026-03, from 2 agents"
+    every = run(capsys, *unrated, "--rated-key", "nothing-such")[1].splitlines()[0]
+    assert every == "8 conversations to review in 2026-03, from 2 agents"
+
+
 @pytest.mark.parametrize(
     ("arguments", "message"),
     [
@@ -200,6 +224,10 @@ def test_a_cycle_is_handed_out_and_followed(month: str, capsys: pytest.CaptureFi
         (["assign", "--user", "mia", "--period", "2026-03"], "--reviewers"),
         (["assign", "--user", "ana", "--period", "2026-03", "--reviewers", "mia"], "ana"),
         (["progress", "--user", "mia", "--cycle", "1999-01"], "1999-01"),
+        (["todo", "--user", "mia", "--cycle", "1999-01"], "1999-01"),
+        (["summary", "--user", "mia", "--period", "9999-12"], "1970 to 9998"),
+        (["summary", "--user", "mia", "--period", "0001-01"], "1970 to 9998"),
+        (["summary", "--user", "mia", "--period", "2026-03", "--agent", "ghost"], "ghost"),
     ],
 )
 def test_a_mistake_is_one_line_and_status_2(
@@ -220,7 +248,7 @@ def test_a_mistyped_database_is_refused_not_created(tmp_path: Path, capsys: pyte
 
 
 def test_the_help_shows_examples(capsys: pytest.CaptureFixture[str]) -> None:
-    for command in ("summary", "sample", "assign", "progress"):
+    for command in ("summary", "sample", "assign", "progress", "todo"):
         status, out, _err = run(capsys, "qa", command, "--help")
         assert status == 0
-        assert f"closedloop qa {command} --user mia" in out
+        assert f"closedloop qa {command} --user " in out

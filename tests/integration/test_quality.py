@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import attrs
 import pytest
 
 from closedloop import AccessDenied, Contact, Desk, Feedback, InvalidInput, NotFound, Place, Rating, RatingKind, User
@@ -235,3 +236,104 @@ def test_a_summary_puts_iqs_and_its_trend_beside_the_customers_figures(story: St
 
     own = desk.qa.summary("2026-03", by="ana")
     assert [figures.agent_id for figures in own.agents] == ["ana"] and own.team.reviews == 2
+
+
+def test_cycles_are_kept_per_scope_and_nobody_replaces_one_they_cannot_see_whole(story: Story) -> None:
+    desk, _ids = story
+    desk.add_user(User(id="lea", name="Lea", role="manager", places={"p2"}))
+    whole = desk.qa.assign("2026-03", by="mia", reviewers=["rita", "boss"], share=0.2)
+    mine = desk.qa.assign("2026-03", by="lea", reviewers=["rita", "boss"], share=0.2)
+    assert (whole.id, mine.id) == ("2026-03", "2026-03@p2")
+    assert {a.place_id for a, _done in desk.qa.assignments("2026-03", by="mia")} == {"p1", "p2"}, "Lea's is apart"
+    with pytest.raises(AccessDenied, match=r"made by 'mia' and covers places p1"):
+        desk.qa.assign("2026-03", by="lea", reviewers=["rita", "boss"], cycle="2026-03")
+    named = desk.qa.assign("2026-03", by="lea", reviewers=["rita", "boss"], cycle="lea-march", places="p2", share=0.2)
+    assert named.id == "lea-march" and named.assignments == mine.assignments
+    # Ben's 20 and Rita's 10 at p2, a fifth of each
+    assert sum(assigned for _done, assigned in desk.qa.progress("2026-03@p2", by="lea").values()) == 6
+    assert desk.qa.assign("2026-03", by="boss", reviewers=["rita"], places="p1").id == "2026-03@p1"
+
+
+def test_the_agent_sampled_is_the_one_reviewed_and_no_one_who_took_part_reviews(story: Story) -> None:
+    desk, ids = story
+    conversation = ids["other"][0]  # unanswered at p1: Sam writes a note, then Ana calls the customer
+    desk.note(conversation, by="sam", body="Ana, can you call them back?")
+    desk.log_call(conversation, by="ana", summary="Called back")
+    drawn = {item.conversation_id: item.agent_id for item in desk.qa.sample("2026-03", by="mia", share=1.0)}
+    assert drawn[conversation] == "ana", "the caller, not the first to write a note"
+    cycle = desk.qa.assign("2026-03", by="mia", reviewers=["sam", "rita", "boss"], share=1.0, include_rated=True)
+    assert len(cycle.assignments) == 71
+    given = next(a for a in cycle.assignments if a.conversation_id == conversation)
+    assert given.agent_id == "ana" and given.reviewer_id != "sam"
+    with pytest.raises(AccessDenied, match="wrote a note"):
+        desk.qa.review(conversation, by="sam", ratings=FULL_MARKS, agent="ana")
+    assert desk.qa.review(conversation, by="rita", ratings=FULL_MARKS).agent_id == "ana"
+
+
+def test_a_reviewer_sees_what_is_assigned_to_them_and_what_is_done(story: Story) -> None:
+    desk, _ids = story
+    cycle = desk.qa.assign("2026-03", by="mia", reviewers=["rita", "sam"], share=0.2, rated_key="nps")
+    assert not any("nps" in item.rating_keys for item in desk.qa.sample("2026-03", by="mia", rated_key="nps"))
+    theirs = desk.qa.assignments(cycle.id, by="rita")
+    assert theirs and all(a.reviewer_id == "rita" and not done for a, done in theirs)
+    first = theirs[0][0]
+    desk.qa.review(first.conversation_id, by="rita", ratings=FULL_MARKS, agent=first.agent_id)
+    assert (first, True) in desk.qa.assignments(cycle.id, by="rita")
+    assert len(desk.qa.assignments(cycle.id, by="mia")) == len(cycle.assignments)
+    with pytest.raises(AccessDenied, match="no reviewer right"):
+        desk.qa.assignments(cycle.id, by="ana")
+
+
+def test_a_scorecard_version_that_rescales_or_drops_a_rated_category_is_refused(story: Story) -> None:
+    desk, ids = story
+    card = desk.qa.default_scorecard()
+    desk.qa.review(ids["ana"][3], by="rita", ratings=FULL_MARKS)
+    rescaled = [attrs.evolve(c, scale=3) if c.id == "tone" else c for c in card.categories]
+    with pytest.raises(InvalidInput, match=r"tone.*new id"):
+        desk.qa.put_scorecard(attrs.evolve(card, categories=rescaled), by="boss")
+    with pytest.raises(InvalidInput, match="closing"):
+        desk.qa.put_scorecard(
+            attrs.evolve(card, categories=[c for c in card.categories if c.id != "closing"]), by="boss"
+        )
+    reweighted = [attrs.evolve(c, weight=5, name="Tone") if c.id == "tone" else c for c in card.categories]
+    desk.qa.put_scorecard(attrs.evolve(card, categories=reweighted), by="boss")
+    unrated = [c for c in reweighted if c.id != "empathy"]  # nobody rated empathy
+    desk.qa.put_scorecard(attrs.evolve(card, categories=unrated), by="boss")
+
+
+def test_periods_out_of_range_and_unknown_agents_are_refused_clearly(story: Story) -> None:
+    desk, _ids = story
+    for period in ("9999-12", "0001-01", "1969-12"):
+        with pytest.raises(InvalidInput, match="1970 to 9998"):
+            desk.qa.summary(period, by="mia")
+    with pytest.raises(InvalidInput, match="1970 to 9998"):
+        desk.qa.summary((datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, tzinfo=UTC)), by="mia")
+    long = desk.qa.summary((datetime(1970, 1, 1, tzinfo=UTC), datetime(9998, 1, 1, tzinfo=UTC)), by="mia")
+    assert long.team.previous_iqs is None  # the period before reaches back no further than the range allows
+    with pytest.raises(NotFound, match="ghost"):
+        desk.qa.summary("2026-03", by="mia", agent="ghost")
+
+
+def test_a_summary_names_its_places_and_one_agents_figures_as_theirs(story: Story) -> None:
+    desk, ids = story
+    desk.qa.review(ids["ana"][4], by="rita", ratings=FULL_MARKS)
+    assert desk.qa.summary("2026-03", by="sam").places == ("p1",)
+    assert desk.qa.summary("2026-03", by="boss").places is None
+    assert desk.qa.summary("2026-03", by="boss", places="p2").places == ("p2",)
+    team = desk.qa.summary("2026-03", by="mia")
+    assert team.is_team and team.team.agent_id is None
+    one = desk.qa.summary("2026-03", by="mia", agent="ana")
+    assert not one.is_team and one.team.agent_id == "ana" and one.team.reviews == 1
+    assert desk.qa.summary("2026-03", by="ana").team.agent_id == "ana"
+
+
+def test_a_reviewer_may_not_resolve_a_dispute_of_their_review_and_no_revision_while_it_is_open(story: Story) -> None:
+    desk, ids = story
+    review = desk.qa.review(ids["ana"][5], by="boss", ratings=[CategoryRating(category_id="tone", choice=2)])
+    desk.qa.dispute(review.id, by="ana", comment="It was a hard call")
+    with pytest.raises(InvalidInput, match="resolves the dispute first"):
+        desk.qa.revise(review.id, by="boss", ratings=FULL_MARKS)
+    with pytest.raises(AccessDenied, match="may not resolve"):
+        desk.qa.resolve(review.id, by="boss", outcome="rejected")
+    desk.qa.resolve(review.id, by="mia", outcome="rejected")
+    assert desk.qa.revise(review.id, by="boss", ratings=FULL_MARKS).ratings != review.ratings

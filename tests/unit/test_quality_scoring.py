@@ -20,6 +20,7 @@ from closedloop.domain.quality import (
     Scorecard,
     ScorecardCategory,
     category_scores,
+    checked_ratings,
     iqs,
     review_score,
 )
@@ -219,3 +220,34 @@ def test_a_summary_gives_iqs_its_change_category_averages_and_the_weakest_with_c
     assert (summary.team.reviews, summary.team.csat) == (3, 75.0)
     assert summary.team.iqs == pytest.approx((r2 + 100) / 3)
     assert summary.agent("ben").weakest == ()  # type: ignore[union-attr]  # full marks everywhere: nothing weak
+
+
+def test_a_critical_flag_that_is_not_true_or_false_is_refused_as_bad_input() -> None:
+    with pytest.raises(InvalidInput, match="critical flag is True or False"):
+        ScorecardCategory(id="tone", name="Tone", critical="yes")  # type: ignore[arg-type]
+
+
+def test_the_share_is_rounded_half_up_exactly() -> None:
+    assert drawn(90, 0.35) == 32  # 31.5, which a float product reads as 31.499...
+    assert drawn(10, 0.25) == 3 and drawn(10, 0.24) == 2
+
+
+def test_a_review_that_rates_only_weightless_categories_is_refused() -> None:
+    card = Scorecard(id="c", name="C", categories=[ScorecardCategory(id="tone", name="Tone", weight=20),
+                                                   ScorecardCategory(id="note", name="Note", weight=0)])  # fmt: skip
+    with pytest.raises(InvalidInput, match="weight above 0"):
+        checked_ratings(card, [rate("note", 3)])
+    assert review_score(card, checked_ratings(card, [rate("note", 3), rate("tone", 5)])) == 100.0
+
+
+def test_the_weakest_categories_quote_no_full_marks_and_skip_weightless_categories() -> None:
+    tone, note = ScorecardCategory(id="tone", name="Tone", weight=20), ScorecardCategory(id="note", name="N", weight=0)
+    card = Scorecard(id="default", name="C", categories=[tone, note])
+    reviews = [
+        made("r1", "ana", [rate("tone", 5, "Lovely"), rate("note", 1, "Ignore me")]),
+        made("r2", "ana", [rate("tone", 3, "Curt")]),
+    ]
+    summary = summarize(period="2026-03", since=MARCH, until=MARCH + timedelta(days=31), reviews=reviews,
+                        previous=[], scorecards={"default": card}, satisfaction={},
+                        team_satisfaction=Satisfaction())  # fmt: skip
+    assert [(weak.category_id, weak.comments) for weak in summary.team.weakest] == [("tone", ("Curt",))]

@@ -12,13 +12,13 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from closedloop.app import access, arguments, quality_cycles, reviewing
+from closedloop.app import access, arguments, quality_cycles, review_cycles, reviewing
 from closedloop.app.context import Context
 from closedloop.app.quality_cycles import Period
 from closedloop.domain.errors import AccessDenied, NotFound
 from closedloop.domain.quality import CategoryRating, DisputeOutcome, Review, Scorecard, review_score
 from closedloop.domain.quality_summary import QualitySummary
-from closedloop.domain.sampling import DEFAULT_SHARE, Cycle, Handled
+from closedloop.domain.sampling import DEFAULT_SHARE, Assignment, Cycle, Handled
 from closedloop.quality import default_scorecard
 
 __all__ = ["QualityDesk"]
@@ -44,13 +44,15 @@ class QualityDesk:
 
     def put_scorecard(self, scorecard: Scorecard, by: access.UserRef) -> Scorecard:
         """Add or replace a scorecard (admins and managers). Reviews already made on it are scored on the new
-        one, so change weights rather than reuse a category id for something else."""
+        one, so a version that removes or rescales a category they rated is refused; weights and names may
+        change."""
         arguments.record(scorecard, Scorecard, "desk.qa.put_scorecard")
         by = arguments.user_ref(by, "by")
         with self._ctx.store.transaction() as tx:
             member = access.user(tx, by)
             if not reviewing.may_manage(member):
                 raise AccessDenied(f"only a manager or an admin may change scorecards; user {member.id!r} is neither")
+            reviewing.check_scorecard_change(tx, scorecard)
             tx.quality.put_scorecard(scorecard)
         return scorecard
 
@@ -136,15 +138,27 @@ class QualityDesk:
         share: float = DEFAULT_SHARE,
         seed: int | None = None,
         places: Iterable[str] | str | None = None,
+        include_rated: bool = False,
+        rated_key: str = "handling",
+        cycle: str | None = None,
         zone: ZoneInfo | str = "UTC",
     ) -> Cycle:
-        """Draw the period's sample and split it evenly among ``reviewers``, never giving one their own
-        conversation; stored as the cycle named after the period, replacing an earlier one."""
-        return quality_cycles.assign(self._ctx, period, by, reviewers, share, seed, places, zone)
+        """Draw the period's sample (as :meth:`sample` does) and split it evenly among ``reviewers``, never
+        giving one a conversation they took part in. Stored under ``cycle``, or the period (``2026-03``) for
+        every place, or the period and the places covered (``2026-03@paris``); it replaces an earlier cycle of
+        that id only if the caller sees every place of it."""
+        return review_cycles.assign(
+            self._ctx, period, by, reviewers, share, seed, places, include_rated, rated_key, cycle, zone
+        )
 
     def progress(self, cycle_id: str, by: access.UserRef) -> dict[str, tuple[int, int]]:
         """Reviewer -> (reviews done, conversations assigned) in the cycle."""
-        return quality_cycles.progress(self._ctx, cycle_id, by)
+        return review_cycles.progress(self._ctx, cycle_id, by)
+
+    def assignments(self, cycle_id: str, by: access.UserRef) -> list[tuple[Assignment, bool]]:
+        """What the cycle hands out, each with whether it is reviewed: a reviewer's own, or every one for the
+        manager or admin who sees the whole cycle."""
+        return review_cycles.assignments(self._ctx, cycle_id, by)
 
     def summary(
         self,

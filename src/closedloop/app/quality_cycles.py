@@ -1,5 +1,5 @@
-"""A period's quality work: the sample of handled conversations to review, its split among reviewers (a
-review cycle) and how far each got, and the summary of the reviews made.
+"""A period's quality work: its bounds, the sample of handled conversations to review, and the summary of the
+reviews made (review cycles, the sample split among reviewers, are in :mod:`closedloop.app.review_cycles`).
 
 A period is a month, ``"YYYY-MM"``, cut in the given zone (UTC by default), or a ``(since, until)`` pair of
 dates or aware datetimes. Sampling is seeded by the period unless a seed is given, so asking twice gives the
@@ -16,35 +16,46 @@ from zoneinfo import ZoneInfo
 from closedloop.app import access, arguments, metrics, reviewing
 from closedloop.app.context import Context
 from closedloop.domain import sampling
-from closedloop.domain.errors import AccessDenied, InvalidInput, NotFound
+from closedloop.domain.errors import AccessDenied, InvalidInput
 from closedloop.domain.feedback import RatingKind
 from closedloop.domain.metrics import DEFAULT_WINDOW, Bucketing, Figures
-from closedloop.domain.people import Right, Scope, User
+from closedloop.domain.people import Right, User
 from closedloop.domain.quality_summary import QualitySummary, Satisfaction, summarize
-from closedloop.domain.sampling import Cycle, Handled
+from closedloop.domain.sampling import Handled
 from closedloop.domain.text import shown
 from closedloop.ports import StoreTransaction
-from closedloop.ports.store import ReviewQuery
 
 #: A month as "YYYY-MM", or a (since, until) pair of dates or aware datetimes.
 Period = str | tuple[datetime | date, datetime | date]
 
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
+#: The years a period may fall in: far enough from the calendar's ends that the month before and the period
+#: before always exist.
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+
+
+def _within_years(moment: datetime, what: str) -> datetime:
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise InvalidInput(f"{what} must fall in the years {FIRST_YEAR} to {LAST_YEAR}; got {moment.isoformat()}")
+    return moment
+
 
 def period_bounds(period: object, zone: ZoneInfo) -> tuple[str, datetime, datetime]:
     """The period's key (the month, or ``since..until``) and its bounds."""
     if isinstance(period, str):
         match = _MONTH.fullmatch(period.strip())
-        if match is None or not 1 <= int(match[2]) <= 12 or int(match[1]) < 1:
+        if match is None or not 1 <= int(match[2]) <= 12:
             raise InvalidInput(f"a period is a month such as '2026-03', or a (since, until) pair; got {shown(period)}")
         year, month = int(match[1]), int(match[2])
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise InvalidInput(f"a period's month must fall in the years {FIRST_YEAR} to {LAST_YEAR}; got {period!r}")
         start = date(year, month, 1)
         end = date(year + month // 12, month % 12 + 1, 1)
         return match[0], datetime.combine(start, time(), zone), datetime.combine(end, time(), zone)
     if isinstance(period, tuple | list) and len(period) == 2:
-        since = metrics.moment(period[0], "the period's since", zone)
-        until = metrics.moment(period[1], "the period's until", zone)
+        since = _within_years(metrics.moment(period[0], "the period's since", zone), "the period's since")
+        until = _within_years(metrics.moment(period[1], "the period's until", zone), "the period's until")
         if since >= until:
             raise InvalidInput(
                 f"a period's since must come before its until; got {since.isoformat()}, {until.isoformat()}"
@@ -64,7 +75,9 @@ def previous_bounds(period: object, zone: ZoneInfo) -> tuple[datetime, datetime]
         first = since.date()
         before = date(first.year - 1, 12, 1) if first.month == 1 else date(first.year, first.month - 1, 1)
         return datetime.combine(before, time(), zone), since
-    return since - (until - since), since
+    earliest = datetime(FIRST_YEAR - 1, 1, 1, tzinfo=zone)
+    span = until - since
+    return (since - span if since - earliest > span else earliest), since
 
 
 def listing_bounds(
@@ -83,14 +96,14 @@ def listing_bounds(
     return start, end
 
 
-def _sampler(tx: StoreTransaction, by: access.UserRef) -> User:
+def sampler(tx: StoreTransaction, by: access.UserRef) -> User:
     member = access.user(tx, by)
     if not (member.has(Right.REVIEWER) or reviewing.may_manage(member)):
         raise AccessDenied(f"only reviewers, managers and admins draw review samples; user {member.id!r} is none")
     return member
 
 
-def _drawn(
+def draw(
     tx: StoreTransaction,
     member: User,
     since: datetime,
@@ -100,16 +113,23 @@ def _drawn(
     seed: int,
     excluded: frozenset[str],
 ) -> list[Handled]:
-    handled = tx.quality.handled(access.narrow(tx, member, places), since, until)
+    handled = reviewing.handled_in(tx, access.narrow(tx, member, places), since, until)
     return sampling.sample(handled, share, seed, exclude_keys=excluded)
 
 
-def _sample_arguments(
+def sample_arguments(
     period: object, share: object, seed: object, zone: object
 ) -> tuple[str, datetime, datetime, float, int]:
     key, since, until = period_bounds(period, metrics.time_zone(zone))
     chosen_seed = sampling.seed_of(key) if seed is None else sampling.checked_seed(seed)
     return key, since, until, sampling.checked_share(share), chosen_seed
+
+
+def excluded_keys(include_rated: object, rated_key: object) -> frozenset[str]:
+    """The rating keys whose conversations a sample leaves out: ``rated_key``, or none with ``include_rated``."""
+    if arguments.flag(include_rated, "include_rated"):
+        return frozenset()
+    return frozenset({arguments.name(rated_key, "rated_key")})
 
 
 def sample(
@@ -124,76 +144,11 @@ def sample(
     zone: object,
 ) -> list[Handled]:
     by = arguments.user_ref(by, "by")
-    _key, since, until, share_, seed_ = _sample_arguments(period, share, seed, zone)
-    excluded = (
-        frozenset() if arguments.flag(include_rated, "include_rated") else {arguments.name(rated_key, "rated_key")}
-    )
+    _key, since, until, share_, seed_ = sample_arguments(period, share, seed, zone)
+    excluded = excluded_keys(include_rated, rated_key)
     with ctx.store.transaction() as tx:
-        member = _sampler(tx, by)
-        return _drawn(tx, member, since, until, places, share_, seed_, frozenset(excluded))
-
-
-def assign(
-    ctx: Context,
-    period: object,
-    by: object,
-    reviewers: object,
-    share: object,
-    seed: object,
-    places: Iterable[str] | str | None,
-    zone: object,
-) -> Cycle:
-    by = arguments.user_ref(by, "by")
-    key, since, until, share_, seed_ = _sample_arguments(period, share, seed, zone)
-    if isinstance(reviewers, str) or not isinstance(reviewers, list | tuple):
-        raise InvalidInput(f"reviewers must be a list of user ids, e.g. ['ana', 'ben']; got {shown(reviewers)}")
-    names = [arguments.identifier(reviewer, "each reviewer") for reviewer in reviewers]
-    with ctx.store.transaction() as tx:
-        member = access.user(tx, by)
-        if not reviewing.may_manage(member):
-            raise AccessDenied(f"only a manager or an admin hands out reviews; user {member.id!r} is neither")
-        groups = tx.directory.groups()
-        scopes: dict[str, frozenset[str] | None] = {}
-        for name in names:
-            reviewer = access.user(tx, name)
-            if not reviewer.has(Right.REVIEWER):
-                raise InvalidInput(f"user {name!r} has no reviewer right; an admin can give it, or leave them out")
-            scopes[name] = Scope.of(reviewer, groups).place_ids
-        drawn = _drawn(tx, member, since, until, places, share_, seed_, frozenset({"handling"}))
-        cycle = Cycle(
-            id=key,
-            since=since,
-            until=until,
-            created_at=ctx.now(),
-            created_by=member.id,
-            seed=seed_,
-            share=share_,
-            assignments=sampling.assign(drawn, names, seed_, scopes),
-        )
-        tx.quality.put_cycle(cycle)
-    return cycle
-
-
-def progress(ctx: Context, cycle_id: object, by: object) -> dict[str, tuple[int, int]]:
-    """Managers and admins see every reviewer's line at their places; a reviewer sees their own."""
-    cycle_id = arguments.identifier(cycle_id, "cycle_id")
-    by = arguments.user_ref(by, "by")
-    with ctx.store.transaction() as tx:
-        member = access.user(tx, by)
-        cycle = tx.quality.get_cycle(cycle_id)
-        if cycle is None:
-            raise NotFound(
-                f"there is no review cycle {cycle_id!r}; make one with desk.qa.assign(period, by=..., reviewers=[...])"
-            )
-        scope = access.scope(tx, member)
-        shown_assignments = [
-            assignment
-            for assignment in cycle.assignments
-            if scope.allows(assignment.place_id)
-            and (reviewing.may_manage(member) or assignment.reviewer_id == member.id)
-        ]
-        made = tx.quality.reviews(ReviewQuery(place_ids=scope.place_ids, since=cycle.since, until=cycle.until))
-        return sampling.progress(shown_assignments, ((found.reviewer_id, found.conversation_id) for found in made))
+        member = sampler(tx, by)
+        return draw(tx, member, since, until, places, share_, seed_, excluded)
 
 
 def _satisfaction(figures: Figures) -> Satisfaction:
@@ -214,9 +169,12 @@ def summary(
     before, after = previous_bounds(period, where)
     with ctx.store.transaction() as tx:
         member = access.user(tx, by)
+        if agent_id is not None:
+            access.user(tx, agent_id)  # an unknown agent is a mistake, not an empty summary
         reviews = reviewing.visible_reviews(tx, member, since, until, agent_id, places)
         previous = reviewing.visible_reviews(tx, member, before, after, agent_id, places)
         scorecards = reviewing.scorecards_of(tx)
+        covered = access.narrow(tx, member, places)
         if not reviewing.sees_all_reviews(member):
             agent_id = member.id
     report = metrics.metrics(
@@ -233,4 +191,6 @@ def summary(
         scorecards=scorecards,
         satisfaction=satisfaction,
         team_satisfaction=team,
+        agent_id=agent_id,
+        places=None if covered is None else tuple(sorted(covered)),
     )

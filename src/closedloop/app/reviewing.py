@@ -26,7 +26,7 @@ from closedloop.domain.quality import (
     Scorecard,
     checked_ratings,
 )
-from closedloop.domain.sampling import agents_of
+from closedloop.domain.sampling import Handled, handler_of, participants_of
 from closedloop.domain.text import shown
 from closedloop.ports import StoreTransaction
 from closedloop.ports.store import ReviewQuery
@@ -86,28 +86,64 @@ def _review(tx: StoreTransaction, review_id: str, member: User) -> Review:
 
 
 def _agent(conversation: Conversation, member: User, agent: str | None) -> str:
-    """The agent reviewed: the one named, who must have replied, called or written a note (a sample counts the
-    first of these as the handling); else the one user who replied or called, else the one who wrote notes."""
-    handlers = agents_of(conversation) or agents_of(conversation, notes=True)
-    if not handlers:
+    """The agent reviewed: the one named, who must have replied, called or written a note, else the one a
+    sample names (:func:`~closedloop.domain.sampling.handler_of`). Nobody who took part reviews it."""
+    participants = participants_of(conversation)
+    if not participants:
         raise InvalidInput(
             f"conversation {conversation.id!r} has no reply, call or note from a user, so no handling to review"
         )
+    if member.id in participants:
+        raise AccessDenied(
+            f"user {member.id!r} replied, called or wrote a note on conversation {conversation.id!r}, so it is "
+            "their own work; another reviewer must review it"
+        )
     if agent is None:
-        if len(handlers) > 1:
-            raise InvalidInput(
-                f"several users handled conversation {conversation.id!r} ({', '.join(handlers)}); "
-                "name the one reviewed with agent=..."
-            )
-        agent = handlers[0]
-    elif agent not in agents_of(conversation, notes=True):
+        return handler_of(conversation) or sorted(participants)[0]
+    if agent not in participants:
         raise InvalidInput(
             f"user {agent!r} did not reply to, call or write a note on conversation {conversation.id!r}; "
-            f"its agents are {', '.join(handlers)}"
+            f"its agents are {', '.join(sorted(participants))}"
         )
-    if agent == member.id:
-        raise AccessDenied(f"user {member.id!r} may not review their own work; another reviewer must")
     return agent
+
+
+def handled_in(
+    tx: StoreTransaction, place_ids: frozenset[str] | None, since: datetime, until: datetime
+) -> list[Handled]:
+    """The period's handled conversations, each named after its agent by the rule reviews use, with everyone
+    who took part; this reads each conversation, as the store's rows know only who responded first."""
+    found = []
+    for item in tx.quality.handled(place_ids, since, until):
+        conversation = tx.conversations.get(item.conversation_id)
+        agent = handler_of(conversation)
+        if agent is not None:
+            found.append(attrs.evolve(item, agent_id=agent, participants=participants_of(conversation)))
+    return found
+
+
+def check_scorecard_change(tx: StoreTransaction, scorecard: Scorecard) -> None:
+    """Refuse a new version of a scorecard that drops or rescales a category stored reviews rated: their
+    scores and every summary of them would change meaning. Weights, names and new categories are fine."""
+    before = tx.quality.get_scorecard(scorecard.id)
+    if before is None:
+        return
+    kept = {category.id: category.scale for category in scorecard.categories}
+    changed = {category.id for category in before.categories if kept.get(category.id) != category.scale}
+    if not changed:
+        return
+    reviews = tx.quality.reviews(ReviewQuery(place_ids=None, since=EARLIEST, until=LATEST))
+    rated: set[str] = set()
+    for found in reviews:
+        if found.scorecard_id != scorecard.id:
+            continue
+        ratings = [*found.ratings, *(rating for event in found.history for rating in event.replaced)]
+        rated |= {rating.category_id for rating in ratings if rating.choice is not None} & changed
+    if rated:
+        raise InvalidInput(
+            f"stored reviews rated {', '.join(sorted(rated))} on scorecard {scorecard.id!r}, which this version "
+            "removes or rescales; create a scorecard with a new id instead (weights and names may change)"
+        )
 
 
 def review(
@@ -183,6 +219,10 @@ def revise(ctx: Context, review_id: object, by: object, ratings: object, comment
                 f"only its reviewer {found.reviewer_id!r} may revise review {review_id!r}; "
                 "a manager changes a disputed one with desk.qa.resolve"
             )
+        if found.disputed:
+            raise InvalidInput(
+                f"review {review_id!r} is disputed; a manager resolves the dispute first with desk.qa.resolve"
+            )
         card = _scorecard(tx, found.scorecard_id)
         kept = found.comment if new_comment is None else new_comment
         event = ReviewEvent(
@@ -235,9 +275,10 @@ def resolve(ctx: Context, review_id: object, by: object, outcome: object, commen
         found = _review(tx, review_id, member)
         if not may_manage(member):
             raise AccessDenied(f"only a manager or an admin may resolve a dispute; user {member.id!r} is neither")
-        if member.id == found.agent_id:
+        if member.id in (found.agent_id, found.reviewer_id):
             raise AccessDenied(
-                f"user {member.id!r} may not resolve a dispute of their own review; another manager must"
+                f"user {member.id!r} wrote or is the subject of review {review_id!r}, so may not resolve its "
+                "dispute; another manager must"
             )
         if not found.disputed:
             raise InvalidInput(f"review {review_id!r} has no open dispute to resolve")

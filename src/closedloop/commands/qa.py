@@ -14,10 +14,11 @@ from closedloop.domain.errors import InvalidInput
 from closedloop.hookspecs import hookimpl
 
 if TYPE_CHECKING:  # the domain records are imported when a command runs: every desk loads the command modules
-    from closedloop.domain.sampling import Cycle, Handled
+    from closedloop.domain.sampling import Assignment, Cycle, Handled
 
 PERIOD_HELP = "The month, e.g. 2026-03: the conversations whose feedback came in then."
 SHARE_HELP = "The share of handled conversations to draw, from 0 to 1 (default 0.05: 5%)."
+CYCLE_HELP = "The cycle's name, as qa assign printed it: e.g. 2026-03, or 2026-03@paris for some places."
 SEED_HELP = "A whole number that fixes the draw (default: one derived from the period, so a rerun draws the same)."
 
 
@@ -33,6 +34,22 @@ def zone_option(function: click.decorators.FC) -> click.decorators.FC:
     return click.option(
         "--zone", default="UTC", show_default=True, help="The time zone months are cut in, e.g. Europe/Paris."
     )(function)
+
+
+def rated_options(function: click.decorators.FC) -> click.decorators.FC:
+    function = click.option(
+        "--include-rated", is_flag=True, help="Also draw conversations whose customer rated the handling."
+    )(function)
+    return click.option(
+        "--rated-key",
+        default="handling",
+        show_default=True,
+        help="The rating key that marks a conversation as rated by its customer (left out unless --include-rated).",
+    )(function)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def places_option(function: click.decorators.FC) -> click.decorators.FC:
@@ -53,8 +70,7 @@ def sample_lines(sample: Sequence[Handled], period: str) -> list[str]:
     agents = sorted({handled.agent_id for handled in sample})
     rows = [[h.conversation_id, h.place_id, h.agent_id, when(h)] for h in sample]
     return [
-        f"{len(sample)} conversation{'s' if len(sample) != 1 else ''} to review in {period}, "
-        f"from {len(agents)} agent{'s' if len(agents) != 1 else ''}",
+        f"{plural(len(sample), 'conversation')} to review in {period}, from {plural(len(agents), 'agent')}",
         *table(["conversation", "place", "agent", "received (UTC)"], rows, text=(0, 1, 2)),
     ]
 
@@ -70,8 +86,8 @@ def cycle_lines(cycle: Cycle) -> list[str]:
     ]
     reviewers = sorted({assignment.reviewer_id for assignment in cycle.assignments})
     return [
-        f"Cycle {cycle.id}: {len(cycle.assignments)} conversations for {len(reviewers)} reviewers "
-        f"(share {cycle.share:g}, seed {cycle.seed})",
+        f"Cycle {cycle.id}: {plural(len(cycle.assignments), 'conversation')} for "
+        f"{plural(len(reviewers), 'reviewer')} (share {cycle.share:g}, seed {cycle.seed})",
         *table(["reviewer", "conversation", "agent", "place"], rows, text=(0, 1, 2, 3)),
     ]
 
@@ -89,6 +105,24 @@ def progress_lines(cycle_id: str, progress: dict[str, tuple[int, int]]) -> list[
     assigned = sum(pair[1] for pair in progress.values())
     rows.append(["all", str(done), str(assigned), str(assigned - done), percent(100 * done / assigned)])
     return [f"Cycle {cycle_id}", *table(["reviewer", "done", "assigned", "to do", "done %"], rows)]
+
+
+def todo_lines(cycle_id: str, items: Sequence[tuple[Assignment, bool]]) -> list[str]:
+    from closedloop.reporting.tables import table
+
+    left = [assignment for assignment, reviewed in items if not reviewed]
+    if not items:
+        return [f"Cycle {cycle_id}: nothing assigned to you."]
+    if not left:
+        return [f"Cycle {cycle_id}: all {plural(len(items), 'review')} done."]
+    rows = [
+        [assignment.conversation_id, assignment.agent_id, assignment.place_id, assignment.reviewer_id]
+        for assignment in sorted(left, key=lambda item: (item.reviewer_id, item.conversation_id))
+    ]
+    return [
+        f"Cycle {cycle_id}: {plural(len(left), 'review')} left of {len(items)}",
+        *table(["conversation", "agent", "place", "reviewer"], rows, text=(0, 1, 2, 3)),
+    ]
 
 
 def reviewers_of(given: tuple[str, ...]) -> list[str]:
@@ -159,22 +193,42 @@ def summary(
 @share_option
 @seed_option
 @places_option
+@rated_options
 @zone_option
 @url_option
 def sample(
-    user: str, period: str, share: float, seed: int | None, places: tuple[str, ...], zone: str, url: str | None
+    user: str,
+    period: str,
+    share: float,
+    seed: int | None,
+    places: tuple[str, ...],
+    include_rated: bool,
+    rated_key: str,
+    zone: str,
+    url: str | None,
 ) -> None:
     """List a reproducible random sample of the period's handled conversations whose customer did not rate the
     handling, spread across agents. It stores nothing: `qa assign` draws the same sample and hands it out."""
     with open_desk(url) as desk:
-        drawn = desk.qa.sample(period, by=user, share=share, seed=seed, places=split_places(places) or None, zone=zone)
+        drawn = desk.qa.sample(
+            period,
+            by=user,
+            share=share,
+            seed=seed,
+            places=split_places(places) or None,
+            include_rated=include_rated,
+            rated_key=rated_key,
+            zone=zone,
+        )
     print("\n".join(sample_lines(drawn, period)))
 
 
 @qa.command(
     epilog=examples(
         "closedloop qa assign --user mia --period 2026-03 --reviewers mia,leo --url sqlite:///feedback.db",
-        note="Assigning a period again replaces its earlier cycle.",
+        "closedloop qa assign --user leo --period 2026-03 --reviewers ana --places lyon",
+        note="A cycle is named by its period (2026-03), with its places when narrowed (2026-03@lyon), or by "
+        "--cycle; assigning again under that name replaces the earlier cycle, if you see all of its places.",
     )
 )
 @click.option("--user", required=True, help="The id of the manager handing the reviews out.")
@@ -183,6 +237,8 @@ def sample(
 @share_option
 @seed_option
 @places_option
+@rated_options
+@click.option("--cycle", "cycle_name", help="The cycle's name (default: the period, with the places when narrowed).")
 @zone_option
 @url_option
 def assign(
@@ -192,28 +248,51 @@ def assign(
     share: float,
     seed: int | None,
     places: tuple[str, ...],
+    include_rated: bool,
+    rated_key: str,
+    cycle_name: str | None,
     zone: str,
     url: str | None,
 ) -> None:
-    """Draw the period's sample and split it evenly among reviewers, never giving one their own conversation;
-    the cycle is stored under the period's name."""
+    """Draw the period's sample and split it evenly among reviewers, never giving one a conversation they
+    replied to, called about or wrote a note on; the cycle is stored under its name, printed first."""
     chosen = reviewers_of(reviewers)
     with open_desk(url) as desk:
         cycle = desk.qa.assign(
-            period, by=user, reviewers=chosen, share=share, seed=seed, places=split_places(places) or None, zone=zone
+            period,
+            by=user,
+            reviewers=chosen,
+            share=share,
+            seed=seed,
+            places=split_places(places) or None,
+            include_rated=include_rated,
+            rated_key=rated_key,
+            cycle=cycle_name,
+            zone=zone,
         )
     print("\n".join(cycle_lines(cycle)))
 
 
 @qa.command(epilog=examples("closedloop qa progress --user mia --cycle 2026-03 --url sqlite:///feedback.db"))
 @click.option("--user", required=True, help="The id of the user asking.")
-@click.option("--cycle", "cycle_id", required=True, help="The cycle, named by its period, e.g. 2026-03.")
+@click.option("--cycle", "cycle_id", required=True, help=CYCLE_HELP)
 @url_option
 def progress(user: str, cycle_id: str, url: str | None) -> None:
     """Show, for each reviewer of a cycle, how many of their assigned reviews are done and how many are left."""
     with open_desk(url) as desk:
         found = desk.qa.progress(cycle_id, by=user)
     print("\n".join(progress_lines(cycle_id, found)))
+
+
+@qa.command(epilog=examples("closedloop qa todo --user ana --cycle 2026-03 --url sqlite:///feedback.db"))
+@click.option("--user", required=True, help="The reviewer asking (a manager sees every reviewer's).")
+@click.option("--cycle", "cycle_id", required=True, help=CYCLE_HELP)
+@url_option
+def todo(user: str, cycle_id: str, url: str | None) -> None:
+    """List the conversations of a cycle still to review: a reviewer's own, or all of them for its manager."""
+    with open_desk(url) as desk:
+        found = desk.qa.assignments(cycle_id, by=user)
+    print("\n".join(todo_lines(cycle_id, found)))
 
 
 @hookimpl

@@ -40,6 +40,11 @@ def _scale(value: object) -> Scale:
     return one_of(Scale, value, "category scale (2, 3, 4 or 5 points)")
 
 
+def _flag(_instance: object, _attribute: object, value: object) -> None:
+    if type(value) is not bool:
+        raise InvalidInput(f"a category's critical flag is True or False; got {shown(value)}")
+
+
 def _weight(_instance: object, _attribute: object, value: object) -> None:
     if type(value) is not int or not 0 <= value <= 100:
         raise InvalidInput(f"a category's weight is a whole number from 0 to 100; got {shown(value)}")
@@ -54,7 +59,7 @@ class ScorecardCategory:
     description: str = attrs.field(default="", validator=text_field("scorecard category"))
     weight: int = attrs.field(default=10, validator=_weight)
     scale: Scale = attrs.field(default=Scale.FIVE, converter=_scale)
-    critical: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    critical: bool = attrs.field(default=False, validator=_flag)
 
     def score(self, choice: int) -> float:
         """The category's score for a choice, from 0 to 100."""
@@ -180,6 +185,11 @@ def checked_ratings(scorecard: Scorecard, ratings: Iterable[CategoryRating]) -> 
     )
     if all(rating.choice is None for rating in ordered):
         raise InvalidInput("a review rates at least one category; every one was N/A")
+    if not any(rating.choice is not None and scorecard.category(rating.category_id).weight for rating in ordered):
+        raise InvalidInput(
+            "a review rates at least one category with a weight above 0; only weightless ones were rated, which "
+            "gives no score"
+        )
     return ordered
 
 

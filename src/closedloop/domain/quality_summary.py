@@ -47,7 +47,8 @@ class Satisfaction:
 
 @attrs.frozen(kw_only=True)
 class QualityFigures:
-    """The figures of one agent (``agent_id``) or of the team (``agent_id`` None) for the period."""
+    """The figures of one agent (``agent_id``) or of the team (``agent_id`` None) for the period; a summary
+    of one agent has that agent's figures in place of the team's."""
 
     agent_id: str | None
     reviews: int
@@ -63,13 +64,20 @@ class QualityFigures:
 @attrs.frozen(kw_only=True)
 class QualitySummary:
     """What ``desk.qa.summary`` returns: the period (its key, e.g. ``2026-03``, and bounds), the team's figures
-    and each reviewed agent's, by agent id."""
+    and each reviewed agent's, by agent id, and the places covered (None: every place). When it is one agent's
+    summary, ``team`` holds that agent's figures and its ``agent_id`` says whose (see :attr:`is_team`)."""
 
     period: str
     since: datetime
     until: datetime
     team: QualityFigures
     agents: tuple[QualityFigures, ...]
+    places: tuple[str, ...] | None = None
+
+    @property
+    def is_team(self) -> bool:
+        """Whether ``team`` holds the team's figures, rather than one agent's."""
+        return self.team.agent_id is None
 
     def agent(self, agent_id: str) -> QualityFigures | None:
         return next((figures for figures in self.agents if figures.agent_id == agent_id), None)
@@ -85,9 +93,11 @@ def summarize(
     scorecards: Mapping[str, Scorecard],
     satisfaction: Mapping[str, Satisfaction],
     team_satisfaction: Satisfaction,
+    agent_id: str | None = None,
+    places: tuple[str, ...] | None = None,
 ) -> QualitySummary:
     """The summary of ``reviews`` (those of the period) against ``previous`` (those of the period before);
-    ``satisfaction`` gives each agent's customer figures by agent id."""
+    ``satisfaction`` gives each agent's customer figures by agent id; ``agent_id`` when it is one agent's."""
     agent_ids = sorted({review.agent_id for review in reviews})
     agents = tuple(
         figures_of(
@@ -99,8 +109,8 @@ def summarize(
         )
         for agent_id in agent_ids
     )
-    team = figures_of(None, reviews, previous, scorecards, team_satisfaction)
-    return QualitySummary(period=period, since=since, until=until, team=team, agents=agents)
+    team = figures_of(agent_id, reviews, previous, scorecards, team_satisfaction)
+    return QualitySummary(period=period, since=since, until=until, team=team, agents=agents, places=places)
 
 
 def figures_of(
@@ -141,6 +151,11 @@ def _scored(
             yield review, category_scores(scorecard, review.ratings)
 
 
+def _weighted(scorecards: Mapping[str, Scorecard]) -> set[str]:
+    """The category ids with a weight above 0 on some scorecard: those that move a score."""
+    return {category.id for scorecard in scorecards.values() for category in scorecard.categories if category.weight}
+
+
 def _names(scorecards: Mapping[str, Scorecard]) -> dict[str, str]:
     names: dict[str, str] = {}
     for scorecard in scorecards.values():
@@ -171,16 +186,17 @@ def category_averages(reviews: Iterable[Review], scorecards: Mapping[str, Scorec
 def weakest(
     categories: Iterable[CategoryAverage], reviews: Sequence[Review], scorecards: Mapping[str, Scorecard]
 ) -> tuple[WeakCategory, ...]:
-    """The categories with the lowest averages (at most three, none that averaged full marks), each with up
-    to three reviewer comments on it, those given with the lowest scores first."""
+    """The categories with the lowest averages (at most three, none that averaged full marks nor weighs
+    nothing), each with up to three reviewer comments given with less than full marks, lowest scores first."""
+    weighted = _weighted(scorecards)
     lowest = sorted(
-        (category for category in categories if category.average < 100),
+        (category for category in categories if category.average < 100 and category.category_id in weighted),
         key=lambda category: (category.average, category.category_id),
     )[:WEAKEST]
     commented: dict[str, list[tuple[float, str]]] = defaultdict(list)
     for review, found in _scored(reviews, scorecards):
         for rating in review.ratings:
-            if rating.comment.strip() and rating.category_id in found:
+            if rating.comment.strip() and found.get(rating.category_id, 100.0) < 100:
                 commented[rating.category_id].append((found[rating.category_id], rating.comment))
     return tuple(
         WeakCategory(

@@ -5,11 +5,11 @@ and a seed, so the same call gives the same sample."""
 from __future__ import annotations
 
 import hashlib
-import math
 import random
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 
 import attrs
 
@@ -21,14 +21,16 @@ from closedloop.domain.values import id_field, time_field
 
 @attrs.frozen(kw_only=True)
 class Handled:
-    """A conversation an agent handled (their reply or call came first), as sampling sees it: where, when
-    its feedback came, who handled it, and the keys of the ratings its feedback holds."""
+    """A conversation an agent handled (see :func:`handler_of`), as sampling sees it: where, when its feedback
+    came, who handled it, the keys of the ratings its feedback holds, and every user who replied, called or
+    wrote a note on it (none of whom may review it)."""
 
     conversation_id: str
     place_id: str
     agent_id: str
     received_at: datetime
     rating_keys: frozenset[str] = frozenset()
+    participants: frozenset[str] = frozenset()
 
 
 @attrs.frozen(kw_only=True)
@@ -43,8 +45,9 @@ class Assignment:
 
 @attrs.frozen(kw_only=True)
 class Cycle:
-    """A review cycle: the sample of one period, split among reviewers. ``id`` names it (by default the
-    period, e.g. ``2026-03``), so a second split of the same period replaces the first."""
+    """A review cycle: the sample of one period, split among reviewers. ``id`` names it: by default the period
+    (``2026-03``) for a cycle of every place, the period and the places it covers (``2026-03@paris``) for a
+    narrower one, or a name given; a second split under the same id replaces the first."""
 
     id: str = attrs.field(validator=id_field("review cycle"))
     since: datetime = attrs.field(validator=time_field("review cycle"))
@@ -78,6 +81,18 @@ def agents_of(conversation: Conversation, *, notes: bool = False) -> tuple[str, 
     return tuple(found)
 
 
+def handler_of(conversation: Conversation) -> str | None:
+    """The agent a conversation is sampled and reviewed about: the first user who replied to or called the
+    customer, else (no reply nor call) the first who wrote a note. The one rule samples and reviews share."""
+    handlers = agents_of(conversation) or agents_of(conversation, notes=True)
+    return handlers[0] if handlers else None
+
+
+def participants_of(conversation: Conversation) -> frozenset[str]:
+    """Every user who replied, called or wrote a note: none of them reviews the conversation."""
+    return frozenset(agents_of(conversation, notes=True))
+
+
 def checked_share(share: object) -> float:
     """A share of conversations to draw: a number above 0 and at most 1 (0.05 is 5%)."""
     if isinstance(share, bool) or not isinstance(share, int | float) or not 0 < share <= 1:
@@ -104,10 +119,11 @@ def seed_of(text: str) -> int:
 
 def drawn(count: int, share: float) -> int:
     """How many of an agent's ``count`` conversations a sample takes: the share rounded half up, at least one
-    when they have any."""
+    when they have any. Decimal arithmetic on the share as written, so 0.35 of 90 is 31.5 and gives 32."""
     if count <= 0:
         return 0
-    return min(count, max(1, math.floor(count * share + 0.5)))
+    exact = (Decimal(repr(share)) * count).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    return min(count, max(1, int(exact)))
 
 
 def sample(
@@ -136,8 +152,9 @@ def assign(
     seed: int,
     scopes: Mapping[str, frozenset[str] | None] | None = None,
 ) -> tuple[Assignment, ...]:
-    """Split a sample among reviewers as evenly as their limits allow: never a reviewer's own conversation,
-    nor one at a place outside their scope (``scopes``: reviewer -> place ids, None for every place).
+    """Split a sample among reviewers as evenly as their limits allow: never a conversation its reviewer
+    handled, replied to, called about or wrote a note on, nor one at a place outside their scope (``scopes``:
+    reviewer -> place ids, None for every place).
 
     The conversations with the fewest possible reviewers are handed out first, each to the possible reviewer
     with the fewest so far (ties drawn by the seed), so the counts differ by at most one unless a reviewer's
@@ -159,6 +176,7 @@ def assign(
             reviewer
             for reviewer in order
             if reviewer != item.agent_id
+            and reviewer not in item.participants
             and (scopes is None or scopes.get(reviewer) is None or item.place_id in (scopes[reviewer] or ()))
         ]
 
@@ -167,8 +185,8 @@ def assign(
         if not options[item.conversation_id]:
             raise InvalidInput(
                 f"no reviewer may review conversation {item.conversation_id!r}: it was handled by "
-                f"{item.agent_id!r} at place {item.place_id!r}; add a reviewer who sees that place and is not "
-                "its agent"
+                f"{item.agent_id!r} at place {item.place_id!r}; add a reviewer who sees that place and did not "
+                "reply, call or write a note on it"
             )
     queue = sorted(drawn_sample, key=lambda item: (len(options[item.conversation_id]), item.conversation_id))
     assignments = []

@@ -40,7 +40,7 @@ def iqs_panel(axes: Axes, summary: QualitySummary) -> None:
                     label="agent IQS")  # fmt: skip
     axes.bar_label(bars, labels=["" if math.isnan(v) else f"{v:.0f}" for v in values], label_type="center",
                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1})  # fmt: skip
-    if summary.team.iqs is not None:
+    if summary.team.iqs is not None and summary.is_team:
         axes.axhline(summary.team.iqs, color=DARK, linestyle="--", linewidth=2,
                      label=f"team IQS {summary.team.iqs:.1f}")  # fmt: skip
     axes.set_xticks(positions, [f"{agent.agent_id}\n{agent.reviews} reviews" for agent in agents])
@@ -68,7 +68,7 @@ def categories_panel(axes: Axes, summary: QualitySummary) -> None:
     axes.invert_yaxis()
     axes.set_xlim(0, 110)
     axes.set_xlabel("average score (0 to 100)")
-    axes.set_title("Category averages (team)", fontsize=10)
+    axes.set_title(f"Category averages ({summary.team.agent_id or 'team'})", fontsize=10)
 
 
 def quality_figure(summary: QualitySummary, places: Sequence[str] | None = None) -> Figure:
@@ -91,7 +91,8 @@ def chart_format(path: Path | str) -> str:
 
 def write_quality_chart(summary: QualitySummary, path: Path | str, places: Sequence[str] | None = None) -> Path:
     """Draw ``summary`` into ``path``, a ``.png`` or ``.svg`` file (its folder made if missing); the path.
-    ``places`` are the places it was narrowed to, named in the title (None: all the reader may see)."""
+    The title names the places the summary covered; ``places`` (the filter given) only for a summary that
+    does not say."""
     if not isinstance(summary, QualitySummary):
         raise InvalidInput(f"summary must be what desk.qa.summary returns; got {shown(summary)}")
     target, extension = Path(path), chart_format(path)

@@ -29,9 +29,15 @@ def change(value: float | None) -> str:
 
 
 def quality_heading(summary: QualitySummary, places: Sequence[str] | None = None) -> str:
-    """The period with its days, and the places counted: what a reader must know to trust the figures."""
+    """The period with its days, and the places counted: what a reader must know to trust the figures. The
+    places are those the summary covered (the reader's, narrowed by any filter); ``places``, the filter as
+    given, names them only for a summary that does not say."""
     last = (summary.until - timedelta(microseconds=1)).date()
     days = f"{summary.since.date()} to {last}"
+    if summary.places is not None:
+        places = list(summary.places)
+        if not places:
+            return f"{summary.period} ({days}), no places"
     if not places:
         where = "all places"
     elif len(places) <= PLACES_NAMED:
@@ -59,17 +65,20 @@ def quality_row(quality: QualityFigures) -> list[str]:
     ]
 
 
+def rows_of(summary: QualitySummary) -> list[QualityFigures]:
+    """The team's figures then each agent's; for one agent's summary, only theirs, labelled with their id."""
+    return [summary.team, *summary.agents] if summary.is_team else [summary.team]
+
+
 def iqs_lines(summary: QualitySummary) -> list[str]:
     headers = ["agent", "IQS", "reviews", "previous IQS", "change", "CSAT", "NPS"]
-    rows = [quality_row(summary.team), *(quality_row(agent) for agent in summary.agents)]
+    rows = [quality_row(quality) for quality in rows_of(summary)]
     return ["Internal quality score (IQS, 0 to 100) and customer feedback", *table(headers, rows)]
 
 
 def category_lines(summary: QualitySummary) -> list[str]:
     """One row per category: the team's average and, when they fit, each agent's."""
-    columns: Sequence[QualityFigures] = (
-        [summary.team, *summary.agents] if len(summary.agents) <= AGENT_COLUMNS else [summary.team]
-    )
+    columns: Sequence[QualityFigures] = rows_of(summary) if len(summary.agents) <= AGENT_COLUMNS else [summary.team]
     names: dict[str, str] = {}
     averages: dict[tuple[str, str], float | None] = {}
     for quality in columns:
@@ -87,7 +96,7 @@ def category_lines(summary: QualitySummary) -> list[str]:
 
 def weakest_lines(summary: QualitySummary) -> list[str]:
     """The weakest categories of the team, or of the one agent asked for, each with reviewers' comments."""
-    quality = summary.agents[0] if len(summary.agents) == 1 else summary.team
+    quality = summary.agents[0] if len(summary.agents) == 1 and summary.is_team else summary.team
     if not quality.weakest:
         return ["Weakest categories: none rated in this period"]
     lines = [f"Weakest categories ({who(quality)})"]
