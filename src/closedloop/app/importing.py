@@ -193,9 +193,14 @@ class FileImport:
 
     def see_columns(self, rows: list[Row]) -> None:
         unseen = self.unseen
-        for row in rows:
-            for column in [column for column in unseen if column in row.record]:
-                unseen.discard(column)
+        for row in rows:  # a few columns looked up per row: a missing column is usually missing from every row
+            record = row.record
+            for column in unseen:
+                if column in record:
+                    break
+            else:
+                continue
+            unseen.difference_update(record)
             if not unseen:
                 return
 
