@@ -540,3 +540,10 @@ def test_an_empty_file_is_refused_naming_it(url: str, tmp_path: Path, capsys: py
 def test_an_open_stream_is_refused_saying_to_give_a_path(url: str) -> None:
     with Desk.open(url) as desk, pytest.raises(InvalidInput, match="by their paths"):
         desk.import_file(io.StringIO("external_id,received_at,place_id\n"))  # type: ignore[arg-type]
+
+
+def test_a_header_without_rows_is_still_checked(url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "header.csv"
+    source.write_text("Response;Time;Store\n", encoding="utf-8")
+    assert main(["import", str(source), "--url", url]) == 2
+    assert "has no column 'external_id'" in capsys.readouterr().err

@@ -188,6 +188,8 @@ class FileImport:
             with collector_paused():
                 built = self.built(rows)
             yield from built
+        if not header_checked and self.file.header is not None:  # a header and no row: still the wrong columns?
+            self.check_header(self.file.header)
         for column in sorted(self.unseen):
             self.report.warnings.append(f"{self.file.name}: column {column!r} of the mapping was in no row")
 
