@@ -166,14 +166,16 @@ class Desk:
         self, sources: Iterable[str | Path] | str | Path, *, mapping: Mapping[str, Any] | str | Path | None = None,
         rejects: str | Path | None = None, progress: Callable[[ImportReport], object] | None = None,
         batch_size: int = 1000, default_zone: str | None = None, source: str | None = None,
-        encoding: str | None = None, file_format: str | None = None,
+        encoding: str | None = None, file_format: str | None = None, platform: str | None = None,
+        delimiter: str | None = None,
     ) -> ImportReport:  # fmt: skip
         """Import CSV, JSON Lines or JSON files (``"-"``: standard input) through ``ingest_many``; ``mapping`` (a
         TOML/JSON file or a dict, ``docs/import.md``) says which column is what. Refused rows go to ``rejects`` in
         the input's format, with ``_line`` and ``_reason``; fixed, that file imports again."""
         return importing.import_file(
             self.context, sources, mapping=mapping, rejects=rejects, progress=progress, batch_size=batch_size,
-            default_zone=default_zone, source=source, encoding=encoding, file_format=file_format,
+            default_zone=default_zone, source=source, encoding=encoding, file_format=file_format, platform=platform,
+            delimiter=delimiter,
         )  # fmt: skip
 
     def export(

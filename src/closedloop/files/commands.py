@@ -8,7 +8,6 @@ from pathlib import Path
 
 import click
 
-from closedloop.app import importing
 from closedloop.app.importing import ImportReport
 from closedloop.cli import examples, open_desk, progress_bar, url_option
 from closedloop.domain.conversation import Folder
@@ -86,8 +85,7 @@ def import_command(
                 done.ingested, done.duplicates, done.rejected = now.ingested, now.duplicates, now.rejected
 
             try:
-                part = importing.import_file(
-                    desk.context,
+                part = desk.import_file(
                     names,
                     mapping=mapping,
                     rejects=rejects_path,
