@@ -75,12 +75,6 @@ def test_a_mistake_is_one_line_with_status_2(
     assert said in said_here
 
 
-def test_a_bad_port_for_serve_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
-    pytest.importorskip("closedloop_web")
-    assert "'--port': 99999 is not in the range 1<=x<=65535" in refusal(capsys, "serve", "--port", "99999")
-    assert "'--port': 'http' is not a valid integer" in refusal(capsys, "serve", "--port", "http")
-
-
 @pytest.fixture
 def no_plugin_installed(monkeypatch: pytest.MonkeyPatch) -> None:
     make = plugins.make_plugin_manager

@@ -762,6 +762,19 @@ def test_a_template_path_that_is_not_a_folder_is_refused(world: World, tmp_path:
 # -- the command line -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    ("port", "said"),
+    [("99999", "'--port': 99999 is not in the range 1<=x<=65535"), ("http", "'--port': 'http' is not a valid integer")],
+)
+def test_a_bad_port_for_serve_is_one_line_with_status_2(port: str, said: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "closedloop", "serve", "--port", port], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2 and result.stdout == "", result
+    assert result.stderr.startswith("closedloop: ") and len(result.stderr.splitlines()) == 1, result.stderr
+    assert said in result.stderr
+
+
 def test_the_command_line_offers_serve() -> None:
     """Installing the plugin adds ``closedloop serve`` through the entry point."""
     result = subprocess.run(
