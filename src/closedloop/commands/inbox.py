@@ -51,7 +51,7 @@ COLUMNS = (
     Column("Conversation", cap=64, floor=64),  # never cut (its floor above any id): `closedloop show` takes it
     Column("Category", cap=11, floor=8, droppable=4),
     Column("Status", cap=17, floor=8, droppable=3),
-    Column("Place", cap=24, floor=8, droppable=5),
+    Column("Place", cap=24, floor=20, droppable=5),  # names of places often differ only at their end
     Column("Customer", cap=20, floor=8),
     Column("Ratings", cap=14, floor=7, droppable=2),
     Column("Latest message", cap=10_000, floor=20),
