@@ -23,6 +23,7 @@ from feedback_data import add_directory, place_ids
 from closedloop import Desk, Feedback, Rating, RatingKind
 from closedloop.domain.alerts import Alert, AlertStatus
 from closedloop.domain.conversation import Actor, ActorKind, Concept, Conversation, Interaction, InteractionKind, Status
+from closedloop.storage.sql.migrate import upgrade
 
 PLACES = 200
 GROUP = 20
@@ -109,6 +110,7 @@ def build(path: Path, count: int) -> Desk:
     """A database of ``count`` conversations over 200 places and one year; reused if it is complete."""
     url = f"sqlite:///{path}"
     if path.exists():
+        upgrade(url)  # a database a previous closedloop built is brought to this one's schema, not rebuilt
         desk = Desk.open(url, load_entry_points=False)
         with desk.store.transaction() as tx:
             complete = bool(tx.conversations.find([("survey", "", f"response-{count - 1:08}")]))
