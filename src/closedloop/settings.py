@@ -12,11 +12,14 @@ from closedloop.contacts import ContactChecker
 from closedloop.domain.alerts import AlertRule
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.messages import RetryPolicy
+from closedloop.domain.privacy import RetentionPolicy
 from closedloop.domain.text import shown, single_line
 from closedloop.ports import Clock
 
 #: A reply link lives at most this long: ten years, far past any survey's use, and far from the date limit.
 LONGEST_TOKEN_TTL = timedelta(days=3653)
+#: The shortest privacy key taken: shorter keys could be guessed.
+MIN_KEY_LENGTH = 16
 
 
 @attrs.frozen(kw_only=True)
@@ -36,6 +39,10 @@ class Settings:
     clock: Clock | None = None
     smtp: Any = None  # a closedloop.channels.email.SmtpSettings, or a dict of its fields
     retry: RetryPolicy = attrs.field(factory=RetryPolicy)
+    # how long personal data is kept (desk.apply_retention): a closedloop.RetentionPolicy
+    retention: RetentionPolicy = attrs.field(factory=RetentionPolicy)
+    # the secret key of the hashes an erased review keeps; None: a random key the store keeps for the desk
+    privacy_key: str | None = None
     # the offline analyzer's concepts: a closedloop.analysis.Taxonomy, a TOML file's path, or None for the default
     taxonomy: Any = None
     # the offline assistant's wording: a folder of <language>.toml files overriding the built-in ones, or None
@@ -68,6 +75,14 @@ class Settings:
             raise InvalidInput(f"load_entry_points must be True or False; got {shown(given['load_entry_points'])}")
         if "retry" in given and not isinstance(given["retry"], RetryPolicy):
             raise InvalidInput(f"retry must be a closedloop.RetryPolicy; got {shown(given['retry'])}")
+        if "retention" in given and not isinstance(given["retention"], RetentionPolicy):
+            raise InvalidInput(f"retention must be a closedloop.RetentionPolicy; got {shown(given['retention'])}")
+        key = given.get("privacy_key")
+        if key is not None and (not isinstance(key, str) or len(key) < MIN_KEY_LENGTH):
+            raise InvalidInput(
+                f"privacy_key must be a secret text of at least {MIN_KEY_LENGTH} characters, e.g. "
+                "secrets.token_hex(32), or None to let the desk make one"
+            )
         if given.get("clock") is not None and not callable(getattr(given["clock"], "now", None)):
             raise InvalidInput(f"clock must have a now() method giving an aware datetime; got {shown(given['clock'])}")
         rules = given.get("alert_rules")

@@ -21,6 +21,7 @@ from closedloop.domain.conversation import (
     Category,
     Concept,
     Conversation,
+    ErasureMark,
     Folder,
     Interaction,
     InteractionKind,
@@ -63,6 +64,7 @@ from closedloop.domain.metrics import (
     Volume,
 )
 from closedloop.domain.people import Place, PlaceGroup, Right, Role, Scope, User
+from closedloop.domain.privacy import ErasureRecord, PersonalData, RetentionPolicy
 from closedloop.domain.quality import (
     CategoryRating,
     DisputeOutcome,
@@ -124,6 +126,8 @@ __all__ = [
     "Draft",
     "DraftRequest",
     "DuplicateFeedback",
+    "ErasureMark",
+    "ErasureRecord",
     "ExpiredToken",
     "Feedback",
     "Figures",
@@ -141,6 +145,7 @@ __all__ = [
     "NotConfigured",
     "NotFound",
     "OutboundMessage",
+    "PersonalData",
     "Place",
     "PlaceGroup",
     "PlatformReply",
@@ -153,6 +158,7 @@ __all__ = [
     "ReplyToken",
     "Report",
     "Responsiveness",
+    "RetentionPolicy",
     "RetryPolicy",
     "Review",
     "ReviewEvent",

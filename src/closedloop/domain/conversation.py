@@ -14,7 +14,7 @@ import attrs
 
 from closedloop.domain.alerts import Alert, AlertStatus
 from closedloop.domain.feedback import Feedback, text_map
-from closedloop.domain.values import number_field, text_field
+from closedloop.domain.values import id_field, number_field, text_field, time_field
 
 
 class Status(enum.StrEnum):
@@ -59,6 +59,7 @@ class InteractionKind(enum.StrEnum):
     STATUS_CHANGE = "status_change"
     DELIVERY_FAILED = "delivery_failed"
     DELIVERY_RETRIED = "delivery_retried"
+    ERASURE = "erasure"
 
     @property
     def customer_visible(self) -> bool:
@@ -119,6 +120,17 @@ class Concept:
 
 
 @attrs.frozen(kw_only=True)
+class ErasureMark:
+    """Kept on an erased conversation: when it was erased, by which erasure, and the keyed hashes of its review
+    and of the business's public reply as the platform showed them (empty for other feedback)."""
+
+    at: datetime = attrs.field(validator=time_field("erasure mark"))
+    erasure_id: str = attrs.field(validator=id_field("erasure mark"))
+    review: str = ""
+    reply: str = ""
+
+
+@attrs.frozen(kw_only=True)
 class Conversation:
     """The loop around one feedback. ``version`` is 1 when it opens and grows with every saved change, so a
     store can refuse a change made to a version that is no longer the stored one (optimistic locking)."""
@@ -134,6 +146,8 @@ class Conversation:
     assignee: str | None = None
     analysis: tuple[Concept, ...] = ()
     history: tuple[Interaction, ...] = ()
+    #: Set once the customer's personal data was erased (:mod:`closedloop.domain.privacy`).
+    erasure: ErasureMark | None = None
     version: int = 1
 
     @property

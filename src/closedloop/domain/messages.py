@@ -34,13 +34,15 @@ class MessageKind(enum.StrEnum):
 
 class Delivery(enum.StrEnum):
     """PENDING waits for its next attempt; SENDING is claimed by a dispatcher until its lease ends (if that
-    dispatcher dies, the message is claimed again and sent with the same Message-ID); SENT and FAILED are
-    final, though a person can retry a failed one."""
+    dispatcher dies, the message is claimed again and sent with the same Message-ID); SENT, FAILED and
+    CANCELLED are final, though a person can retry a failed one."""
 
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    #: Never to be sent: its customer was erased before it left (:mod:`closedloop.domain.privacy`).
+    CANCELLED = "cancelled"
 
 
 def _kind(value: object) -> MessageKind:

@@ -1,7 +1,8 @@
 """The store port: one small repository per aggregate, all reached through one transaction.
 
 A use case opens ``store.transaction()`` and reaches each kind of record through its repository
-(``tx.directory``, ``tx.conversations``, ``tx.outbox``, ``tx.tokens``, ``tx.markers``, ``tx.library``), so
+(``tx.directory``, ``tx.conversations``, ``tx.outbox``, ``tx.tokens``, ``tx.markers``, ``tx.library``,
+``tx.reports``, ``tx.quality``, ``tx.privacy``), so
 everything it reads and writes is kept, or undone, together.
 
 Every store raises the same errors for the same situations, and the shipped contract suite
@@ -36,6 +37,7 @@ from closedloop.domain.inbox import InboxQuery, UnreadableConversation
 from closedloop.domain.messages import Delivery, OutboundMessage, RetryPolicy
 from closedloop.domain.metrics import Bucketing, MetricsQuery
 from closedloop.domain.people import Place, PlaceGroup, User
+from closedloop.domain.privacy import ErasureRecord
 from closedloop.domain.quality import Review, Scorecard
 from closedloop.domain.reports import Report
 from closedloop.domain.sampling import Cycle, Handled
@@ -130,6 +132,9 @@ class Tokens(Protocol):
     def use(self, token_hash: str, now: datetime) -> None:
         """Mark a link used, atomically; :class:`UsedToken` if it already was, :class:`NotFound` if unknown."""
 
+    def remove(self, conversation_id: str) -> int:
+        """Remove every link of the conversation (its customer was erased); how many there were."""
+
 
 class Markers(Protocol):
     """Small named values a use case keeps between runs, such as how far a review sync got."""
@@ -196,6 +201,38 @@ class Quality(Protocol):
         agent handled, tests and spam left out, in conversation id order."""
 
 
+@attrs.frozen(kw_only=True)
+class ContactRow:
+    """One conversation's contact details as the feedback gave them, and its place."""
+
+    conversation_id: str
+    place_id: str
+    name: str
+    email: str
+    tel: str
+
+
+class Privacy(Protocol):
+    """What erasing customers and forgetting on schedule read and keep (:mod:`closedloop.domain.privacy`)."""
+
+    def contacts(self, after: str | None, limit: int) -> Sequence[ContactRow]:
+        """Up to ``limit`` conversations' contact details, in conversation id order past ``after``: what an
+        erasure searches a customer's conversations in, without reading each conversation whole."""
+
+    def untouched(self, folder: Folder, before: datetime, after: str | None, limit: int) -> Sequence[str]:
+        """The ids of up to ``limit`` conversations in ``folder`` last updated before ``before``, in id order
+        past ``after``: what a retention policy erases."""
+
+    def add_erasure(self, record: ErasureRecord) -> None:
+        """Keep an erasure record; :class:`AlreadyStored` when its id is taken."""
+
+    def erasures(self) -> Sequence[ErasureRecord]:
+        """Every erasure record kept, oldest first."""
+
+    def forget_erasures(self, now: datetime) -> int:
+        """Remove the erasure records whose ``keep_until`` is past at ``now``; how many there were."""
+
+
 class Reports(Protocol):
     """The read side: figures aggregated where the data is, never by reading conversations back one by one."""
 
@@ -224,6 +261,8 @@ class StoreTransaction(Protocol):
     def reports(self) -> Reports: ...
     @property
     def quality(self) -> Quality: ...
+    @property
+    def privacy(self) -> Privacy: ...
 
 
 @runtime_checkable
@@ -249,6 +288,14 @@ class ReadsBesideWrites(Protocol):
     def encode_new(self, conversations: Sequence[Conversation]) -> Sequence[Conversation]:
         """The same conversations, with the work of turning them into what the store writes done now, on the
         calling thread; ``conversations.add`` takes the result and then only writes it."""
+
+
+@runtime_checkable
+class Scrubs(Protocol):
+    """A store whose files may keep deleted data until told otherwise, as SQLite's free pages and its log."""
+
+    def scrub(self) -> None:
+        """Make what was deleted or overwritten unreadable from the store's files; called after an erasure."""
 
 
 @runtime_checkable
