@@ -17,6 +17,7 @@ from closedloop.domain.conversation import Actor, ActorKind, Conversation, Inter
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import Feedback, Rating
 from closedloop.domain.people import Place
+from closedloop.domain.privacy import fingerprint
 from closedloop.domain.transitions import Change, Event, customer_actor, move
 from closedloop.domain.values import instance_field, text_field, time_field
 
@@ -82,6 +83,23 @@ def known_content(conversation: Conversation) -> Known:
         if entry.kind is InteractionKind.CUSTOMER_MESSAGE and UPDATED_AT in entry.details:
             known = Known(entry.body, entry.details.get("stars", ""), _moment(entry.details[UPDATED_AT]))
     return known
+
+
+def review_prints(key: bytes, text: str, stars: str, reply: str) -> tuple[str, str]:
+    """The keyed hashes an erased review keeps of its content and of the business's public reply, so that a
+    later sync knows the same review again without its text (:class:`closedloop.domain.conversation.ErasureMark`)."""
+    return fingerprint(key, f"{text}\n{stars}"), fingerprint(key, reply) if reply.strip() else ""
+
+
+def erasure_prints(key: bytes, conversation: Conversation) -> tuple[str, str]:
+    """:func:`review_prints` of a review's conversation as it is before its erasure; empty for other feedback."""
+    if not conversation.feedback.source.is_public:
+        return "", ""
+    known = known_content(conversation)
+    latest = next(
+        (entry.body for entry in reversed(conversation.history) if entry.kind is InteractionKind.REVIEW_REPLY), ""
+    )
+    return review_prints(key, known.text, known.stars, latest)
 
 
 def _platform_replied(conversation: Conversation, reply: PlatformReply) -> bool:
