@@ -25,10 +25,18 @@ class ContactChecker:
         return str(result.normalized)
 
     def phone(self, number: str) -> str | None:
+        parsed = self._parsed(number)
+        return None if parsed is None else str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+
+    def national_digits(self, number: str) -> str | None:
+        """The number's digits without its country code or trunk prefix, as it ends however it is written
+        (``+33 6 12 34 56 78`` and ``06 12 34 56 78`` both end in ``612345678``); None when it is not valid."""
+        parsed = self._parsed(number)
+        return None if parsed is None else str(phonenumbers.national_significant_number(parsed))
+
+    def _parsed(self, number: str) -> phonenumbers.PhoneNumber | None:
         try:
             parsed = phonenumbers.parse(number, self.default_region)
         except phonenumbers.NumberParseException:
             return None
-        if not phonenumbers.is_valid_number(parsed):
-            return None
-        return str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164))
+        return parsed if phonenumbers.is_valid_number(parsed) else None

@@ -27,7 +27,9 @@ from closedloop.app import (
     intake,
     metrics,
     outbox,
+    privacy,
     replies,
+    retention,
     sync,
 )
 from closedloop.app.access import UserRef
@@ -39,7 +41,9 @@ from closedloop.app.exporting import ExportReport
 from closedloop.app.importing import ImportReport
 from closedloop.app.library import CommonReplies, TemplateLibrary
 from closedloop.app.outbox import DispatchReport
+from closedloop.app.privacy import ErasureReport
 from closedloop.app.quality import QualityDesk
+from closedloop.app.retention import RetentionReport
 from closedloop.app.sync import SyncReport
 from closedloop.domain import rules
 from closedloop.domain.alerts import AlertStatus
@@ -118,8 +122,6 @@ class Desk:
         """The registered channel of that name; :class:`ChannelUnavailable` when there is none."""
         return outbox.channel(self.context, name)
 
-    # -- places and people ---------------------------------------------------------------------------------
-
     def add_place(self, place: Place, *, replace: bool = False) -> Place:
         """Add a place; the same place again changes nothing, and changing a stored one takes ``replace=True``."""
         return directory.add_place(self.context, place, replace)
@@ -134,8 +136,6 @@ class Desk:
 
     def user(self, ref: UserRef) -> User:
         return directory.get_user(self.context, ref)
-
-    # -- intake ----------------------------------------------------------------------------------------------
 
     def ingest(self, feedback: Feedback) -> Conversation:
         """Open a conversation for new feedback; the same ``(source, platform, external_id)`` returns the
@@ -203,17 +203,10 @@ class Desk:
         """
         return sync.sync(self.context, platform, full=full, progress=progress)
 
-    # -- reading ---------------------------------------------------------------------------------------------
-
     def inbox(
-        self,
-        user: UserRef,
-        folder: Folder | str = Folder.INBOX,
-        category: Category | str | None = None,
-        places: Iterable[str] | str | None = None,
-        limit: int = 50,
-        after: str | None = None,
-    ) -> Page[Conversation]:
+        self, user: UserRef, folder: Folder | str = Folder.INBOX, category: Category | str | None = None,
+        places: Iterable[str] | str | None = None, limit: int = 50, after: str | None = None,
+    ) -> Page[Conversation]:  # fmt: skip
         """A page of the user's conversations in priority order; pass ``page.next`` as ``after``."""
         return inbox.inbox(
             self.context, user, folder=folder, category=category, places=places, limit=limit, after=after
@@ -227,16 +220,10 @@ class Desk:
         return inbox.conversation(self.context, conversation_id, by)
 
     def metrics(
-        self,
-        user: UserRef,
-        *,
-        places: Iterable[str] | str | None = None,
-        since: datetime | date | None = None,
-        until: datetime | date | None = None,
-        by: Bucketing | str | None = None,
-        zone: ZoneInfo | str = "UTC",
+        self, user: UserRef, *, places: Iterable[str] | str | None = None, since: datetime | date | None = None,
+        until: datetime | date | None = None, by: Bucketing | str | None = None, zone: ZoneInfo | str = "UTC",
         window: timedelta = DEFAULT_WINDOW,
-    ) -> Report:
+    ) -> Report:  # fmt: skip
         """The figures of the feedback ``user`` may see received from ``since`` (default: 30 days before
         ``until``) to ``until`` (default: now), overall and per bucket of ``by`` (day, week, month, place, group,
         agent, source); tests and spam are left out. ``docs/metrics.md`` defines every figure."""
@@ -250,8 +237,6 @@ class Desk:
     def export_file(self, conversation_id: str, *, by: UserRef) -> str:
         """The customer file as JSON, for archiving or handing to another system."""
         return inbox.export_file(self.context, conversation_id, by)
-
-    # -- acting ----------------------------------------------------------------------------------------------
 
     def reply(
         self,
@@ -316,8 +301,6 @@ class Desk:
     def reopen(self, conversation_id: str, *, by: UserRef) -> Conversation:
         return actions.apply(self.context, conversation_id, by, rules.reopen)
 
-    # -- ready-made replies and AI drafts -------------------------------------------------------------------
-
     def common_replies(self, user: UserRef) -> CommonReplies:
         """The user's own list of at most ten ready-made replies, newest first."""
         return CommonReplies(self.context, self.user(user).id)
@@ -355,7 +338,25 @@ class Desk:
         their concepts; status, history and inbox order are kept. ``progress`` hears of every batch."""
         return analysis.analyze_stored(self.context, places=places, batch_size=batch_size, progress=progress)
 
-    # -- the customer's side ---------------------------------------------------------------------------------
+    def erase_customer(
+        self, *, by: UserRef, email: str | None = None, tel: str | None = None, conversation_id: str | None = None,
+        reason: str = "",
+    ) -> ErasureReport:  # fmt: skip
+        """Erase a customer's personal data from all their conversations (found by email, phone or one of their
+        conversations), keeping each one's skeleton for statistics and a masked record; ``docs/privacy.md``."""
+        return privacy.erase_customer(self.context, by, email, tel, conversation_id, reason)
+
+    def customer_data(
+        self, *, by: UserRef, email: str | None = None, tel: str | None = None, conversation_id: str | None = None
+    ) -> str:
+        """Everything held on one customer, as JSON, for a subject-access request."""
+        return privacy.customer_data(self.context, by, email, tel, conversation_id)
+
+    def apply_retention(
+        self, *, dry_run: bool = False, progress: Callable[[RetentionReport], object] | None = None
+    ) -> RetentionReport:
+        """Erase the personal data the desk's ``retention`` policy keeps no longer; ``dry_run`` only counts it."""
+        return retention.apply_retention(self.context, dry_run, progress)
 
     def customer_view(self, token: str) -> CustomerView:
         """What the customer sees through their reply link; opening it does not use the link up."""
@@ -364,8 +365,6 @@ class Desk:
     def customer_reply(self, token: str, *, body: str) -> CustomerView:
         """Record the customer's message and use the link up; returns what the customer now sees."""
         return customer.post(self.context, token, body)
-
-    # -- the outbox ------------------------------------------------------------------------------------------
 
     def outbox(self, status: Delivery | str | None = None, conversation_id: str | None = None) -> list[OutboundMessage]:
         """Messages queued by replies and hand-offs, oldest first."""

@@ -28,6 +28,7 @@ from closedloop.domain.alerts import Alert
 from closedloop.domain.conversation import Actor, ActorKind, Conversation, ErasureMark, Interaction, InteractionKind
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import Contact
+from closedloop.domain.messages import Delivery, MessageKind, OutboundMessage
 from closedloop.domain.text import shown
 from closedloop.domain.values import id_field, text_field, time_field, whole_field
 
@@ -109,6 +110,46 @@ def erase_conversation(
         erasure=mark,
         last_updated_at=mark.at,
         last_updated_by=by.id,
+    )
+
+
+#: Why an erased customer's message never left.
+CANCELLED_REASON = "cancelled: its customer's personal data was erased"
+
+
+def erase_message(message: OutboundMessage, person: PersonalData) -> OutboundMessage:
+    """The outbox's copy of a message without the customer's data: its body and, for messages to the customer,
+    its addresses and reply link are emptied. One that has not left yet is cancelled, never to be sent; one a
+    dispatcher holds is cancelled too, and the dispatcher checks before it sends (:mod:`closedloop.app.outbox`)."""
+    to_customer = message.kind is not MessageKind.HANDOFF
+    erased = attrs.evolve(
+        message,
+        recipients=() if to_customer else message.recipients,
+        subject=person.redact(message.subject),
+        body=ERASED_TEXT,
+        reply_link=None,
+        file_link=None,
+        last_error=None if message.last_error is None else person.redact(message.last_error),
+    )
+    if message.status in (Delivery.PENDING, Delivery.SENDING):
+        return attrs.evolve(
+            erased, status=Delivery.CANCELLED, last_error=CANCELLED_REASON, next_attempt_at=None, lease_until=None
+        )
+    return erased
+
+
+def holds_personal_data(conversation: Conversation) -> bool:
+    """Whether erasing the conversation would take anything away: never erased, or given new personal data
+    since (a review the customer wrote again, contact details added)."""
+    mark = conversation.erasure
+    if mark is None:
+        return True
+    feedback = conversation.feedback
+    if feedback.contact != Contact() or feedback.comments or feedback.answers or feedback.metadata:
+        return True
+    return any(
+        entry.kind is InteractionKind.CUSTOMER_MESSAGE and entry.at >= mark.at and entry.body
+        for entry in conversation.history
     )
 
 
