@@ -43,6 +43,7 @@ BUILTINS: tuple[str, ...] = (
     "closedloop.commands.analyze",
     "closedloop.commands.db",
     "closedloop.commands.qa",
+    "closedloop.commands.privacy",
     "closedloop.files.commands",
 )
 
