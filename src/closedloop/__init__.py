@@ -25,7 +25,9 @@ if TYPE_CHECKING:
     from closedloop.app.importing import ImportReport, RowRejection
     from closedloop.app.library import CommonReplies, TemplateLibrary
     from closedloop.app.outbox import DispatchReport
+    from closedloop.app.privacy import ErasureReport
     from closedloop.app.quality import QualityDesk
+    from closedloop.app.retention import RetentionReport
     from closedloop.app.sync import SyncReport
     from closedloop.desk import Desk
     from closedloop.domain.inbox import Counts, Page
@@ -50,6 +52,7 @@ _LAZY_NAMES: dict[str, str] = {
     "Counts": "closedloop.domain.inbox",
     "Desk": "closedloop.desk",
     "DispatchReport": "closedloop.app.outbox",
+    "ErasureReport": "closedloop.app.privacy",
     "ExportReport": "closedloop.app.exporting",
     "ImportReport": "closedloop.app.importing",
     "IngestReport": "closedloop.app.batches",
@@ -58,6 +61,7 @@ _LAZY_NAMES: dict[str, str] = {
     "QualityDesk": "closedloop.app.quality",
     "Registry": "closedloop.registry",
     "Rejection": "closedloop.app.batches",
+    "RetentionReport": "closedloop.app.retention",
     "ReviewSource": "closedloop.ports",
     "RowRejection": "closedloop.app.importing",
     "SendResult": "closedloop.ports",
@@ -79,6 +83,7 @@ __all__ = [
     "Counts",
     "Desk",
     "DispatchReport",
+    "ErasureReport",
     "ExportReport",
     "ImportReport",
     "IngestReport",
@@ -87,6 +92,7 @@ __all__ = [
     "QualityDesk",
     "Registry",
     "Rejection",
+    "RetentionReport",
     "ReviewSource",
     "RowRejection",
     "SendResult",
