@@ -1,11 +1,15 @@
-"""The outbox's retry policy: doubling waits, a cap, a last attempt, and a platform's own Retry-After."""
+"""The outbox's retry policy: doubling waits, a cap, a last attempt, a platform's own Retry-After, and what
+becomes of an attempt on a message cancelled by an erasure."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from closedloop import Delivery, MessageKind, OutboundMessage
-from closedloop.domain.messages import RetryPolicy
+import attrs
+import pytest
+
+from closedloop import Delivery, InvalidTransition, MessageKind, OutboundMessage
+from closedloop.domain.messages import RetryPolicy, outcome_after_cancel
 
 NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 POLICY = RetryPolicy(max_attempts=3, first_wait=timedelta(seconds=30), longest_wait=timedelta(minutes=5))
@@ -44,3 +48,25 @@ def test_a_platform_that_says_how_long_to_wait_is_waited_for_even_past_the_longe
 def test_the_last_attempt_fails_for_good_whatever_the_platform_asks() -> None:
     last = POLICY.outcome(attempted(3), NOW, ok=False, error="429", permanent=False, retry_after=timedelta(seconds=1))
     assert last.status is Delivery.FAILED and last.last_error == "429 (gave up after 3 attempts)"
+
+
+def cancelled(message: OutboundMessage) -> OutboundMessage:
+    """The message as an erasure leaves it while a dispatcher holds it."""
+    return attrs.evolve(message, status=Delivery.CANCELLED, body="", lease_until=None)
+
+
+def test_a_cancelled_message_is_never_retried_and_the_refusal_says_why() -> None:
+    with pytest.raises(InvalidTransition, match="erased"):
+        POLICY.again(cancelled(attempted(1)))
+
+
+def test_an_attempt_on_a_cancelled_message_keeps_the_emptied_copy_and_only_a_success_changes_it() -> None:
+    out = attempted(1)
+    stored = cancelled(out)
+    sent = outcome_after_cancel(stored, POLICY.outcome(out, NOW, ok=True, error=None, permanent=False))
+    assert (sent.status, sent.sent_at, sent.body, sent.lease_until) == (Delivery.SENT, NOW, "", None)
+    for failed in (
+        POLICY.outcome(out, NOW, ok=False, error="busy", permanent=False),
+        POLICY.outcome(out, NOW, ok=False, error="550", permanent=True),
+    ):
+        assert outcome_after_cancel(stored, failed) == stored

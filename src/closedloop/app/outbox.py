@@ -19,8 +19,8 @@ from closedloop.app.conflicts import retrying_on_conflict
 from closedloop.app.context import Context
 from closedloop.domain import rules
 from closedloop.domain.conversation import Conversation
-from closedloop.domain.errors import ChannelUnavailable, InvalidInput
-from closedloop.domain.messages import Delivery, OutboundMessage
+from closedloop.domain.errors import ChannelUnavailable, InvalidInput, NotFound
+from closedloop.domain.messages import Delivery, OutboundMessage, outcome_after_cancel
 from closedloop.domain.people import User
 from closedloop.domain.text import shown
 from closedloop.events import ConversationChange
@@ -60,7 +60,11 @@ def channel(ctx: Context, name: str) -> Channel:
 
 
 def dispatch(ctx: Context, limit: int | None) -> DispatchReport:
-    """Send what is due, a batch per channel, and record what happened."""
+    """Send what is due, a batch per channel, and record what happened.
+
+    A message cancelled after it was claimed (its customer was erased) is dropped before its channel gets
+    it, and counts as neither sent, failed nor retried.
+    """
     limit = arguments.optional_whole_number(
         limit, "limit", 1, MAX_DISPATCH, none_means="every message due (the command line's worker does so)"
     )
@@ -74,7 +78,9 @@ def dispatch(ctx: Context, limit: int | None) -> DispatchReport:
     for message in claimed:
         batches[message.channel].append(message)
     for name, batch in batches.items():
-        results.update(send(ctx, name, batch))
+        held = still_claimed(ctx, batch)
+        if held:
+            results.update(send(ctx, name, held))
     outcomes = [
         policy.outcome(
             message,
@@ -85,13 +91,40 @@ def dispatch(ctx: Context, limit: int | None) -> DispatchReport:
             retry_after=result.retry_after,
         )
         for message in claimed
+        if message.id in results
         for result in [results[message.id]]
     ]
-    ctx.hooks.conversation_changed(record_outcomes(ctx, outcomes))
+    recorded = record_outcomes(ctx, outcomes)
+    ctx.hooks.conversation_changed(recorded.changes)
     return DispatchReport(
-        sent=sum(message.status is Delivery.SENT for message in outcomes),
-        failed=sum(message.status is Delivery.FAILED for message in outcomes),
-        retrying=sum(message.status is Delivery.PENDING for message in outcomes),
+        sent=sum(message.status is Delivery.SENT for message in recorded.messages),
+        failed=sum(message.status is Delivery.FAILED for message in recorded.messages),
+        retrying=sum(message.status is Delivery.PENDING for message in recorded.messages),
+    )
+
+
+def still_claimed(ctx: Context, batch: Sequence[OutboundMessage]) -> list[OutboundMessage]:
+    """The messages of ``batch`` still claimed by this dispatch, read again just before their channel gets
+    them: one cancelled since its claim (its customer was erased), or claimed by another dispatcher after
+    this one's lease ran out, is left out and not sent."""
+    with ctx.store.transaction() as tx:
+        stored = {message.id: _stored(tx, message.id) for message in batch}
+    return [message for message in batch if _held(message, stored[message.id])]
+
+
+def _stored(tx: StoreTransaction, message_id: str) -> OutboundMessage | None:
+    try:
+        return tx.outbox.get(message_id)
+    except NotFound:
+        return None
+
+
+def _held(claimed: OutboundMessage, stored: OutboundMessage | None) -> bool:
+    """Whether the stored message is still under the claim this dispatch made."""
+    return (
+        stored is not None
+        and stored.status is Delivery.SENDING
+        and (stored.attempts, stored.lease_until) == (claimed.attempts, claimed.lease_until)
     )
 
 
@@ -114,20 +147,38 @@ def send(ctx: Context, name: str, batch: list[OutboundMessage]) -> dict[str, Sen
     return {m.id: given.get(m.id, attrs.evolve(missing, message_id=m.id)) for m in batch}
 
 
-def record_outcomes(ctx: Context, outcomes: Sequence[OutboundMessage]) -> list[ConversationChange]:
-    """Store each outcome; a final failure is also written into its conversation's history."""
+@attrs.frozen
+class Recorded:
+    """What :func:`record_outcomes` stored: each message as it now is, and the conversations it changed."""
 
-    def attempt() -> list[ConversationChange]:
-        changes = []
+    messages: list[OutboundMessage]
+    changes: list[ConversationChange]
+
+
+def record_outcomes(ctx: Context, outcomes: Sequence[OutboundMessage]) -> Recorded:
+    """Store each outcome; a final failure is also written into its conversation's history. A message
+    cancelled while it was out (its customer was erased) keeps its emptied stored copy, marked sent when the
+    attempt succeeded (:func:`outcome_after_cancel`): the attempt's copy holds the customer's address and text."""
+
+    def attempt() -> Recorded:
+        recorded = Recorded([], [])
         with ctx.store.transaction() as tx:
-            for message in outcomes:
-                tx.outbox.put(message)
-                if message.status is Delivery.FAILED:
-                    before = tx.conversations.get(message.conversation_id)
-                    change = rules.delivery_failed(before, message, ctx.now())
+            for outcome in outcomes:
+                stored = tx.outbox.get(outcome.id)
+                if stored.status is Delivery.CANCELLED:
+                    kept = outcome_after_cancel(stored, outcome)
+                    if kept != stored:
+                        tx.outbox.put(kept)
+                    recorded.messages.append(kept)
+                    continue
+                tx.outbox.put(outcome)
+                recorded.messages.append(outcome)
+                if outcome.status is Delivery.FAILED:
+                    before = tx.conversations.get(outcome.conversation_id)
+                    change = rules.delivery_failed(before, outcome, ctx.now())
                     saved = tx.conversations.save(change.conversation)
-                    changes.append(ConversationChange(conversation=saved, added=change.added_since(before)))
-        return changes
+                    recorded.changes.append(ConversationChange(conversation=saved, added=change.added_since(before)))
+        return recorded
 
     return retrying_on_conflict(attempt)
 

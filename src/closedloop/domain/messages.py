@@ -157,9 +157,32 @@ class RetryPolicy:
 
     def again(self, message: OutboundMessage) -> OutboundMessage:
         """A failed message, back in the queue for a fresh round of attempts."""
+        if message.status is Delivery.CANCELLED:
+            raise InvalidTransition(
+                f"message {message.id} was cancelled because its customer's personal data was erased; it cannot "
+                "be sent again, as its address and text are gone"
+            )
         if message.status is not Delivery.FAILED:
             raise InvalidTransition(f"message {message.id} is {message.status.value}; only failed messages are retried")
         return attrs.evolve(message, status=Delivery.PENDING, attempts=0, next_attempt_at=None, lease_until=None)
+
+
+def outcome_after_cancel(stored: OutboundMessage, outcome: OutboundMessage) -> OutboundMessage:
+    """What is kept of an attempt on a message cancelled while a channel had it (its customer was erased
+    meanwhile): never the attempt's copy, which holds the customer's address and text. The stored, emptied
+    message is marked sent when the attempt succeeded, so nobody believes it never left; else it stays
+    cancelled."""
+    if outcome.status is not Delivery.SENT:
+        return stored
+    return attrs.evolve(
+        stored,
+        status=Delivery.SENT,
+        attempts=max(stored.attempts, outcome.attempts),
+        sent_at=outcome.sent_at,
+        last_error=None,
+        next_attempt_at=None,
+        lease_until=None,
+    )
 
 
 @attrs.frozen(kw_only=True)

@@ -229,3 +229,29 @@ class OutboxContract(ContractBase):
         with store.transaction() as tx:
             late = tx.outbox.claim(now + POLICY.lease + timedelta(seconds=30), POLICY, None)
         assert [message.id for message in late] == ["m1", "m2"]  # m0 was sent; the others' leases ran out
+
+    def test_a_cancelled_message_is_never_claimed_and_is_listed_as_cancelled(
+        self, store: Store, clock: FakeClock
+    ) -> None:
+        """Cancelled when its customer was erased, whatever it was before: pending and due, or claimed by a
+        dispatcher whose lease has run out. No dispatcher may take it, however late."""
+        start = clock.now()
+        cancelled = {"status": Delivery.CANCELLED, "recipients": (), "body": "", "next_attempt_at": None}
+        messages = [
+            attrs.evolve(self.message(1, clock), **cancelled),
+            attrs.evolve(self.message(2, clock), **cancelled, attempts=1, last_error="its customer was erased"),
+            self.message(3, clock),
+        ]
+        with store.transaction() as tx:
+            tx.outbox.add(messages)
+        now = clock.advance(minutes=1)
+        with store.transaction() as tx:
+            [claimed] = tx.outbox.claim(now, POLICY, None)
+            tx.outbox.put(attrs.evolve(claimed, **cancelled, lease_until=None))  # erased while it was out
+        with store.transaction() as tx:
+            assert tx.outbox.claim(start + timedelta(days=3650), POLICY, None) == []
+            listed = tx.outbox.list(status=Delivery.CANCELLED, conversation_id=None, limit=None)
+            assert [message.id for message in listed] == ["m1", "m2", "m3"]
+            assert tx.outbox.list(status=Delivery.PENDING, conversation_id=None, limit=None) == []
+            assert tx.outbox.get("m2") == messages[1]
+            assert {message.due_at for message in listed} == {None}
