@@ -10,7 +10,7 @@ import attrs
 import pytest
 
 from closedloop.domain.errors import AlreadyStored, DuplicateFeedback, NotFound
-from closedloop.domain.messages import Delivery, RetryPolicy
+from closedloop.domain.messages import Delivery, OutboundMessage, RetryPolicy
 from closedloop.ports import Store
 from closedloop.testing.clock import FakeClock
 from closedloop.testing.contract.base import ContractBase, at_once
@@ -236,10 +236,15 @@ class OutboxContract(ContractBase):
         """Cancelled when its customer was erased, whatever it was before: pending and due, or claimed by a
         dispatcher whose lease has run out. No dispatcher may take it, however late."""
         start = clock.now()
-        cancelled = {"status": Delivery.CANCELLED, "recipients": (), "body": "", "next_attempt_at": None}
+
+        def cancelled(message: OutboundMessage) -> OutboundMessage:
+            return attrs.evolve(
+                message, status=Delivery.CANCELLED, recipients=(), body="", next_attempt_at=None, lease_until=None
+            )
+
         messages = [
-            attrs.evolve(self.message(1, clock), **cancelled),
-            attrs.evolve(self.message(2, clock), **cancelled, attempts=1, last_error="its customer was erased"),
+            cancelled(self.message(1, clock)),
+            attrs.evolve(cancelled(self.message(2, clock)), attempts=1, last_error="its customer was erased"),
             self.message(3, clock),
         ]
         with store.transaction() as tx:
@@ -247,7 +252,7 @@ class OutboxContract(ContractBase):
         now = clock.advance(minutes=1)
         with store.transaction() as tx:
             [claimed] = tx.outbox.claim(now, POLICY, None)
-            tx.outbox.put(attrs.evolve(claimed, **cancelled, lease_until=None))  # erased while it was out
+            tx.outbox.put(cancelled(claimed))  # erased while it was out
         with store.transaction() as tx:
             assert tx.outbox.claim(start + timedelta(days=3650), POLICY, None) == []
             listed = tx.outbox.list(status=Delivery.CANCELLED, conversation_id=None, limit=None)
