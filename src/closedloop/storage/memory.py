@@ -31,6 +31,7 @@ from closedloop.domain.inbox import InboxQuery, inbox_key
 from closedloop.domain.messages import Delivery, OutboundMessage, RetryPolicy
 from closedloop.domain.metrics import Bucketing, MetricsQuery
 from closedloop.domain.people import Place, PlaceGroup, User
+from closedloop.domain.privacy import ErasureRecord
 from closedloop.domain.quality import Review, Scorecard
 from closedloop.domain.reports import Report, report_of
 from closedloop.domain.sampling import Cycle
@@ -39,6 +40,7 @@ from closedloop.hookspecs import hookimpl
 from closedloop.ports import FeedbackKey
 from closedloop.registry import Registry
 from closedloop.settings import Settings
+from closedloop.storage.memory_privacy import MemoryPrivacy
 from closedloop.storage.memory_quality import MemoryQuality
 
 _MISSING = object()
@@ -62,6 +64,7 @@ class MemoryStore:
         self.scorecards: dict[str, Scorecard] = {}
         self.reviews: dict[str, Review] = {}
         self.cycles: dict[str, Cycle] = {}
+        self.erasures: dict[str, ErasureRecord] = {}
 
     @classmethod
     def from_url(cls, url: str, settings: Settings) -> MemoryStore:
@@ -119,6 +122,7 @@ class MemoryTransaction:
         self.library = MemoryLibrary(store, self._log)
         self.reports = MemoryReports(store, self._log)
         self.quality = MemoryQuality(store, self._log)
+        self.privacy = MemoryPrivacy(store, self._log)
 
     def undo(self) -> None:
         self._log.undo()
@@ -281,6 +285,12 @@ class MemoryTokens(_Repository):
         if token.used_at is not None:
             raise UsedToken("this reply link was already used to send a message; each link works once")
         self._log.set(self._store.tokens, token_hash, attrs.evolve(token, used_at=now))
+
+    def remove(self, conversation_id: str) -> int:
+        hashes = [token.token_hash for token in self._store.tokens.values() if token.conversation_id == conversation_id]
+        for token_hash in hashes:
+            self._log.delete(self._store.tokens, token_hash)
+        return len(hashes)
 
 
 class MemoryMarkers(_Repository):

@@ -121,6 +121,13 @@ class SqlTokens:
             raise NotFound("no such reply link")
         raise UsedToken("this reply link was already used to send a message; each link works once")
 
+    def remove(self, conversation_id: str) -> int:
+        table = schema.tokens
+        removed = self.connection.execute(
+            delete(table).where(table.c.conversation_id == conversation_id).execution_options(preserve_rowcount=True)
+        )
+        return int(removed.rowcount)
+
 
 class SqlMarkers:
     """Named values, one row each, written with an upsert: each run records how far it got over what the run

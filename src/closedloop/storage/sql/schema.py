@@ -14,6 +14,10 @@ received (``WITHOUT ROWID`` on SQLite), so the rows of a report's places and mon
 Quality reviews keep, beside their document, the columns a listing filters on: the place and the time the
 reviewed conversation's feedback was received (a period's reviews of some places), the agent, the reviewer and
 the conversation. Scorecards and review cycles are documents by id.
+
+Reply links are indexed by conversation, so an erasure removes a conversation's links without a scan. Erasure
+records keep, beside their document, when they were made (the order they are listed in) and until when they
+are kept (what forgetting them looks up).
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ tokens = Table(
     Column("created_us", BigInteger, nullable=False),
     Column("expires_us", BigInteger, nullable=False),
     Column("used_us", BigInteger, nullable=True),
+    Index("ix_cl_tokens_conversation", "conversation_id"),
 )
 
 facts = Table(
@@ -160,4 +165,14 @@ reviews = Table(
     Index("ix_cl_reviews_received", "received_us"),
     Index("ix_cl_reviews_agent_received", "agent_id", "received_us"),
     Index("ix_cl_reviews_conversation", "conversation_id"),
+)
+
+erasures = Table(
+    "cl_erasures",
+    metadata,
+    Column("id", String, primary_key=True),
+    Column("at_us", BigInteger, nullable=False),
+    Column("keep_until_us", BigInteger, nullable=False),
+    Column("document", Text, nullable=False),
+    Index("ix_cl_erasures_keep_until", "keep_until_us"),
 )

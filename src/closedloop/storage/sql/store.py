@@ -3,9 +3,9 @@
 Each use case runs in one database transaction, and reaches each kind of record through a repository that
 shares the transaction's connection: the conversations and the inbox (:mod:`.conversations`, with
 :mod:`.inbox`, :mod:`.counts`, :mod:`.bulk` and :mod:`.cache`), the outbox (:mod:`.outbox`), quality reviews
-(:mod:`.quality`), and the smaller records (:mod:`.records`). What the database says about its environment (a
-full disk, a damaged file) reaches the caller as :class:`closedloop.StoreUnavailable` (:mod:`.failures`), from
-opening the store and from every transaction.
+(:mod:`.quality`), privacy records (:mod:`.privacy`), and the smaller records (:mod:`.records`). What the
+database says about its environment (a full disk, a damaged file) reaches the caller as
+:class:`closedloop.StoreUnavailable` (:mod:`.failures`), from opening the store and from every transaction.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from closedloop.storage.sql.engine import READ_ONLY, make_engine
 from closedloop.storage.sql.failures import translating
 from closedloop.storage.sql.migrate import ensure_current
 from closedloop.storage.sql.outbox import SqlOutbox
+from closedloop.storage.sql.privacy import SqlPrivacy
 from closedloop.storage.sql.quality import SqlQuality
 from closedloop.storage.sql.records import SqlDirectory, SqlLibrary, SqlMarkers, SqlTokens
 from closedloop.storage.sql.reports import SqlReports
@@ -110,3 +111,4 @@ class SqlTransaction:
         self.library = SqlLibrary(connection)
         self.reports = SqlReports(connection)
         self.quality = SqlQuality(connection)
+        self.privacy = SqlPrivacy(connection)

@@ -11,8 +11,8 @@ SQLite and PostgreSQL stores run::
 
 It exercises every method of every repository of :mod:`closedloop.ports.store`, one module per repository
 (``directory``, ``conversations`` and ``inbox``, ``outbox``, ``tokens``, ``markers``, ``library``,
-``reports``, ``quality``) and one for the transaction itself; each part can also be subclassed alone while a
-store is being written.
+``reports``, ``quality``, ``privacy``) and one for the transaction itself; each part can also be subclassed
+alone while a store is being written.
 
 A store that also offers :class:`closedloop.ports.ReadsBesideWrites` subclasses
 :class:`ReadsBesideWritesContract` instead, which adds what that promise means; one that offers
@@ -27,6 +27,7 @@ from closedloop.testing.contract.inbox import InboxContract
 from closedloop.testing.contract.library import LibraryContract
 from closedloop.testing.contract.markers import MarkersContract
 from closedloop.testing.contract.outbox import OutboxContract
+from closedloop.testing.contract.privacy import PrivacyContract
 from closedloop.testing.contract.quality import QualityContract
 from closedloop.testing.contract.reports import ReportsContract
 from closedloop.testing.contract.store import StoreContract
@@ -41,6 +42,7 @@ __all__ = [
     "LibraryContract",
     "MarkersContract",
     "OutboxContract",
+    "PrivacyContract",
     "QualityContract",
     "ReadsBesideWritesContract",
     "ReportsContract",

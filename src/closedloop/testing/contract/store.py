@@ -8,6 +8,7 @@ from closedloop.testing.contract.inbox import InboxContract
 from closedloop.testing.contract.library import LibraryContract
 from closedloop.testing.contract.markers import MarkersContract
 from closedloop.testing.contract.outbox import OutboxContract
+from closedloop.testing.contract.privacy import PrivacyContract
 from closedloop.testing.contract.quality import QualityContract
 from closedloop.testing.contract.reports import ReportsContract
 from closedloop.testing.contract.tokens import TokensContract
@@ -25,5 +26,6 @@ class StoreContract(
     LibraryContract,
     ReportsContract,
     QualityContract,
+    PrivacyContract,
 ):
     """The behaviour closedloop relies on from a store. Not collected itself: its name lacks ``Test``."""
