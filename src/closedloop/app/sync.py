@@ -15,6 +15,7 @@ import attrs
 from closedloop.app import arguments
 from closedloop.app.conflicts import retrying_on_conflict
 from closedloop.app.context import Context
+from closedloop.app.keys import privacy_key
 from closedloop.app.opening import open_fresh, sort_batch
 from closedloop.domain.conversation import Conversation, InteractionKind
 from closedloop.domain.reviews import PlatformReview, sync_review
@@ -145,15 +146,19 @@ def _sync_page_once(ctx: Context, page: Sequence[PlatformReview]) -> PageSynced:
 def fold_reviews(
     ctx: Context, tx: StoreTransaction, reviews: Sequence[PlatformReview]
 ) -> tuple[list[ConversationChange], list[PlatformReview]]:
-    """Record what the platform shows of each stored review."""
+    """Record what the platform shows of each stored review; the privacy key is read only when an erased
+    review is met, as only its hashes need it."""
     now = ctx.now()
     changes: list[ConversationChange] = []
     unchanged: list[PlatformReview] = []
     places = tx.directory.places()
     stored = tx.conversations.find([review.feedback.key for review in reviews])
+    key: bytes | None = None
     for review in reviews:
         before = tx.conversations.get(stored[review.feedback.key])
-        change = sync_review(before, review, place=places[before.place_id], now=now)
+        if before.erasure is not None and key is None:
+            key = privacy_key(ctx, tx)
+        change = sync_review(before, review, place=places[before.place_id], now=now, key=key)
         if change.conversation is before:
             unchanged.append(review)
             continue

@@ -4,6 +4,10 @@ A platform is the truth about a review: the customer may edit it, and the busine
 without closedloop. A sync therefore compares what the platform shows with what the conversation knows and
 records the difference: an edit as a customer message (it brings the conversation back to the inbox), a reply
 made on the platform as the place's reply. Seeing the same review again records nothing.
+
+An erased review's conversation no longer holds its text, only keyed hashes of it and of the business's reply
+(:class:`closedloop.domain.conversation.ErasureMark`): until the customer writes again, a sync compares the
+platform's review with those, so that an erased review does not come back by being seen again.
 """
 
 from __future__ import annotations
@@ -13,7 +17,14 @@ from datetime import datetime
 
 import attrs
 
-from closedloop.domain.conversation import Actor, ActorKind, Conversation, Interaction, InteractionKind
+from closedloop.domain.conversation import (
+    Actor,
+    ActorKind,
+    Conversation,
+    ErasureMark,
+    Interaction,
+    InteractionKind,
+)
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import Feedback, Rating
 from closedloop.domain.people import Place
@@ -92,14 +103,42 @@ def review_prints(key: bytes, text: str, stars: str, reply: str) -> tuple[str, s
 
 
 def erasure_prints(key: bytes, conversation: Conversation) -> tuple[str, str]:
-    """:func:`review_prints` of a review's conversation as it is before its erasure; empty for other feedback."""
+    """:func:`review_prints` of a review's conversation as it is before its erasure; empty for other feedback.
+
+    A conversation erased before keeps the prints of its earlier erasure, but for what the platform brought
+    since (an edit by the customer, a reply): its text is there again and is hashed anew.
+    """
     if not conversation.feedback.source.is_public:
         return "", ""
     known = known_content(conversation)
     latest = next(
         (entry.body for entry in reversed(conversation.history) if entry.kind is InteractionKind.REVIEW_REPLY), ""
     )
-    return review_prints(key, known.text, known.stars, latest)
+    review, reply = review_prints(key, known.text, known.stars, latest)
+    mark = conversation.erasure
+    if mark is None:
+        return review, reply
+    since = entries_since_erasure(conversation)
+    return (
+        review if any(_is_edit(entry) for entry in since) else mark.review,
+        reply if any(entry.kind is InteractionKind.REVIEW_REPLY for entry in since) else mark.reply,
+    )
+
+
+def entries_since_erasure(conversation: Conversation) -> tuple[Interaction, ...]:
+    """What the conversation recorded after its last erasure; all of it when it was never erased."""
+    history = conversation.history
+    if conversation.erasure is None:
+        return history
+    for position in range(len(history) - 1, -1, -1):
+        if history[position].kind is InteractionKind.ERASURE:
+            return history[position + 1 :]
+    return ()
+
+
+def _is_edit(entry: Interaction) -> bool:
+    """A customer's edit of their review, as a sync records it."""
+    return entry.kind is InteractionKind.CUSTOMER_MESSAGE and UPDATED_AT in entry.details
 
 
 def _platform_replied(conversation: Conversation, reply: PlatformReply) -> bool:
@@ -110,21 +149,68 @@ def _platform_replied(conversation: Conversation, reply: PlatformReply) -> bool:
     return latest is not None and latest.body.strip() == reply.body.strip()
 
 
-def sync_review(conversation: Conversation, review: PlatformReview, *, place: Place, now: datetime) -> Change:
+def sync_review(
+    conversation: Conversation, review: PlatformReview, *, place: Place, now: datetime, key: bytes | None = None
+) -> Change:
     """Fold what the platform shows into the conversation, in the order things happened there (an edit
-    first when both happened at the same moment)."""
+    first when both happened at the same moment).
+
+    An erased conversation is compared by the keyed hashes its erasure kept (``key`` is the desk's privacy
+    key, needed only then): the review counts as edited only when its hash differs, and the platform's reply
+    is recorded only when its hash differs, until the customer's next edit or the next reply is recorded.
+    """
     steps: list[tuple[datetime, int, Callable[[Conversation], Conversation]]] = []
     known = known_content(conversation)
     newer = known.updated_at is None or review.updated_at > known.updated_at
-    edited = newer and (review.feedback.text != known.text or _stars(review.feedback.ratings) != known.stars)
+    erased = _Erased.of(conversation, key)
+    edited = newer and (
+        erased.review_changed(review)
+        if erased.review is not None
+        else review.feedback.text != known.text or _stars(review.feedback.ratings) != known.stars
+    )
     if edited:
         steps.append((review.updated_at, 0, lambda before: _edit(before, review, now)))
     reply = review.reply
-    if reply is not None and not _platform_replied(conversation, reply):
+    if reply is not None and (
+        erased.reply_changed(reply) if erased.reply is not None else not _platform_replied(conversation, reply)
+    ):
         steps.append((reply.at, 1, lambda before: _reply(before, reply, place, now)))
     for _at, _order, step in sorted(steps, key=lambda found: found[:2]):
         conversation = step(conversation)
     return Change(conversation)
+
+
+@attrs.frozen
+class _Erased:
+    """The prints a sync compares with instead of the text: ``None`` where the conversation holds the text
+    (never erased, or written again since its erasure) or its erasure knew no reply."""
+
+    key: bytes
+    review: str | None = None
+    reply: str | None = None
+
+    @classmethod
+    def of(cls, conversation: Conversation, key: bytes | None) -> _Erased:
+        mark: ErasureMark | None = conversation.erasure
+        if mark is None:
+            return cls(b"")
+        since = entries_since_erasure(conversation)
+        review = None if any(_is_edit(entry) for entry in since) else mark.review
+        replied = any(entry.kind is InteractionKind.REVIEW_REPLY for entry in since)
+        reply = None if replied or not mark.reply else mark.reply
+        if (review, reply) != (None, None) and key is None:
+            raise InvalidInput(
+                f"conversation {conversation.id} was erased: pass key=, the desk's privacy key, so that its review "
+                "is known again by the hashes its erasure kept"
+            )
+        return cls(key or b"", review, reply)
+
+    def review_changed(self, review: PlatformReview) -> bool:
+        text, stars = review.feedback.text, _stars(review.feedback.ratings)
+        return review_prints(self.key, text, stars, "")[0] != self.review
+
+    def reply_changed(self, reply: PlatformReply) -> bool:
+        return review_prints(self.key, "", "", reply.body)[1] != self.reply
 
 
 def _edit(conversation: Conversation, review: PlatformReview, now: datetime) -> Conversation:
