@@ -114,7 +114,7 @@ def fill(desk: Desk, clock: FakeClock) -> dict[str, str]:
             contact=jane,
             ratings=[Rating(key="nps", kind=RatingKind.NPS, value=3)],
             comments=["The waiter was rude and the soup was cold. Jane Doe"],
-            answers={"visit": "dinner with my husband"},
+            answers={"visit": "dinner with my husband", "callback": "0612345678"},
             metadata={"segment": "gold", "jane_id": "jane-42"},
         )
     )

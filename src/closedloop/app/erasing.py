@@ -65,9 +65,7 @@ def _erase_batch(
         for conversation_id in batch:
             before = tx.conversations.get(conversation_id, lock=True)
             person = erasure.person_of(before)
-            review, reply = (
-                erasure_prints(key, before) if before.erasure is None else (before.erasure.review, before.erasure.reply)
-            )
+            review, reply = erasure_prints(key, before)  # an erased review keeps its prints unless written again
             mark = ErasureMark(at=erasure.record.at, erasure_id=erasure.record.id, review=review, reply=reply)
             saved = tx.conversations.save(erase_conversation(before, person, mark=mark, by=erasure.actor))
             changes.append(ConversationChange(conversation=saved, added=saved.history[len(before.history) :]))
