@@ -113,9 +113,13 @@ def erase(
     with open_desk(url) as desk:
         report = desk.erase_customer(by=by, email=email, tel=tel, conversation_id=conversation_id, reason=reason)
     click.echo(
-        f"erased {report.subject}: {report.conversations} conversations, {report.cancelled_messages} "
-        f"messages cancelled (record {report.erasure_id})"
+        f"erased {report.subject}: {_count(report.conversations, 'conversation')}, "
+        f"{_count(report.cancelled_messages, 'message')} cancelled (record {report.erasure_id})"
     )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 @click.command(
