@@ -2,7 +2,9 @@
 
 A committed version never changes, so an entry is never stale. A transaction decodes into a list of its own
 and hands it to the shared cache only once committed: a read in a transaction that rolls back may not be the
-truth, and a conversation the transaction wrote is not cached from it at all.
+truth, and a conversation the transaction wrote is not cached from it at all. Once a transaction that wrote
+conversations commits, every cached version of them is dropped: an erased conversation's earlier versions
+hold the customer's data, and must not outlive the erasure in memory.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class ConversationCache:
     def __init__(self, size: int) -> None:
         self.size = size
         self.entries: OrderedDict[CacheKey, Conversation] = OrderedDict()
+        self.versions: dict[str, set[int]] = {}  # the cached versions of each conversation, to drop them all
         self.lock = threading.Lock()
 
     def get(self, key: CacheKey) -> Conversation | None:
@@ -35,11 +38,25 @@ class ConversationCache:
                 self.entries.move_to_end(key)
             return found
 
-    def publish(self, decoded: dict[CacheKey, Conversation]) -> None:
+    def publish(self, decoded: dict[CacheKey, Conversation], written: set[str]) -> None:
+        """Keep what a committed transaction decoded, and drop every version of what it wrote."""
         with self.lock:
-            self.entries.update(decoded)
+            for conversation_id in written:
+                for version in self.versions.pop(conversation_id, ()):
+                    self.entries.pop((conversation_id, version), None)
+            for key, conversation in decoded.items():
+                self.entries[key] = conversation
+                self.versions.setdefault(key[0], set()).add(key[1])
             while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+                (conversation_id, version), _dropped = self.entries.popitem(last=False)
+                self._unindex(conversation_id, version)
+
+    def _unindex(self, conversation_id: str, version: int) -> None:
+        versions = self.versions.get(conversation_id)
+        if versions is not None:
+            versions.discard(version)
+            if not versions:
+                del self.versions[conversation_id]
 
 
 class TransactionDecodings:
@@ -68,5 +85,7 @@ class TransactionDecodings:
         self.written.update(conversation_ids)
 
     def publish(self) -> None:
-        """Hand what was decoded to the store's cache; only once the transaction committed."""
-        self.cache.publish(self.decoded)
+        """Hand what was decoded to the store's cache, and have it forget what was written; only once the
+        transaction committed. A version decoded before this transaction wrote the conversation is left out."""
+        kept = {key: conversation for key, conversation in self.decoded.items() if key[0] not in self.written}
+        self.cache.publish(kept, self.written)
