@@ -41,7 +41,9 @@ def make_engine(url: str) -> Engine:
 def _sqlite_engine(url: URL, in_memory: bool) -> Engine:
     """SQLite with WAL (readers never wait for the writer) and BEGIN IMMEDIATE (writers queue up at the
     start of a transaction instead of failing half-way when two try to upgrade a read lock); a connection
-    marked :data:`READ_ONLY` begins a plain transaction, which reads a snapshot and never waits.
+    marked :data:`READ_ONLY` begins a plain transaction, which reads a snapshot and never waits. With
+    ``secure_delete``, what a deleted or overwritten row held is zeroed rather than left in free space, so an
+    erased customer's data does not stay in the file (the log is emptied by ``SqlStore.scrub``).
 
     An in-memory database (``sqlite://``) lives in one connection, shared by every thread.
     """
@@ -54,7 +56,7 @@ def _sqlite_engine(url: URL, in_memory: bool) -> Engine:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "secure_delete=ON"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

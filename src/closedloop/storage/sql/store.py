@@ -30,6 +30,7 @@ from closedloop.storage.sql.privacy import SqlPrivacy
 from closedloop.storage.sql.quality import SqlQuality
 from closedloop.storage.sql.records import SqlDirectory, SqlLibrary, SqlMarkers, SqlTokens
 from closedloop.storage.sql.reports import SqlReports
+from closedloop.storage.sql.scrubbing import empty_log
 from closedloop.storage.sql.urls import adoption_asked, parsed
 
 __all__ = ["SqlStore", "SqlTransaction"]
@@ -92,6 +93,21 @@ class SqlStore:
                 transaction = SqlTransaction(connection, self.cache)
                 yield transaction
         transaction.decodings.publish()
+
+    def scrub(self) -> None:
+        """Make what erasures deleted or overwrote unreadable from the database's files.
+
+        On a SQLite file, ``secure_delete`` already zeroes what a row held in the database file; this empties
+        the write-ahead log, which keeps earlier versions of pages until then (:mod:`.scrubbing`). An
+        in-memory SQLite database has no files. PostgreSQL is left as it is: it keeps old row versions until
+        its vacuum reuses their space, and its own log and archives for as long as its operator configured, on a
+        server this store reaches only as a client; reclaiming them (``VACUUM FULL``, log retention) is the
+        operator's to schedule, since it locks tables or touches backups.
+        """
+        if self.engine.dialect.name != "sqlite" or self.one_connection:
+            return
+        with translating(self.engine.url), self.engine.connect() as connection:
+            empty_log(connection)
 
     def close(self) -> None:
         self.engine.dispose()
