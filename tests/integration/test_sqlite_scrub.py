@@ -159,3 +159,22 @@ def test_the_cache_forgets_every_earlier_version_of_a_conversation_once_its_over
     with store.transaction() as tx:
         assert tx.conversations.get(conversation.id).feedback.contact.name == "customer"
     assert [key for key in store.cache.entries if key[0] == conversation.id] == [(conversation.id, 2)]
+
+
+def test_a_reader_that_began_before_the_overwrite_does_not_put_the_earlier_version_back(desk: Desk) -> None:
+    conversation = desk.ingest(
+        Feedback(
+            source="survey",
+            external_id="fb-1",
+            place_id="p1",
+            received_at=datetime(2026, 5, 1, tzinfo=UTC),
+            contact=Contact(name=SHORT),
+        )
+    )
+    store = store_of(desk)
+    reading = store.reader()
+    assert reading is not None
+    with reading as tx:
+        assert tx.conversations.get(conversation.id).feedback.contact.name == SHORT  # decoded from its snapshot
+        overwrite_customer(desk, conversation.id)  # committed while the reader is still open
+    assert [key for key in store.cache.entries if key[0] == conversation.id] == []

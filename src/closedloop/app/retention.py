@@ -74,7 +74,7 @@ def apply_retention(
             progress(report)
     with ctx.store.transaction() as tx:
         if dry_run:
-            forgotten = sum(record.keep_until <= now for record in tx.privacy.erasures())
+            forgotten = sum(record.keep_until < now for record in tx.privacy.erasures())
         else:
             forgotten = tx.privacy.forget_erasures(now)
     return attrs.evolve(report, records_forgotten=forgotten)

@@ -30,6 +30,16 @@ class ConversationCache:
         self.entries: OrderedDict[CacheKey, Conversation] = OrderedDict()
         self.versions: dict[str, set[int]] = {}  # the cached versions of each conversation, to drop them all
         self.lock = threading.Lock()
+        # A transaction that began before a conversation was written may still publish the version it read:
+        # each write is numbered, and the latest number of each recently written conversation is kept.
+        self.writes = 0
+        self.written_at: OrderedDict[str, int] = OrderedDict()
+        self.forgotten_up_to = 0
+
+    def now(self) -> int:
+        """The number of the latest write, for a transaction to note when it begins."""
+        with self.lock:
+            return self.writes
 
     def get(self, key: CacheKey) -> Conversation | None:
         with self.lock:
@@ -38,13 +48,24 @@ class ConversationCache:
                 self.entries.move_to_end(key)
             return found
 
-    def publish(self, decoded: dict[CacheKey, Conversation], written: set[str]) -> None:
-        """Keep what a committed transaction decoded, and drop every version of what it wrote."""
+    def publish(self, decoded: dict[CacheKey, Conversation], written: set[str], began: int) -> None:
+        """Keep what a committed transaction that began at write ``began`` decoded, unless it was written since,
+        and drop every version of what it wrote."""
         with self.lock:
+            if written:
+                self.writes += 1
             for conversation_id in written:
                 for version in self.versions.pop(conversation_id, ()):
                     self.entries.pop((conversation_id, version), None)
+                self.written_at[conversation_id] = self.writes
+                self.written_at.move_to_end(conversation_id)
+            while len(self.written_at) > self.size * 4:
+                self.forgotten_up_to = self.written_at.popitem(last=False)[1]
+            if began < self.forgotten_up_to:
+                decoded = {}  # too old to tell what was written since
             for key, conversation in decoded.items():
+                if self.written_at.get(key[0], 0) > began:
+                    continue
                 self.entries[key] = conversation
                 self.versions.setdefault(key[0], set()).add(key[1])
             while len(self.entries) > self.size:
@@ -64,8 +85,10 @@ class TransactionDecodings:
 
     def __init__(self, cache: ConversationCache) -> None:
         self.cache = cache
+        self.began = cache.now()
         self.decoded: dict[CacheKey, Conversation] = {}
         self.written: set[str] = set()
+        self.changed: set[str] = set()  # written over an earlier version, which the cache must forget
 
     def conversation(self, conversation_id: str, version: int, document: str) -> Conversation:
         """The conversation of a row: from this transaction or the cache when decoded before;
@@ -82,10 +105,16 @@ class TransactionDecodings:
         return self.cache.get(key)
 
     def wrote(self, conversation_ids: Iterable[str]) -> None:
+        """New conversations: nothing of them can be cached yet, so only this transaction's reads are left out."""
         self.written.update(conversation_ids)
+
+    def rewrote(self, conversation_id: str) -> None:
+        """A stored conversation saved anew: the cache forgets its earlier versions once this commits."""
+        self.written.add(conversation_id)
+        self.changed.add(conversation_id)
 
     def publish(self) -> None:
         """Hand what was decoded to the store's cache, and have it forget what was written; only once the
         transaction committed. A version decoded before this transaction wrote the conversation is left out."""
         kept = {key: conversation for key, conversation in self.decoded.items() if key[0] not in self.written}
-        self.cache.publish(kept, self.written)
+        self.cache.publish(kept, self.changed, self.began)

@@ -84,7 +84,7 @@ class SqlConversations:
         if before is None:
             raise NotFound(f"no conversation has id {conversation.id!r}")
         row = conversation_row(conversation, conversation.version + 1)
-        self.decodings.wrote([conversation.id])
+        self.decodings.rewrote(conversation.id)
         changed = self.connection.execute(
             update(_table)
             .where(and_(_table.c.id == conversation.id, _table.c.version == conversation.version))
