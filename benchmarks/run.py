@@ -14,6 +14,7 @@ from pathlib import Path
 
 import analysis
 import email_dispatch
+import erasure
 import import_file
 import inbox
 import intake
@@ -29,11 +30,11 @@ def main() -> None:
     arguments = parser.parse_args()
     if arguments.small:
         intake_size, sizes, runs, emails, analysed, reported = 5_000, [1_000, 12_000], 20, 300, 2_000, [10_000]
-        imported = 4_000
+        imported, erased = 4_000, 3_000
     else:
         intake_size, sizes, runs, emails, analysed = 1_000_000, [10_000, 100_000, 1_000_000], 200, 10_000, 100_000
         reported = [10_000, 100_000, 1_000_000]
-        imported = 1_000_000
+        imported, erased = 1_000_000, 100_000
     folder = arguments.folder or Path(tempfile.mkdtemp(prefix="closedloop-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     print(f"databases in {folder}\n")
@@ -55,6 +56,8 @@ def main() -> None:
     analysis.main(analysed, folder)
     print()
     metrics.main(folder, reported, 5 if arguments.small else 20)
+    print()
+    erasure.main(erased, folder)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, cast, delete, func, select
+import msgspec
+from sqlalchemy import Connection, Text, cast, delete, func, select
 from sqlalchemy.dialects.postgresql import JSON
 
 from closedloop.domain.conversation import Folder
@@ -26,18 +27,35 @@ from closedloop.storage.sql import schema
 from closedloop.storage.sql.documents import read_document
 from closedloop.storage.sql.duplicates import insert_new
 
-#: The contact fields a conversation's document holds, under ``feedback.contact``.
-CONTACT_FIELDS = ("name", "email", "tel")
 
-
-def _contact_field(connection: Connection, field: str) -> Any:
-    """The SQL for one contact field of a conversation's document, as text; empty when it has none."""
+def _contact(connection: Connection) -> Any:
+    """The SQL for a conversation's contact details as one JSON text: the document is parsed once a row,
+    where asking for each field apart parses it once a field."""
     document = schema.conversations.c.document
     if connection.dialect.name == "postgresql":
-        found = cast(document, JSON)[("feedback", "contact", field)].astext  # document #>> '{feedback,...}'
-    else:
-        found = func.json_extract(document, f"$.feedback.contact.{field}")
-    return func.coalesce(found, "").label(field)
+        return cast(cast(document, JSON)[("feedback", "contact")], Text).label("contact")  # document #> '{...}'
+    return func.json_extract(document, "$.feedback.contact").label("contact")
+
+
+class _Contact(msgspec.Struct):
+    """The contact fields as the document holds them; a field it lacks is empty."""
+
+    name: str = ""
+    email: str = ""
+    tel: str = ""
+
+
+_read_contact = msgspec.json.Decoder(_Contact).decode
+
+
+def _row(conversation_id: str, place_id: str, contact: str | None) -> ContactRow:
+    try:
+        found = _read_contact(contact) if contact else _Contact()
+    except msgspec.ValidationError:  # altered outside closedloop: no contact to match, rather than no search
+        found = _Contact()
+    return ContactRow(
+        conversation_id=conversation_id, place_id=place_id, name=found.name, email=found.email, tel=found.tel
+    )
 
 
 class SqlPrivacy:
@@ -48,15 +66,11 @@ class SqlPrivacy:
 
     def contacts(self, after: str | None, limit: int) -> Sequence[ContactRow]:
         table = schema.conversations
-        fields = [_contact_field(self.connection, field) for field in CONTACT_FIELDS]
-        statement = select(table.c.id, table.c.place_id, *fields)
+        statement = select(table.c.id, table.c.place_id, _contact(self.connection))
         if after is not None:
             statement = statement.where(table.c.id > after)
         rows = self.connection.execute(statement.order_by(table.c.id).limit(max(limit, 0)))
-        return [
-            ContactRow(conversation_id=row.id, place_id=row.place_id, name=row.name, email=row.email, tel=row.tel)
-            for row in rows
-        ]
+        return [_row(*row) for row in rows]
 
     def untouched(self, folder: Folder, before: datetime, after: str | None, limit: int) -> Sequence[str]:
         table = schema.conversations
