@@ -3,8 +3,9 @@
 ``clock`` is a :class:`FakeClock`, ``email_channel`` a :class:`RecordingChannel` named ``email``,
 ``desk`` an in-memory desk wired to both, and ``outbox`` that desk's :class:`Outbox`. ``smtp_server`` is a
 real SMTP server on loopback (:class:`~closedloop.testing.smtp.SmtpServer`); it needs the ``test`` extra, so it
-is imported only when a test asks for it. Define a fixture of the same name in your own ``conftest.py`` to
-replace any of them.
+is imported only when a test asks for it. ``fake_platform`` is a started
+:class:`~closedloop.testing.platform.FakePlatform` with no routes, stopped after the test. Define a fixture of
+the same name in your own ``conftest.py`` to replace any of them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from closedloop.desk import Desk
 from closedloop.testing.channels import RecordingChannel
 from closedloop.testing.clock import FakeClock
 from closedloop.testing.outbox import Outbox
+from closedloop.testing.platform import FakePlatform
 
 if TYPE_CHECKING:
     from closedloop.testing.smtp import SmtpServer
@@ -54,3 +56,10 @@ def smtp_server() -> Iterator[SmtpServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fake_platform() -> Iterator[FakePlatform]:
+    """A fake review platform on loopback with no routes and no bearer check yet: the test describes it."""
+    with FakePlatform() as platform:
+        yield platform
