@@ -1,4 +1,4 @@
-"""Fixtures: a fake Business Profile API per test, a fake clock, and a SQLite desk wired to the connector."""
+"""Fixtures: the Business Profile API described on the fake-platform kit, a fake clock, and a SQLite desk."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_google import LOCATION, OTHER_LOCATION, FakeGoogle
+from business_api import LOCATION, OTHER_LOCATION, TOKEN, BusinessProfile, google_platform
 
 from closedloop import Desk, Place, Role, User
 from closedloop.testing.clock import FakeClock
+from closedloop.testing.platform import FakePlatform
 from closedloop_google_business import GoogleBusinessPlugin, GoogleBusinessProfile
 
 
@@ -19,18 +20,21 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def fake(clock: FakeClock) -> Iterator[FakeGoogle]:
-    server = FakeGoogle(now=clock.now).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+def platform() -> Iterator[FakePlatform]:
+    with google_platform() as started:
+        yield started
+
+
+@pytest.fixture(autouse=True)
+def google(platform: FakePlatform, clock: FakeClock) -> BusinessProfile:
+    """The API's routes on the platform, for every test: a test that only reads the record still needs them."""
+    return BusinessProfile(platform, now=clock.now)
 
 
 @pytest.fixture
-def connector(fake: FakeGoogle) -> Iterator[GoogleBusinessProfile]:
+def connector(platform: FakePlatform) -> Iterator[GoogleBusinessProfile]:
     built = GoogleBusinessProfile(
-        token=lambda: fake.token, locations={LOCATION: "paris", OTHER_LOCATION: "lyon"}, base_url=fake.url
+        token=lambda: TOKEN, locations={LOCATION: "paris", OTHER_LOCATION: "lyon"}, base_url=platform.url
     )
     try:
         yield built

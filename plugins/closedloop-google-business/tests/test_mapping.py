@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import httpx
-from fake_google import LOCATION, FakeGoogle
+from business_api import LOCATION, TOKEN
 
 from closedloop import RatingKind
+from closedloop.testing.platform import FakePlatform
 from closedloop_google_business.mapping import parse_time, to_review
 
 REVIEW = {
@@ -53,9 +54,9 @@ def test_times_with_offsets() -> None:
     assert parse_time("2026-01-05T10:00:00+01:00", "t") == datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
-def test_the_fake_holds_to_the_documented_limits(fake: FakeGoogle) -> None:
-    bearer = {"Authorization": f"Bearer {fake.token}"}
-    url = f"{fake.url}/v4/{LOCATION}/reviews"
+def test_the_fake_holds_to_the_documented_limits(platform: FakePlatform) -> None:
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    url = f"{platform.url}/v4/{LOCATION}/reviews"
     assert httpx.get(url).status_code == 401
     too_big = httpx.get(url, params={"pageSize": "51"}, headers=bearer)
     assert too_big.status_code == 400 and too_big.json()["error"]["status"] == "INVALID_ARGUMENT"

@@ -7,10 +7,11 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from fake_google import LOCATION, FakeGoogle
+from business_api import LOCATION, TOKEN, BusinessProfile
 
 from closedloop import Desk, InvalidInput, NotConfigured, Place
 from closedloop.testing.clock import FakeClock
+from closedloop.testing.platform import FakePlatform
 from closedloop_google_business import GoogleBusinessProfile
 from closedloop_google_business.plugin import (
     LOCATIONS_VARIABLE,
@@ -34,10 +35,10 @@ def test_the_entry_point_is_installed() -> None:
 
 
 def test_a_desk_finds_source_and_channel_through_the_entry_point(
-    tmp_path: Path, fake: FakeGoogle, clock: FakeClock
+    tmp_path: Path, platform: FakePlatform, google: BusinessProfile, clock: FakeClock
 ) -> None:
-    fake.add_review(LOCATION, "r1", comment="Great", at=clock.now() - timedelta(hours=1))
-    config = {"token": lambda: fake.token, "locations": {LOCATION: "paris"}, "base_url": fake.url}
+    google.add_review(LOCATION, "r1", comment="Great", at=clock.now() - timedelta(hours=1))
+    config = {"token": lambda: TOKEN, "locations": {LOCATION: "paris"}, "base_url": platform.url}
     with Desk.open(f"sqlite:///{tmp_path}/d.db", extra={"google_business": config}, clock=clock) as desk:
         assert "google_business" in desk.plugin_names
         source = desk.registry.source(PLATFORM)
@@ -52,15 +53,15 @@ def test_a_built_connector_can_be_given(tmp_path: Path, connector: GoogleBusines
         assert desk.registry.source(PLATFORM) is connector and desk.channel(PLATFORM) is connector
 
 
-def test_the_environment_configures_it(monkeypatch: pytest.MonkeyPatch, fake: FakeGoogle) -> None:
-    monkeypatch.setenv(TOKEN_VARIABLE, fake.token)
+def test_the_environment_configures_it(monkeypatch: pytest.MonkeyPatch, platform: FakePlatform) -> None:
+    monkeypatch.setenv(TOKEN_VARIABLE, TOKEN)
     monkeypatch.setenv(LOCATIONS_VARIABLE, f"{LOCATION}=paris, accounts/1/locations/3=lyon")
-    monkeypatch.setenv(URL_VARIABLE, fake.url)
+    monkeypatch.setenv(URL_VARIABLE, platform.url)
     with Desk.open() as desk:
         source = desk.registry.source(PLATFORM)
         assert isinstance(source, GoogleBusinessProfile)
         assert source.locations == {LOCATION: "paris", "accounts/1/locations/3": "lyon"}
-        assert source.base_url == fake.url and source.token() == fake.token
+        assert source.base_url == platform.url and source.token() == TOKEN
 
 
 def test_unconfigured_it_registers_nothing_and_closedloop_still_works() -> None:

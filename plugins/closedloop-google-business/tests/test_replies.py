@@ -9,12 +9,13 @@ from email.utils import format_datetime
 import attrs
 import httpx
 import pytest
-from fake_google import LOCATION, FakeGoogle
+from business_api import LOCATION, REPLY, TOKEN, BusinessProfile
 
 from closedloop import Delivery, Desk, InvalidInput, MessageKind, NotFound, OutboundMessage
 from closedloop.ports import Channel
 from closedloop.testing.channel_contract import ChannelContract
 from closedloop.testing.clock import FakeClock
+from closedloop.testing.platform import FakePlatform
 from closedloop_google_business import GoogleBusinessError, GoogleBusinessProfile
 from closedloop_google_business.connector import retry_after
 
@@ -22,9 +23,9 @@ PLATFORM = "google_business"
 
 
 @pytest.fixture
-def review_id(desk: Desk, fake: FakeGoogle, clock: FakeClock) -> str:
+def review_id(desk: Desk, google: BusinessProfile, clock: FakeClock) -> str:
     """The conversation of one synced review, not yet answered."""
-    fake.add_review(LOCATION, "r1", stars=2, comment="Cold soup.", at=clock.now() - timedelta(days=1))
+    google.add_review(LOCATION, "r1", stars=2, comment="Cold soup.", at=clock.now() - timedelta(days=1))
     desk.sync(PLATFORM)
     return desk.inbox("ana").items[0].id
 
@@ -34,21 +35,21 @@ def reply(desk: Desk, conversation_id: str, body: str = "Sorry, the soup will be
     return desk.outbox(conversation_id=conversation_id)[-1]
 
 
-def test_a_reply_is_put_on_the_review(desk: Desk, fake: FakeGoogle, review_id: str) -> None:
+def test_a_reply_is_put_on_the_review(desk: Desk, platform: FakePlatform, review_id: str) -> None:
     message = reply(desk, review_id)
     assert desk.dispatch().sent == 1
-    [put] = fake.calls("PUT")
+    [put] = platform.calls("PUT")
     assert put.path == f"/v4/{LOCATION}/reviews/r1/reply"
-    assert put.body == {"comment": "Sorry, the soup will be hot next time."}
-    assert put.headers["authorization"] == f"Bearer {fake.token}"
+    assert put.json == {"comment": "Sorry, the soup will be hot next time."}
+    assert put.headers["authorization"] == f"Bearer {TOKEN}"
     assert desk.outbox(conversation_id=review_id)[0].status is Delivery.SENT
     assert message.external_id == f"{LOCATION}/reviews/r1"
 
 
 def test_a_rate_limit_waits_as_long_as_the_platform_asks(
-    desk: Desk, fake: FakeGoogle, clock: FakeClock, review_id: str
+    desk: Desk, platform: FakePlatform, clock: FakeClock, review_id: str
 ) -> None:
-    fake.fail(429, method="PUT", times=1, retry_after=120)
+    platform.fail("PUT", status=429, headers={"Retry-After": "120"}, times=1)
     reply(desk, review_id)
     started = clock.now()
     assert desk.dispatch().retrying == 1
@@ -57,23 +58,25 @@ def test_a_rate_limit_waits_as_long_as_the_platform_asks(
     assert waiting.next_attempt_at is not None and waiting.next_attempt_at >= started + timedelta(seconds=120)
 
     clock.advance(seconds=60)
-    assert desk.dispatch().sent == 0 and len(fake.calls("PUT")) == 1
+    assert desk.dispatch().sent == 0 and len(platform.calls("PUT")) == 1
     clock.advance(seconds=61)
     assert desk.dispatch().sent == 1
     assert desk.outbox(conversation_id=review_id)[0].status is Delivery.SENT
 
 
-def test_an_unavailable_platform_is_tried_again(desk: Desk, fake: FakeGoogle, clock: FakeClock, review_id: str) -> None:
-    fake.fail(503, method="PUT", times=1)
+def test_an_unavailable_platform_is_tried_again(
+    desk: Desk, platform: FakePlatform, clock: FakeClock, review_id: str
+) -> None:
+    platform.fail("PUT", status=503, times=1)
     reply(desk, review_id)
     assert desk.dispatch().retrying == 1
     clock.advance(minutes=1)
     assert desk.dispatch().sent == 1
-    assert len(fake.calls("PUT")) == 2
+    assert len(platform.calls("PUT")) == 2
 
 
-def test_a_rejected_reply_fails_with_the_platforms_message(desk: Desk, fake: FakeGoogle, review_id: str) -> None:
-    fake.fail(400, method="PUT", message="Reply contains prohibited content.")
+def test_a_rejected_reply_fails_with_the_platforms_message(desk: Desk, platform: FakePlatform, review_id: str) -> None:
+    platform.fail("PUT", status=400, message="Reply contains prohibited content.")
     reply(desk, review_id)
     assert desk.dispatch().failed == 1
     [failed] = desk.outbox(status="failed")
@@ -87,9 +90,11 @@ def test_a_reply_over_4096_bytes_is_refused_before_anything_is_stored(desk: Desk
     assert desk.outbox() == []
 
 
-def test_forbidden_is_permanent_and_says_what_to_check(connector: GoogleBusinessProfile, fake: FakeGoogle) -> None:
-    fake.add_review(LOCATION, "r1", at=datetime(2026, 1, 1, tzinfo=UTC))
-    fake.fail(403, method="PUT", message="The caller does not have permission")
+def test_forbidden_is_permanent_and_says_what_to_check(
+    connector: GoogleBusinessProfile, platform: FakePlatform, google: BusinessProfile
+) -> None:
+    google.add_review(LOCATION, "r1", at=datetime(2026, 1, 1, tzinfo=UTC))
+    platform.fail("PUT", status=403, message="The caller does not have permission")
     [result] = connector.send([message(f"{LOCATION}/reviews/r1")])
     assert not result.ok and result.permanent
     assert "does not have permission" in (result.error or "") and "business.manage" in (result.error or "")
@@ -107,17 +112,19 @@ def test_an_unreachable_platform_is_temporary() -> None:
     assert not result.ok and not result.permanent and "unreachable" in (result.error or "")
 
 
-def test_a_reply_can_be_deleted(connector: GoogleBusinessProfile, fake: FakeGoogle) -> None:
+def test_a_reply_can_be_deleted(
+    connector: GoogleBusinessProfile, platform: FakePlatform, google: BusinessProfile
+) -> None:
     name = f"{LOCATION}/reviews/r1"
-    fake.add_review(
+    google.add_review(
         LOCATION, "r1", at=datetime(2026, 1, 1, tzinfo=UTC), reply=("Thanks!", datetime(2026, 1, 2, tzinfo=UTC))
     )
     connector.delete_reply(name)
-    assert "reviewReply" not in (fake.review(name) or {})
-    assert fake.calls("DELETE")[0].path == f"/v4/{name}/reply"
+    assert "reviewReply" not in (google.review(name) or {})
+    assert platform.calls("DELETE")[0].path == f"/v4/{name}/reply"
     with pytest.raises(NotFound):
         connector.delete_reply(f"{LOCATION}/reviews/missing")
-    fake.fail(503, method="DELETE")
+    platform.fail("DELETE", status=503)
     with pytest.raises(GoogleBusinessError, match="503"):
         connector.delete_reply(name)
 
@@ -148,11 +155,13 @@ class TestGoogleBusinessChannel(ChannelContract):
     kind = MessageKind.REVIEW_REPLY
 
     @pytest.fixture(autouse=True)
-    def server(self, fake: FakeGoogle, connector: GoogleBusinessProfile) -> Iterator[None]:
-        self.fake = fake
+    def server(
+        self, platform: FakePlatform, google: BusinessProfile, connector: GoogleBusinessProfile
+    ) -> Iterator[None]:
+        self.platform = platform
         self.connector = connector
         for number in range(3):
-            fake.add_review(LOCATION, f"review-{number}", at=datetime(2026, 1, 1, tzinfo=UTC))
+            google.add_review(LOCATION, f"review-{number}", at=datetime(2026, 1, 1, tzinfo=UTC))
         yield
 
     def message(self, number: int, kind: MessageKind | None = None) -> OutboundMessage:
@@ -162,7 +171,7 @@ class TestGoogleBusinessChannel(ChannelContract):
         return self.connector
 
     def delivered(self, channel: Channel) -> list[str]:
-        return [str(call.body["comment"]) for call in self.fake.calls("PUT") if self.fake.review(call.path[4:-6])]
+        return [str(call.json["comment"]) for call in self.platform.calls("PUT", REPLY) if call.status == 200]
 
     def break_delivery(self, channel: Channel) -> None:
-        self.fake.fail(503)
+        self.platform.fail(status=503)

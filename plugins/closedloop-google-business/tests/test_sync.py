@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from fake_google import LOCATION, OTHER_LOCATION, FakeGoogle
+from business_api import LOCATION, OTHER_LOCATION, TOKEN, BusinessProfile
 
 from closedloop import Conversation, Desk, InteractionKind, Status, SyncReport
 from closedloop.testing.clock import FakeClock
+from closedloop.testing.platform import FakePlatform
 from closedloop_google_business import GoogleBusinessError, GoogleBusinessProfile
 
 PLATFORM = "google_business"
@@ -26,11 +27,11 @@ def every_conversation(desk: Desk) -> dict[str, Conversation]:
         after = page.next
 
 
-def fill(fake: FakeGoogle, clock: FakeClock, count: int = 120) -> None:
+def fill(google: BusinessProfile, clock: FakeClock, count: int = 120) -> None:
     """``count`` reviews an hour apart, before the clock's time: every 10th anonymous, every 7th answered."""
     for number in range(count):
         at = clock.now() - timedelta(days=1, hours=number)
-        fake.add_review(
+        google.add_review(
             LOCATION,
             f"r{number}",
             stars=number % 5 + 1,
@@ -43,15 +44,15 @@ def fill(fake: FakeGoogle, clock: FakeClock, count: int = 120) -> None:
 
 
 def test_a_first_sync_takes_in_every_page_and_a_second_adds_nothing(
-    desk: Desk, fake: FakeGoogle, clock: FakeClock
+    desk: Desk, platform: FakePlatform, google: BusinessProfile, clock: FakeClock
 ) -> None:
-    fill(fake, clock)
+    fill(google, clock)
     seen: list[int] = []
     report = desk.sync(PLATFORM, progress=lambda report: seen.append(report.seen))
 
     assert report.complete and report.added == 120 and not report.rejected
     assert seen == [50, 100, 120]
-    listed = [call for call in fake.calls("GET") if LOCATION in call.path]
+    listed = [call for call in platform.calls("GET") if LOCATION in call.path]
     assert len(listed) == 3
     assert all(call.query["pageSize"] == "50" and call.query["orderBy"] == "updateTime desc" for call in listed)
     assert "pageToken" not in listed[0].query and all("pageToken" in call.query for call in listed[1:])
@@ -79,29 +80,29 @@ def test_a_first_sync_takes_in_every_page_and_a_second_adds_nothing(
     again = desk.sync(PLATFORM)
     assert again.complete and again.added == 0 and again.updated == 0 and again.edits == 0
     assert (
-        len([call for call in fake.calls("GET") if LOCATION in call.path]) == 4
+        len([call for call in platform.calls("GET") if LOCATION in call.path]) == 4
     )  # the second sync stopped at its first page: the rest is older
     assert len(every_conversation(desk)) == 120
 
 
 def test_an_edit_after_our_reply_comes_back_as_an_unread_customer_message(
-    desk: Desk, fake: FakeGoogle, clock: FakeClock
+    desk: Desk, google: BusinessProfile, clock: FakeClock
 ) -> None:
-    fill(fake, clock, count=5)
+    fill(google, clock, count=5)
     desk.sync(PLATFORM)
     name = f"{LOCATION}/reviews/r2"
     conversation = every_conversation(desk)[name]
 
     desk.reply(conversation.id, by="ana", body="Sorry about the noise, we have moved the bar.", channel="review")
     assert desk.dispatch().sent == 1
-    assert fake.review(name)["reviewReply"]["comment"] == "Sorry about the noise, we have moved the bar."  # type: ignore[index]
+    assert google.review(name)["reviewReply"]["comment"] == "Sorry about the noise, we have moved the bar."  # type: ignore[index]
 
     clock.advance(hours=2)
     desk.sync(PLATFORM)  # our own reply seen on the platform records nothing
     assert desk.conversation(conversation.id, by="ana").status is Status.AWAITING_CUSTOMER
 
     clock.advance(hours=2)
-    fake.edit_review(name, comment="Better now, thank you.", stars=5, at=clock.now())
+    google.edit_review(name, comment="Better now, thank you.", stars=5, at=clock.now())
     clock.advance(minutes=5)
     report = desk.sync(PLATFORM)
     assert (report.added, report.updated, report.edits, report.replies) == (0, 1, 1, 0)
@@ -111,15 +112,17 @@ def test_an_edit_after_our_reply_comes_back_as_an_unread_customer_message(
     assert [entry.body for entry in messages] == ["Better now, thank you."]
 
 
-def test_an_interrupted_sync_keeps_its_pages_and_resumes(desk: Desk, fake: FakeGoogle, clock: FakeClock) -> None:
-    fill(fake, clock)
-    fake.fail(503, method="GET", when=lambda request: "pageToken" in request.query)
+def test_an_interrupted_sync_keeps_its_pages_and_resumes(
+    desk: Desk, platform: FakePlatform, google: BusinessProfile, clock: FakeClock
+) -> None:
+    fill(google, clock)
+    platform.fail("GET", status=503, when=lambda request: "pageToken" in request.query)
     reports: list[SyncReport] = []
     with pytest.raises(GoogleBusinessError, match=r"503 for page 2 of the reviews of accounts/1/locations/2"):
         desk.sync(PLATFORM, progress=reports.append)
     assert len(every_conversation(desk)) == 50
 
-    fake.heal()
+    platform.clear_failures()
     clock.advance(minutes=1)
     report = desk.sync(PLATFORM)
     assert report.complete and report.added == 70 and report.unchanged == 50
@@ -128,9 +131,9 @@ def test_an_interrupted_sync_keeps_its_pages_and_resumes(desk: Desk, fake: FakeG
     assert sum(1 for c in stored.values() for e in c.history if e.kind is InteractionKind.REVIEW_REPLY) == 18
 
 
-def test_every_location_goes_to_its_place(desk: Desk, fake: FakeGoogle, clock: FakeClock) -> None:
-    fake.add_review(LOCATION, "a", stars=5, comment="Lovely", at=clock.now() - timedelta(hours=1))
-    fake.add_review(OTHER_LOCATION, "b", stars=None, comment="No stars given", at=clock.now() - timedelta(hours=2))
+def test_every_location_goes_to_its_place(desk: Desk, google: BusinessProfile, clock: FakeClock) -> None:
+    google.add_review(LOCATION, "a", stars=5, comment="Lovely", at=clock.now() - timedelta(hours=1))
+    google.add_review(OTHER_LOCATION, "b", stars=None, comment="No stars given", at=clock.now() - timedelta(hours=2))
     report = desk.sync(PLATFORM)
     assert report.added == 2
     stored = every_conversation(desk)
@@ -139,22 +142,24 @@ def test_every_location_goes_to_its_place(desk: Desk, fake: FakeGoogle, clock: F
     assert unrated.place_id == "lyon" and unrated.feedback.ratings == ()
 
 
-def test_a_refused_token_is_a_clear_error(fake: FakeGoogle) -> None:
+def test_a_refused_token_is_a_clear_error(platform: FakePlatform) -> None:
     asked: list[int] = []
 
     def stale() -> str:
         asked.append(1)
         return "stale"
 
-    connector = GoogleBusinessProfile(token=stale, locations={LOCATION: "paris"}, base_url=fake.url)
+    connector = GoogleBusinessProfile(token=stale, locations={LOCATION: "paris"}, base_url=platform.url)
     with pytest.raises(GoogleBusinessError, match=r"401.*invalid authentication credentials.*token provider"):
         list(connector.reviews(since=None))
-    assert len(asked) == 2 and len(fake.calls("GET")) == 2  # asked the provider once more before giving up
+    assert len(asked) == 2 and len(platform.calls("GET")) == 2  # asked the provider once more before giving up
 
 
-def test_a_token_refreshed_after_a_401_is_used(fake: FakeGoogle, clock: FakeClock) -> None:
-    fake.add_review(LOCATION, "a", comment="Fine", at=clock.now())
-    tokens = iter(["expired", fake.token])
-    connector = GoogleBusinessProfile(token=lambda: next(tokens), locations={LOCATION: "paris"}, base_url=fake.url)
+def test_a_token_refreshed_after_a_401_is_used(
+    platform: FakePlatform, google: BusinessProfile, clock: FakeClock
+) -> None:
+    google.add_review(LOCATION, "a", comment="Fine", at=clock.now())
+    tokens = iter(["expired", TOKEN])
+    connector = GoogleBusinessProfile(token=lambda: next(tokens), locations={LOCATION: "paris"}, base_url=platform.url)
     pages = list(connector.reviews(since=None))
     assert [[review.feedback.external_id for review in page] for page in pages] == [[f"{LOCATION}/reviews/a"]]
