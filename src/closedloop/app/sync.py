@@ -18,13 +18,19 @@ from closedloop.app.context import Context
 from closedloop.app.keys import privacy_key
 from closedloop.app.opening import open_fresh, sort_batch
 from closedloop.domain.conversation import Conversation, InteractionKind
+from closedloop.domain.errors import ClosedLoopError, InvalidInput
 from closedloop.domain.reviews import PlatformReview, sync_review
+from closedloop.domain.text import shown
 from closedloop.events import ConversationChange
 from closedloop.ports import StoreTransaction
 
 #: A sync asks for reviews changed since the last complete sync started, less this much: platforms index a
 #: change a little after it happens, and seeing a review twice costs nothing.
 OVERLAP = timedelta(minutes=10)
+#: How far back a sync reads a platform that lists reviews by creation (``source.lists_by_creation``) when the
+#: source names no ``look_back`` of its own: edits and replies on reviews older than this are missed until a
+#: full sync, and each sync rereads this much.
+LOOK_BACK = timedelta(days=30)
 
 
 def marker_name(platform: str) -> str:
@@ -35,9 +41,9 @@ def marker_name(platform: str) -> str:
 class SyncReport:
     """What ``desk.sync`` did, counted in reviews: ``added`` opened a conversation, ``updated`` changed one
     already there, ``unchanged`` had nothing new. ``edits`` and ``replies`` count what was recorded: edits
-    by the customer, and replies the business made on the platform itself. ``rejected`` lists reviews that
-    could not be taken in (their place is unknown, say) with the reason; ``complete`` is False until the
-    whole platform was read."""
+    by the customer, and replies the business made on the platform itself. ``rejected`` lists, as
+    ``(review id, reason)``, reviews that could not be taken in (their place is unknown, or the connector
+    could not read what the platform gave); ``complete`` is False until the whole platform was read."""
 
     platform: str
     added: int = 0
@@ -75,10 +81,12 @@ def sync(ctx: Context, platform: str, *, full: bool, progress: Callable[[SyncRep
     started = ctx.now()
     with ctx.store.transaction() as tx:
         mark = tx.markers.get(marker_name(platform))
-    since = None if full or mark is None else datetime.fromisoformat(mark) - OVERLAP
+    since = None if full or mark is None else datetime.fromisoformat(mark) - reread(source, platform)
     report = SyncReport(platform=platform)
     for number, page in enumerate(given_pages(source.reviews(since=since), platform), 1):
-        sync_page(ctx, given_reviews(page, platform, number), report)
+        reviews, rejected = given_reviews(page, platform, number, source)
+        report.rejected.extend(rejected)
+        sync_page(ctx, reviews, report)
         if progress is not None:
             progress(report)
     with ctx.store.transaction() as tx:
@@ -95,12 +103,80 @@ def given_pages(pages: object, platform: str) -> Iterable[object]:
     return arguments.many(pages, f"what the {platform!r} review source gave", each=f"pages; {FAULTY_SOURCE}")
 
 
-def given_reviews(page: object, platform: str, number: int) -> list[PlatformReview]:
-    """One page of a source's reviews, refused whole when anything in it is not a review, so that a faulty
-    source never has half a page stored."""
+def reread(source: object, platform: str) -> timedelta:
+    """How far before the last complete sync this one starts: a platform that lists reviews by last change
+    needs only a small overlap, one that lists them by creation the whole look-back window, as an edit or a
+    reply does not bring an older review to the front."""
+    by_creation = getattr(source, "lists_by_creation", False)
+    if not isinstance(by_creation, bool):
+        raise InvalidInput(f"the {platform!r} source's lists_by_creation must be True or False; {FAULTY_SOURCE}")
+    if not by_creation:
+        return OVERLAP
+    window = getattr(source, "look_back", None)
+    if window is None:
+        return LOOK_BACK
+    if not isinstance(window, timedelta) or window < OVERLAP:
+        raise InvalidInput(
+            f"the {platform!r} source's look_back must be a timedelta of at least {OVERLAP}; got {shown(window)}; "
+            f"{FAULTY_SOURCE}"
+        )
+    return window
+
+
+def given_reviews(
+    page: object, platform: str, number: int, source: object = None
+) -> tuple[list[PlatformReview], list[tuple[str, str]]]:
+    """One page of a source's reviews, and the rejections of the items the desk could not take.
+
+    An item may be a ``PlatformReview``, or what the platform gave, which the source's ``review(raw)`` maps;
+    an item that fails to map is rejected alone, named by ``review_id(raw)``. A source without ``review``
+    that gives something else than reviews has the page refused whole, so that it never has half a page
+    stored."""
     where = f"page {number} of the {platform!r} review source"
     items = arguments.many(page, where, each=f"closedloop.PlatformReview; {FAULTY_SOURCE}")
-    return [arguments.record(item, PlatformReview, where, hint=FAULTY_SOURCE) for item in items]
+    mapper = getattr(source, "review", None)
+    if not callable(mapper):
+        return [arguments.record(item, PlatformReview, where, hint=FAULTY_SOURCE) for item in items], []
+    reviews: list[PlatformReview] = []
+    rejected: list[tuple[str, str]] = []
+    for position, item in enumerate(items, 1):
+        if isinstance(item, PlatformReview):
+            reviews.append(item)
+            continue
+        try:
+            review = mapper(item)
+            if not isinstance(review, PlatformReview):
+                raise InvalidInput(f"review() gave {shown(review)}, not a closedloop.PlatformReview")
+        except UNREADABLE as error:
+            rejected.append((raw_id(source, item, f"item {position} of {where}"), unreadable(error)))
+            continue
+        reviews.append(review)
+    return reviews, rejected
+
+
+#: What mapping one review of the platform may raise when the review is not what the connector expects.
+UNREADABLE = (ClosedLoopError, LookupError, TypeError, ValueError, AttributeError, ArithmeticError)
+
+
+def unreadable(error: BaseException) -> str:
+    """The reason a review was rejected: a closedloop error says it already; a missing key or a wrong type
+    is named as such, as the connector did not expect what the platform gave."""
+    if isinstance(error, ClosedLoopError):
+        return str(error)
+    if isinstance(error, KeyError):
+        return f"the platform gave no {error.args[0]!r} (KeyError); the connector cannot read this review"
+    return f"the connector cannot read this review: {type(error).__name__}: {error}"
+
+
+def raw_id(source: object, item: object, fallback: str) -> str:
+    """The platform's id of a review the desk could not take, for the report; ``fallback`` when even that
+    cannot be read."""
+    reader = getattr(source, "review_id", None)
+    try:
+        found = reader(item) if callable(reader) else None
+    except UNREADABLE:
+        found = None
+    return found if isinstance(found, str) and found else fallback
 
 
 @attrs.frozen

@@ -216,6 +216,14 @@ def text_map(value: Mapping[Any, Any]) -> dict[str, str]:
     }
 
 
+def metadata_map(value: Mapping[Any, Any]) -> dict[str, str]:
+    """Metadata as texts, as :func:`text_map` takes them, and a flag as ``"true"`` or ``"false"``: what a
+    platform says of a review (a verified purchase, a device's version) is often a flag or a number."""
+    if isinstance(value, Mapping) and any(isinstance(item, bool) for item in value.values()):
+        value = {key: str(item).lower() if isinstance(item, bool) else item for key, item in value.items()}
+    return text_map(value)
+
+
 def _ratings(value: Any) -> tuple[Rating, ...]:
     if not isinstance(value, tuple | list) and (isinstance(value, str | Mapping) or not isinstance(value, Iterable)):
         raise InvalidInput(f"feedback ratings are a list of Rating(key=..., value=...) objects; got {shown(value)}")
@@ -256,7 +264,7 @@ class Feedback:
     ratings: tuple[Rating, ...] = attrs.field(default=(), converter=_ratings)
     comments: tuple[Comment, ...] = attrs.field(default=(), converter=as_comments)
     answers: Mapping[str, str] = attrs.field(factory=dict, converter=text_map)
-    metadata: Mapping[str, str] = attrs.field(factory=dict, converter=text_map)
+    metadata: Mapping[str, str] = attrs.field(factory=dict, converter=metadata_map)
     locale: str = attrs.field(default="en", validator=text_field("feedback"))
     test: bool = attrs.field(default=False, validator=flag_field("feedback"))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
@@ -100,12 +100,20 @@ class ReviewSource(Protocol):
     ``reviews(since=...)`` yields pages of reviews; ``since`` is when the last complete sync started (``None``
     the first time), and a source may stop once the rest is older, or yield everything: a review seen again
     records nothing. Each review's feedback names the desk's place it belongs to.
+
+    Beyond the protocol, the desk reads a few members a source may have:
+
+    - ``lists_by_creation = True`` says the platform lists reviews by creation, not by last change; ``since``
+      is then earlier by ``look_back`` (a ``timedelta``, 30 days when the source has none), so that edits and
+      replies on reviews written in that window are seen.
+    - ``review(raw)`` and ``review_id(raw)``: a page may then hold what the platform gave, which the desk maps
+      with ``review``; an item it cannot map is rejected alone, in the sync's report, under ``review_id``.
     """
 
     @property
     def platform(self) -> str: ...
 
-    def reviews(self, *, since: datetime | None) -> Iterable[Sequence[PlatformReview]]: ...
+    def reviews(self, *, since: datetime | None) -> Iterable[Sequence[PlatformReview | Any]]: ...
 
 
 @runtime_checkable
