@@ -234,6 +234,7 @@ class FakePlatform:
         route, found = self._route(request)
         if route is None:
             return self._error(404, f"no route for {request.method} {request.path}")
+        request.params = {name: unquote(value) for name, value in found.items()}
         if route.authenticated and self.bearer is not None and request.bearer != self.bearer:
             return self._error(401, self.unauthorized, {"WWW-Authenticate": "Bearer"})
         failure = next((failure for failure in self._failures if failure.matches(request)), None)
@@ -245,7 +246,6 @@ class FakePlatform:
             if failure.body is not None:
                 return failure.status, failure.headers, failure.body
             return self._error(failure.status, failure.message, failure.headers)
-        request.params = {name: unquote(value) for name, value in found.items()}
         try:
             return _normalise(route.answer(request) if callable(route.answer) else route.answer)
         except Refused as refused:
