@@ -1,4 +1,4 @@
-"""Fixtures of the closedloop-google-play suite: the fake Play API, the connector pointed at it, and a desk.
+"""Fixtures of the closedloop-google-play suite: the Play API on the fake-platform kit, the connector, a desk.
 
 Every request the connector made in a test is checked against the androidpublisher v3 discovery document when
 the fake server stops, so no test passes on a request the real API would not understand.
@@ -10,12 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fake_play import APP, OTHER_APP, TOKEN, FakePlay
+from play_api import APP, OTHER_APP, TOKEN, PlayReviews, play_platform
 from play_discovery import DiscoveryChecker, load_document
 
 import closedloop_google_play.plugin
 from closedloop import Desk, Place, Role, User
 from closedloop.testing.clock import FakeClock
+from closedloop.testing.platform import FakePlatform
 from closedloop_google_play import GooglePlay
 
 
@@ -25,20 +26,26 @@ def checker() -> DiscoveryChecker:
 
 
 @pytest.fixture
-def play(clock: FakeClock, checker: DiscoveryChecker) -> Iterator[FakePlay]:
-    fake = FakePlay(now=clock.now)
-    fake.known = {APP, OTHER_APP}
-    with fake.running():
-        yield fake
-    assert checker.all_problems(fake.requests) == []
+def platform(checker: DiscoveryChecker) -> Iterator[FakePlatform]:
+    with play_platform() as started:
+        yield started
+    assert checker.all_problems(started.requests) == []
+
+
+@pytest.fixture(autouse=True)
+def play(platform: FakePlatform, clock: FakeClock) -> PlayReviews:
+    """The API's routes on the platform, for every test: a test that only reads the record still needs them."""
+    reviews = PlayReviews(platform, now=clock.now)
+    reviews.known = {APP, OTHER_APP}
+    return reviews
 
 
 @pytest.fixture
-def connector(play: FakePlay, clock: FakeClock) -> Iterator[GooglePlay]:
+def connector(platform: FakePlatform, clock: FakeClock) -> Iterator[GooglePlay]:
     google_play = GooglePlay(
         token=lambda: TOKEN,
         apps={APP: "paris", OTHER_APP: "lyon"},
-        base_url=play.url,
+        base_url=platform.url,
         page_size=2,
         clock=clock.now,
     )

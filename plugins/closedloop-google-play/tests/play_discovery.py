@@ -13,15 +13,10 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.resources import files
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
-
-class Request(Protocol):
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    body: Any
+from closedloop.testing.platform import Request
 
 
 def load_document(name: str = "androidpublisher.v3.json") -> dict[str, Any]:
@@ -93,7 +88,7 @@ class DiscoveryChecker:
 
     def _query_problems(self, method: Method, request: Request, where: str) -> list[str]:
         problems = []
-        for name, values in request.query.items():
+        for name, values in request.query_lists.items():
             spec = method.parameters.get(name)
             if spec is None or spec.get("location") != "query":
                 problems.append(f"{where}: {method.id} has no query parameter {name!r}")
@@ -107,18 +102,19 @@ class DiscoveryChecker:
                 if not check(value)
             ]
         for name, spec in method.parameters.items():
-            if spec.get("location") == "query" and spec.get("required") and name not in request.query:
+            if spec.get("location") == "query" and spec.get("required") and name not in request.query_lists:
                 problems.append(f"{where}: {method.id} requires query parameter {name!r}")
         return problems
 
     def _body_problems(self, method: Method, request: Request, where: str) -> list[str]:
+        body = request.json if request.json is not None else request.text
         if method.request_schema is None:
-            return [] if request.body in (None, "") else [f"{where}: {method.id} takes no request body"]
-        if not isinstance(request.body, dict):
-            return [f"{where}: {method.id} takes a JSON object ({method.request_schema}); got {request.body!r}"]
+            return [] if body == "" else [f"{where}: {method.id} takes no request body"]
+        if not isinstance(body, dict):
+            return [f"{where}: {method.id} takes a JSON object ({method.request_schema}); got {body!r}"]
         properties = self.document["schemas"][method.request_schema]["properties"]
         problems = []
-        for name, value in request.body.items():
+        for name, value in body.items():
             if name not in properties:
                 problems.append(f"{where}: {method.request_schema} has no field {name!r}")
             elif properties[name].get("type") == "string" and not isinstance(value, str):

@@ -6,13 +6,13 @@ from collections.abc import Iterator
 
 import attrs
 import pytest
-from fake_play import APP, TOKEN, FakePlay
-from play_discovery import DiscoveryChecker
+from play_api import APP, TOKEN, PlayReviews
 
 from closedloop import MessageKind, OutboundMessage
 from closedloop.ports import Channel
 from closedloop.testing.channel_contract import ChannelContract
 from closedloop.testing.clock import START
+from closedloop.testing.platform import FakePlatform
 from closedloop_google_play import GooglePlay
 
 
@@ -20,13 +20,10 @@ class TestGooglePlayChannel(ChannelContract):
     kind = MessageKind.REVIEW_REPLY
 
     @pytest.fixture(autouse=True)
-    def fake_server(self, checker: DiscoveryChecker) -> Iterator[FakePlay]:
-        self.play = FakePlay()
+    def reviews(self, platform: FakePlatform, play: PlayReviews) -> None:
+        self.platform, self.play = platform, play
         for number in range(3):
-            self.play.add_review(APP, f"review-{number}", text="Nice", stars=5, modified=START)
-        with self.play.running():
-            yield self.play
-        assert checker.all_problems(self.play.requests) == []
+            play.add_review(APP, f"review-{number}", text="Nice", stars=5, modified=START)
 
     @pytest.fixture
     def channel(self) -> Iterator[Channel]:
@@ -35,7 +32,7 @@ class TestGooglePlayChannel(ChannelContract):
         connector.close()
 
     def make_channel(self) -> GooglePlay:
-        return GooglePlay(token=lambda: TOKEN, apps={APP: "paris"}, base_url=self.play.url)
+        return GooglePlay(token=lambda: TOKEN, apps={APP: "paris"}, base_url=self.platform.url)
 
     def message(self, number: int, kind: MessageKind | None = None) -> OutboundMessage:
         """The contract's message, with a review id as this connector writes them: package/reviewId."""
@@ -46,4 +43,4 @@ class TestGooglePlayChannel(ChannelContract):
         return [text for _package, _review, text in self.play.posted]
 
     def break_delivery(self, channel: Channel) -> None:
-        self.play.answer_every_request_with(503)
+        self.platform.fail(status=503, message="The service is currently unavailable.")

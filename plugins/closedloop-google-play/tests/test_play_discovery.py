@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from fake_play import Recorded
 from play_discovery import DiscoveryChecker
+
+from closedloop.testing.platform import Request
 
 LIST = "/androidpublisher/v3/applications/com.example.app/reviews"
 REPLY = "/androidpublisher/v3/applications/com.example.app/reviews/gp%3AAOqp:reply"
 
 
-def request(method: str, path: str, query: dict[str, list[str]] | None = None, body: Any = None) -> Recorded:
-    return Recorded(method=method, path=path, query=query or {}, headers={}, body=body)
+def request(method: str, path: str, query: dict[str, list[str]] | None = None, body: Any = None) -> Request:
+    """A request as the fake platform records it: a dict body sent as JSON, a string as it is."""
+    raw = b"" if body is None else body.encode() if isinstance(body, str) else json.dumps(body).encode()
+    return Request(method=method, path=path, query_lists=query or {}, headers={}, body=raw)
 
 
 def test_the_documented_requests_pass(checker: DiscoveryChecker) -> None:

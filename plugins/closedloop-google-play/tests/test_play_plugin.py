@@ -10,11 +10,12 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from fake_play import APP, TOKEN, FakePlay
+from play_api import APP, TOKEN, PlayReviews
 
 import closedloop_google_play.plugin
 from closedloop import Desk, InvalidInput, NotConfigured, Place
 from closedloop.testing.clock import FakeClock
+from closedloop.testing.platform import FakePlatform
 from closedloop_google_play import GooglePlay
 from closedloop_google_play.plugin import parse_apps
 
@@ -33,12 +34,12 @@ def test_the_installed_package_is_an_entry_point_plugin() -> None:
 
 
 def test_installed_and_configured_through_the_environment_it_syncs(
-    monkeypatch: pytest.MonkeyPatch, play: FakePlay, clock: FakeClock
+    monkeypatch: pytest.MonkeyPatch, platform: FakePlatform, play: PlayReviews, clock: FakeClock
 ) -> None:
     play.add_review(APP, "gp:1", text="Great app", stars=5, modified=clock.now() - timedelta(hours=1))
     monkeypatch.setenv("CLOSEDLOOP_GOOGLE_PLAY_TOKEN", TOKEN)
     monkeypatch.setenv("CLOSEDLOOP_GOOGLE_PLAY_APPS", f"{APP}=paris, com.example.other=lyon")
-    monkeypatch.setenv("CLOSEDLOOP_GOOGLE_PLAY_URL", play.url)
+    monkeypatch.setenv("CLOSEDLOOP_GOOGLE_PLAY_URL", platform.url)
 
     with Desk.open(clock=clock) as desk:
         assert "google_play" in desk.plugin_names
@@ -65,14 +66,14 @@ def test_half_configured_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
         Desk.open()
 
 
-def test_settings_in_extra_build_the_connector(play: FakePlay) -> None:
-    given = {"token": TOKEN, "apps": {APP: "paris"}, "base_url": play.url, "platform": "play_store"}
+def test_settings_in_extra_build_the_connector(platform: FakePlatform) -> None:
+    given = {"token": TOKEN, "apps": {APP: "paris"}, "base_url": platform.url, "platform": "play_store"}
     with Desk.open(
         plugins=[closedloop_google_play.plugin], extra={"google_play": given}, load_entry_points=False
     ) as desk:
         source = desk.registry.sources["play_store"]
         assert isinstance(source, GooglePlay)
-        assert (source.token(), source.apps, source.base_url) == (TOKEN, {APP: "paris"}, play.url)
+        assert (source.token(), source.apps, source.base_url) == (TOKEN, {APP: "paris"}, platform.url)
         assert desk.channel("play_store") is source  # one client and token for sync and replies
 
 
@@ -92,7 +93,9 @@ def test_apps_are_read_as_package_place_pairs() -> None:
         parse_apps("com.a")
 
 
-def test_the_command_line_syncs_with_progress_and_a_report(tmp_path: Path, play: FakePlay, clock: FakeClock) -> None:
+def test_the_command_line_syncs_with_progress_and_a_report(
+    tmp_path: Path, platform: FakePlatform, play: PlayReviews, clock: FakeClock
+) -> None:
     """``closedloop sync google_play`` in its own process, configured by the environment alone."""
     for number in range(5):
         play.add_review(APP, f"gp:{number}", text=f"Review {number}", stars=4, modified=clock.now())
@@ -103,7 +106,7 @@ def test_the_command_line_syncs_with_progress_and_a_report(tmp_path: Path, play:
         **os.environ,
         "CLOSEDLOOP_GOOGLE_PLAY_TOKEN": TOKEN,
         "CLOSEDLOOP_GOOGLE_PLAY_APPS": f"{APP}=paris",
-        "CLOSEDLOOP_GOOGLE_PLAY_URL": play.url,
+        "CLOSEDLOOP_GOOGLE_PLAY_URL": platform.url,
     }
 
     def sync() -> subprocess.CompletedProcess[str]:

@@ -7,17 +7,18 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
-from fake_play import APP, TOKEN, FakePlay
+from play_api import APP, REPLY, TOKEN, PlayReviews
 from play_discovery import DiscoveryChecker
 
 from closedloop import Delivery, Desk, InvalidInput, MessageKind, OutboundMessage
 from closedloop.domain.conversation import Conversation, InteractionKind
 from closedloop.testing.clock import FakeClock
+from closedloop.testing.platform import FakePlatform
 from closedloop_google_play import GooglePlay
 
 
 @pytest.fixture
-def review(desk: Desk, play: FakePlay, clock: FakeClock) -> Conversation:
+def review(desk: Desk, play: PlayReviews, clock: FakeClock) -> Conversation:
     play.add_review(APP, "gp:AOqpTOE", text="Too many ads", stars=2, modified=clock.now() - timedelta(hours=1))
     desk.sync("google_play")
     return desk.inbox("ana", limit=1).items[0]
@@ -29,7 +30,7 @@ def only_message(desk: Desk) -> OutboundMessage:
 
 
 def test_a_reply_is_posted_as_reply_text_and_sent(
-    desk: Desk, play: FakePlay, review: Conversation, checker: DiscoveryChecker
+    desk: Desk, platform: FakePlatform, play: PlayReviews, review: Conversation, checker: DiscoveryChecker
 ) -> None:
     desk.reply(review.id, by="ana", body="We have halved the ads in 2.4.", channel="review")
 
@@ -37,19 +38,19 @@ def test_a_reply_is_posted_as_reply_text_and_sent(
 
     assert report.sent == 1
     assert play.replies == [(APP, "gp:AOqpTOE", "We have halved the ads in 2.4.")]
-    [post] = [request for request in play.requests if request.method == "POST"]
+    [post] = [request for request in platform.requests if request.method == "POST"]
     assert post.path == f"/androidpublisher/v3/applications/{APP}/reviews/gp%3AAOqpTOE:reply"
-    assert post.body == {"replyText": "We have halved the ads in 2.4."}
+    assert post.json == {"replyText": "We have halved the ads in 2.4."}
     assert post.headers["authorization"] == f"Bearer {TOKEN}"
     assert only_message(desk).status is Delivery.SENT
-    assert checker.all_problems(play.requests) == []
+    assert checker.all_problems(platform.requests) == []
 
 
 def test_a_rate_limit_waits_at_least_as_long_as_retry_after(
-    desk: Desk, play: FakePlay, review: Conversation, clock: FakeClock
+    desk: Desk, platform: FakePlatform, play: PlayReviews, review: Conversation, clock: FakeClock
 ) -> None:
     desk.reply(review.id, by="ana", body="Thanks for the feedback.", channel="review")
-    play.answer_next_with(429, "Quota exceeded.", headers={"Retry-After": "600"})
+    platform.fail("POST", REPLY, status=429, message="Quota exceeded.", headers={"Retry-After": "600"}, times=1)
 
     assert desk.dispatch().retrying == 1
 
@@ -64,10 +65,17 @@ def test_a_rate_limit_waits_at_least_as_long_as_retry_after(
     assert len(play.replies) == 2
 
 
-def test_retry_after_as_an_http_date_is_understood(play: FakePlay, connector: GooglePlay, clock: FakeClock) -> None:
+def test_retry_after_as_an_http_date_is_understood(
+    platform: FakePlatform, play: PlayReviews, connector: GooglePlay, clock: FakeClock
+) -> None:
     play.add_review(APP, "gp:1", text="ok", stars=3, modified=clock.now())
-    play.answer_next_with(
-        429, "Slow down.", headers={"Retry-After": format_datetime(clock.now() + timedelta(minutes=2))}
+    platform.fail(
+        "POST",
+        REPLY,
+        status=429,
+        message="Slow down.",
+        headers={"Retry-After": format_datetime(clock.now() + timedelta(minutes=2))},
+        times=1,
     )
 
     [result] = connector.send([reply_message(f"{APP}/gp:1")])
@@ -75,9 +83,9 @@ def test_retry_after_as_an_http_date_is_understood(play: FakePlay, connector: Go
     assert (result.ok, result.permanent, result.retry_after) == (False, False, timedelta(minutes=2))
 
 
-def test_a_server_error_is_retried(desk: Desk, play: FakePlay, review: Conversation, clock: FakeClock) -> None:
+def test_a_server_error_is_retried(desk: Desk, platform: FakePlatform, review: Conversation, clock: FakeClock) -> None:
     desk.reply(review.id, by="ana", body="Thanks for the feedback.", channel="review")
-    play.answer_next_with(503, "The service is currently unavailable.")
+    platform.fail("POST", REPLY, status=503, message="The service is currently unavailable.", times=1)
 
     assert desk.dispatch().retrying == 1
     assert "503 UNAVAILABLE" in (only_message(desk).last_error or "")
@@ -86,9 +94,11 @@ def test_a_server_error_is_retried(desk: Desk, play: FakePlay, review: Conversat
     assert only_message(desk).status is Delivery.SENT
 
 
-def test_a_rejected_reply_fails_with_the_platforms_message(desk: Desk, play: FakePlay, review: Conversation) -> None:
+def test_a_rejected_reply_fails_with_the_platforms_message(
+    desk: Desk, platform: FakePlatform, review: Conversation
+) -> None:
     desk.reply(review.id, by="ana", body="Thanks for the feedback.", channel="review")
-    play.answer_next_with(400, "Reply text contains disallowed content.")
+    platform.fail("POST", REPLY, status=400, message="Reply text contains disallowed content.", times=1)
 
     assert desk.dispatch().failed == 1
 
@@ -100,7 +110,7 @@ def test_a_rejected_reply_fails_with_the_platforms_message(desk: Desk, play: Fak
 
 
 def test_a_reply_over_350_characters_is_refused_before_it_is_stored(
-    desk: Desk, play: FakePlay, review: Conversation
+    desk: Desk, play: PlayReviews, review: Conversation
 ) -> None:
     with pytest.raises(InvalidInput, match="at most 350 characters; this body has 351"):
         desk.reply(review.id, by="ana", body="x" * 351, channel="review")
@@ -136,9 +146,9 @@ def reply_message(external_id: str, number: int = 1) -> OutboundMessage:
     ],
 )
 def test_each_status_is_retried_or_not_as_it_deserves(
-    play: FakePlay, connector: GooglePlay, status: int, permanent: bool, words: str
+    platform: FakePlatform, connector: GooglePlay, status: int, permanent: bool, words: str
 ) -> None:
-    play.answer_next_with(status)
+    platform.fail("POST", REPLY, status=status, message="refused", times=1)
 
     [result] = connector.send([reply_message(f"{APP}/gp:1")])
 
@@ -146,24 +156,23 @@ def test_each_status_is_retried_or_not_as_it_deserves(
     assert words in (result.error or "")
 
 
-def test_an_unknown_review_is_a_permanent_failure(play: FakePlay, connector: GooglePlay) -> None:
+def test_an_unknown_review_is_a_permanent_failure(connector: GooglePlay) -> None:
     [result] = connector.send([reply_message(f"{APP}/gp:missing")])
     assert (result.ok, result.permanent, result.error) == (False, True, "HTTP 404 NOT_FOUND: The review was not found.")
 
 
-def test_a_review_id_without_its_app_is_a_permanent_failure(play: FakePlay, connector: GooglePlay) -> None:
+def test_a_review_id_without_its_app_is_a_permanent_failure(platform: FakePlatform, connector: GooglePlay) -> None:
     [result] = connector.send([reply_message("gp:lonely")])
     assert (result.ok, result.permanent) == (False, True)
     assert "com.example.app/<reviewId>" in (result.error or "")
-    assert play.requests == []
+    assert platform.requests == []
 
 
 @pytest.fixture
 def unreachable() -> Iterator[GooglePlay]:
     """A connector pointed at a port nobody listens on (a server started and stopped)."""
-    fake = FakePlay()
-    with fake.running():
-        url = fake.url
+    with FakePlatform() as gone:
+        url = gone.url
     connector = GooglePlay(token=lambda: TOKEN, apps={APP: "paris"}, base_url=url)
     yield connector
     connector.close()

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from fake_play import APP, OTHER_APP, FakePlay
+from play_api import APP, OTHER_APP, PlayReviews
 from play_discovery import DiscoveryChecker
 
 from closedloop import Desk, RatingKind, Source, Status
 from closedloop.domain.conversation import ActorKind, Conversation, InteractionKind
 from closedloop.testing.clock import FakeClock
+from closedloop.testing.platform import FakePlatform
 from closedloop_google_play import GooglePlay, GooglePlayError
 
 
-def five_reviews(play: FakePlay, clock: FakeClock) -> None:
+def five_reviews(play: PlayReviews, clock: FakeClock) -> None:
     day_ago = clock.now() - timedelta(days=1)
     for number in range(1, 6):
         play.add_review(
@@ -39,7 +40,7 @@ def by_review(desk: Desk) -> dict[str, Conversation]:
 
 
 def test_a_sync_reads_every_page_of_every_app_with_progress(
-    desk: Desk, play: FakePlay, clock: FakeClock, checker: DiscoveryChecker
+    desk: Desk, platform: FakePlatform, play: PlayReviews, clock: FakeClock, checker: DiscoveryChecker
 ) -> None:
     five_reviews(play, clock)
     seen: list[int] = []
@@ -48,16 +49,19 @@ def test_a_sync_reads_every_page_of_every_app_with_progress(
 
     assert (report.added, report.replies, report.rejected, report.complete) == (6, 1, [], True)
     assert seen == [2, 4, 5, 6], "one page at a time: 2 + 2 + 1 reviews of the first app, then the other app"
-    assert [request.query for request in play.lists(APP)] == [
+    lists = play.lists(APP)
+    handed = [request.answer["tokenPagination"]["nextPageToken"] for request in lists[:-1]]
+    assert [request.query_lists for request in lists] == [
         {"maxResults": ["2"]},
-        {"maxResults": ["2"], "token": ["page-2"]},
-        {"maxResults": ["2"], "token": ["page-4"]},
-    ]
-    assert all(request.headers["authorization"] == "Bearer play-access-token" for request in play.requests)
-    assert checker.all_problems(play.requests) == []
+        {"maxResults": ["2"], "token": [handed[0]]},
+        {"maxResults": ["2"], "token": [handed[1]]},
+    ], "each page asked with the token the one before handed out"
+    assert "tokenPagination" not in lists[-1].answer
+    assert all(request.headers["authorization"] == "Bearer play-access-token" for request in platform.requests)
+    assert checker.all_problems(platform.requests) == []
 
 
-def test_a_review_keeps_its_stars_text_locale_device_and_place(desk: Desk, play: FakePlay, clock: FakeClock) -> None:
+def test_a_review_keeps_its_stars_text_locale_device_and_place(desk: Desk, play: PlayReviews, clock: FakeClock) -> None:
     five_reviews(play, clock)
     desk.sync("google_play")
 
@@ -79,7 +83,7 @@ def test_a_review_keeps_its_stars_text_locale_device_and_place(desk: Desk, play:
     assert conversations[f"{OTHER_APP}/gp:other-1"].place_id == "lyon"
 
 
-def test_a_reply_made_in_the_play_console_is_the_places_reply(desk: Desk, play: FakePlay, clock: FakeClock) -> None:
+def test_a_reply_made_in_the_play_console_is_the_places_reply(desk: Desk, play: PlayReviews, clock: FakeClock) -> None:
     five_reviews(play, clock)
     desk.sync("google_play")
 
@@ -92,7 +96,7 @@ def test_a_reply_made_in_the_play_console_is_the_places_reply(desk: Desk, play: 
 
 
 def test_syncing_again_adds_nothing_and_stops_at_the_first_old_page(
-    desk: Desk, play: FakePlay, clock: FakeClock
+    desk: Desk, play: PlayReviews, clock: FakeClock
 ) -> None:
     five_reviews(play, clock)
     desk.sync("google_play")
@@ -110,7 +114,9 @@ def test_syncing_again_adds_nothing_and_stops_at_the_first_old_page(
     assert (full.added, full.unchanged) == (0, 6)
 
 
-def test_an_edit_after_our_reply_comes_back_as_a_customer_message(desk: Desk, play: FakePlay, clock: FakeClock) -> None:
+def test_an_edit_after_our_reply_comes_back_as_a_customer_message(
+    desk: Desk, play: PlayReviews, clock: FakeClock
+) -> None:
     play.add_review(APP, "gp:cold", text="Crashes on start", stars=1, modified=clock.now() - timedelta(hours=3))
     desk.sync("google_play")
     conversation = by_review(desk)[f"{APP}/gp:cold"]
@@ -130,9 +136,11 @@ def test_an_edit_after_our_reply_comes_back_as_a_customer_message(desk: Desk, pl
     assert desk.sync("google_play").edits == 0
 
 
-def test_a_refused_token_stops_the_sync_with_googles_reason(play: FakePlay, clock: FakeClock) -> None:
+def test_a_refused_token_stops_the_sync_with_googles_reason(
+    platform: FakePlatform, play: PlayReviews, clock: FakeClock
+) -> None:
     play.add_review(APP, "gp:1", text="Good", stars=5, modified=clock.now())
-    connector = GooglePlay(token=lambda: "expired", apps={APP: "paris"}, base_url=play.url)
+    connector = GooglePlay(token=lambda: "expired", apps={APP: "paris"}, base_url=platform.url)
     try:
         with pytest.raises(GooglePlayError, match=r"invalid authentication credentials.*check the token"):
             list(connector.reviews(since=None))
@@ -140,8 +148,8 @@ def test_a_refused_token_stops_the_sync_with_googles_reason(play: FakePlay, cloc
         connector.close()
 
 
-def test_an_unknown_app_is_reported_with_googles_message(play: FakePlay) -> None:
-    connector = GooglePlay(token=lambda: "play-access-token", apps={"com.example.gone": "paris"}, base_url=play.url)
+def test_an_unknown_app_is_reported_with_googles_message(platform: FakePlatform) -> None:
+    connector = GooglePlay(token=lambda: "play-access-token", apps={"com.example.gone": "paris"}, base_url=platform.url)
     try:
         with pytest.raises(GooglePlayError, match="404 NOT_FOUND: No application was found"):
             list(connector.reviews(since=None))
