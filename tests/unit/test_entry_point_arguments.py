@@ -217,7 +217,7 @@ WRONG_ARGUMENTS: dict[str, tuple[WrongCall, type[cl.ClosedLoopError], str]] = {
     "outbox, unknown status": (
         lambda w: w.desk.outbox(status="bogus"),
         cl.InvalidInput,
-        "status must be one of pending, sending, sent, failed; got 'bogus'",
+        "status must be one of pending, sending, sent, failed, cancelled; got 'bogus'",
     ),
     "outbox, conversation id a list": (
         lambda w: w.desk.outbox(conversation_id=[w.conversation_id]),
