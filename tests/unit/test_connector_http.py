@@ -28,9 +28,10 @@ NOW = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def shop_message(response: httpx.Response) -> str:
+def shop_message(response: httpx.Response, what: str | None) -> str:
     """A platform whose errors read {"error": {"text": ...}}."""
-    return f"HTTP {response.status_code}: {response.json()['error']['text']}"
+    reading = f" for {what}" if what else ""
+    return f"HTTP {response.status_code}{reading}: {response.json()['error']['text']}"
 
 
 def answer(status: int, text: str = "refused", **headers: str) -> httpx.Response:
@@ -45,17 +46,17 @@ def answer(status: int, text: str = "refused", **headers: str) -> httpx.Response
     ],
 )
 def test_each_status_is_delivered_retried_or_refused(status: int, ok: bool, permanent: bool) -> None:
-    result = send_result("m1", answer(status), now=NOW, describe=shop_message)
+    result = send_result("m1", answer(status), now=NOW, explain=shop_message)
     assert (result.message_id, result.ok, result.permanent) == ("m1", ok, permanent)
     assert result.error == (None if ok else f"HTTP {status}: refused")
 
 
 def test_a_rate_limit_waits_as_long_as_the_platform_says_in_either_form() -> None:
-    in_seconds = send_result("m1", answer(429, **{"Retry-After": "120"}), now=NOW, describe=shop_message)
+    in_seconds = send_result("m1", answer(429, **{"Retry-After": "120"}), now=NOW, explain=shop_message)
     as_a_date = send_result(
-        "m1", answer(503, **{"Retry-After": "Mon, 05 Jan 2026 09:01:30 GMT"}), now=NOW, describe=shop_message
+        "m1", answer(503, **{"Retry-After": "Mon, 05 Jan 2026 09:01:30 GMT"}), now=NOW, explain=shop_message
     )
-    unsaid = send_result("m1", answer(429), now=NOW, describe=shop_message)
+    unsaid = send_result("m1", answer(429), now=NOW, explain=shop_message)
     assert (in_seconds.retry_after, as_a_date.retry_after, unsaid.retry_after) == (
         timedelta(minutes=2),
         timedelta(seconds=90),
@@ -66,16 +67,16 @@ def test_a_rate_limit_waits_as_long_as_the_platform_says_in_either_form() -> Non
 def test_no_answer_at_all_is_temporary_and_advice_is_added_to_a_refusal() -> None:
     lost = send_result("m1", httpx.ConnectTimeout("timed out"), now=NOW, unreachable="Shop is unreachable")
     assert (lost.ok, lost.permanent) == (False, False) and (lost.error or "").startswith("Shop is unreachable")
-    refused = send_result("m1", answer(403), now=NOW, describe=shop_message, advice=lambda status: "; check X")
-    assert refused.error == "HTTP 403: refused; check X"
+    refused = send_result("m1", httpx.Response(403, text="Forbidden."), now=NOW)
+    assert (refused.permanent, refused.error) == (True, "HTTP 403: Forbidden.")
 
 
 def test_a_read_that_fails_is_an_error_saying_whether_to_run_the_sync_again() -> None:
     assert read_error(answer(200), "page 1", now=NOW) is None
-    refused = read_error(answer(404, "no such shop"), "page 1 of shop 7", now=NOW, describe=shop_message)
+    refused = read_error(answer(404, "no such shop"), "page 1 of shop 7", now=NOW, explain=shop_message)
     assert isinstance(refused, PlatformError) and (refused.status, refused.temporary) == (404, False)
-    assert str(refused) == "page 1 of shop 7 could not be read: HTTP 404: no such shop"
-    limited = read_error(answer(429, **{"Retry-After": "60"}), "page 2", now=NOW, describe=shop_message)
+    assert str(refused) == "HTTP 404 for page 1 of shop 7: no such shop"
+    limited = read_error(answer(429, **{"Retry-After": "60"}), "page 2", now=NOW, explain=shop_message)
     assert limited is not None and limited.temporary and limited.retry_after == timedelta(minutes=1)
     assert "run the sync again in 0:01:00 or later" in str(limited)
     lost = read_error(httpx.ReadTimeout("slow"), "page 3", now=NOW)
@@ -102,7 +103,7 @@ class Shop(HttpConnector):
         self.refreshed += 1
 
     def describe(self, response: httpx.Response) -> str:
-        return shop_message(response)
+        return str(response.json()["error"]["text"])
 
     def reviews(self, *, since: datetime | None) -> Iterator[Sequence[Any]]:
         def fetch(token: str | None) -> tuple[list[Any], str | None]:
@@ -144,7 +145,10 @@ def test_a_token_refused_twice_is_temporary_and_says_what_to_check() -> None:
     shop = Shop(lambda request: answer(401, "bad token"))
     [result] = shop.send([reply()])
     assert (result.ok, result.permanent, shop.refreshed) == (False, False, 1)
-    assert result.error == "HTTP 401: bad token; Shop refused the access token twice: check the token or what gives it"
+    assert (
+        result.error
+        == "Shop answered 401: bad token; Shop refused the access token twice: check the token or what gives it"
+    )
 
 
 def test_a_reply_is_posted_to_the_base_url_and_failures_are_results() -> None:
@@ -173,7 +177,7 @@ def test_reviews_are_read_page_by_page_and_a_failure_raises_the_connectors_error
     assert list(shop.reviews(since=None)) == [[1, 2], [3]]
 
     failing = Shop(lambda request: answer(503, "down", **{"Retry-After": "30"}))
-    with pytest.raises(ShopError, match="a page of reviews could not be read: HTTP 503: down") as raised:
+    with pytest.raises(ShopError, match="Shop answered 503 for a page of reviews: down") as raised:
         list(failing.reviews(since=None))
     assert raised.value.temporary and raised.value.retry_after == timedelta(seconds=30)
     garbled = Shop(lambda request: httpx.Response(200, text="<html>"))

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from closedloop.connectors.http import PlatformError, plain_message, read_error, send_result
+from closedloop.connectors.http import PlatformError, read_error, send_result
 from closedloop.domain.errors import ChannelUnavailable, InvalidInput
 from closedloop.domain.messages import ChannelLimits, MessageKind, OutboundMessage
 from closedloop.domain.reviews import PlatformReview
@@ -33,7 +33,8 @@ class HttpConnector:
     Subclasses set ``title`` (the platform's name in messages), ``limits``, ``error`` (their
     :class:`PlatformError` subclass) and, for a platform that lists reviews by creation, ``lists_by_creation
     = True`` and perhaps ``look_back``; they override ``describe`` (the platform's error shape), ``advice``
-    (what a person can check for a status) and ``refresh`` (to drop a cached token after a 401).
+    (what a person can check for a status), ``refresh`` (to drop a cached token after a 401) and, to word
+    errors otherwise, ``explain``.
     """
 
     title: ClassVar[str] = "the platform"
@@ -101,14 +102,22 @@ class HttpConnector:
         raise NotImplementedError(f"{type(self).__name__} must say how to reply on {self.title}")
 
     def describe(self, response: httpx.Response) -> str:
-        """The platform's own explanation of an error response, with its status."""
-        return plain_message(response)
+        """The platform's own words about an error response (read from its error JSON, say)."""
+        return response.text.strip()[:200] or response.reason_phrase
 
     def advice(self, status: int) -> str:
         """What a person can check after a refusal with this status, as ``"; check ..."`` (or nothing)."""
         if status == 401:
             return f"; {self.title} refused the access token twice: check the token or what gives it"
         return ""
+
+    def explain(self, response: httpx.Response, what: str | None) -> str:
+        """The error of a failed reply (``what`` None) or read, as a user reads it: override to word it
+        otherwise."""
+        reading = f" for {what}" if what else ""
+        return f"{self.title} answered {response.status_code}{reading}: {self.describe(response)}" + self.advice(
+            response.status_code
+        )
 
     def refresh(self) -> None:
         """Called after a 401, before the token is asked for again: drop a cached token here."""
@@ -175,7 +184,6 @@ class HttpConnector:
     def _reading(self) -> dict[str, Any]:
         return {
             "now": self.now(),
-            "describe": self.describe,
-            "advice": self.advice,
+            "explain": self.explain,
             "unreachable": f"{self.title} is unreachable",
         }

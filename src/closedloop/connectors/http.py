@@ -20,8 +20,9 @@ from closedloop.ports.outside import SendResult
 
 #: An answer: the platform's response, or the error of a request that got none.
 Answer = httpx.Response | httpx.HTTPError
-#: The platform's own explanation of an error response, with its status (from its error JSON, say).
-Describe = Callable[[httpx.Response], str]
+#: The sentence that explains an error response, in the platform's words and with its status, given what was
+#: being read (``None`` for a reply being posted).
+Explain = Callable[[httpx.Response, str | None], str]
 
 
 class PlatformError(ClosedLoopError):
@@ -38,10 +39,11 @@ class PlatformError(ClosedLoopError):
         self.retry_after = retry_after
 
 
-def plain_message(response: httpx.Response) -> str:
+def plain_message(response: httpx.Response, what: str | None = None) -> str:
     """The explanation of a platform whose error shape is unknown: the status and the start of the body."""
     text = response.text.strip()[:200] or response.reason_phrase
-    return f"HTTP {response.status_code}: {text}" if text else f"HTTP {response.status_code}"
+    reading = f" for {what}" if what else ""
+    return f"HTTP {response.status_code}{reading}: {text}" if text else f"HTTP {response.status_code}{reading}"
 
 
 def is_temporary(status: int) -> bool:
@@ -54,18 +56,17 @@ def send_result(
     answer: Answer,
     *,
     now: datetime,
-    describe: Describe = plain_message,
-    advice: Callable[[int], str] = lambda status: "",
+    explain: Explain = plain_message,
     unreachable: str = "the platform is unreachable",
 ) -> SendResult:
     """The result of posting one message: ``ok``, temporary (with the platform's ``Retry-After`` as
-    ``retry_after``) or ``permanent`` with the platform's message and, from ``advice(status)``, what to check."""
+    ``retry_after``) or ``permanent``, with ``explain(response, None)`` as the error."""
     if isinstance(answer, httpx.HTTPError):
         return SendResult(message_id=message_id, ok=False, error=f"{unreachable}: {answer!r}")
     status = answer.status_code
     if 200 <= status < 300:
         return SendResult(message_id=message_id, ok=True)
-    error = describe(answer) + advice(status)
+    error = explain(answer, None)
     if status == 401:
         return SendResult(message_id=message_id, ok=False, error=error)  # a token provider can be mended
     if is_temporary(status):
@@ -79,19 +80,18 @@ def read_error(
     what: str,
     *,
     now: datetime,
-    describe: Describe = plain_message,
-    advice: Callable[[int], str] = lambda status: "",
+    explain: Explain = plain_message,
     unreachable: str = "the platform is unreachable",
     error: type[PlatformError] = PlatformError,
 ) -> PlatformError | None:
     """The error a sync stops on when reading ``what`` (``"page 2 of the reviews of shop 7"``) failed, or
     ``None`` for a 2xx; a temporary one says to run the sync again, and when."""
     if isinstance(answer, httpx.HTTPError):
-        return error(f"{what} could not be read, {unreachable}: {answer!r}; run the sync again later", temporary=True)
+        return error(f"{unreachable} for {what}: {answer!r}; run the sync again later", temporary=True)
     status = answer.status_code
     if 200 <= status < 300:
         return None
-    message = f"{what} could not be read: {describe(answer)}{advice(status)}"
+    message = explain(answer, what)
     if not is_temporary(status):
         return error(message, status=status)
     wait = parse_retry_after(answer.headers.get("Retry-After"), now)
