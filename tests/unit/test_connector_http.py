@@ -181,8 +181,11 @@ def test_reviews_are_read_page_by_page_and_a_failure_raises_the_connectors_error
         list(failing.reviews(since=None))
     assert raised.value.temporary and raised.value.retry_after == timedelta(seconds=30)
     garbled = Shop(lambda request: httpx.Response(200, text="<html>"))
-    with pytest.raises(ShopError, match="Shop sent no JSON"):
+    with pytest.raises(ShopError, match="Shop sent '<html>' for a page of reviews, not a JSON object"):
         list(garbled.reviews(since=None))
+    listed = Shop(lambda request: httpx.Response(200, json=[1, 2]))
+    with pytest.raises(ShopError, match="not a JSON object"):
+        list(listed.reviews(since=None))
 
 
 def test_without_a_token_no_authorization_is_sent_and_a_401_is_not_retried() -> None:

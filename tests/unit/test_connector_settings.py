@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 from closedloop import InvalidInput, NotConfigured, Settings
-from closedloop.connectors import settings_for, variable
+from closedloop.connectors import pairs, settings_for, variable
 
 
 @attrs.frozen
@@ -81,10 +81,26 @@ def test_an_unknown_key_is_refused_naming_the_known_ones() -> None:
 
 
 def test_a_missing_setting_says_how_to_give_it() -> None:
-    with pytest.raises(NotConfigured, match=r"needs shops: give Desk.open\(extra=.*or set CLOSEDLOOP_SHOP_SHOPS"):
+    with pytest.raises(NotConfigured, match=r"needs shops: give Desk.open\(extra=\{'shop': \{'shops': \.\.\.\}\}\)"):
         settings_for(ShopSettings, extra(api_key="k"), "shop", environ={})
-    with pytest.raises(NotConfigured, match="CLOSEDLOOP_SHOP_SHOPS"):
+    with pytest.raises(NotConfigured, match="half configured: set CLOSEDLOOP_SHOP_SHOPS too"):
         settings_for(ShopSettings, Settings(), "shop", environ={"CLOSEDLOOP_SHOP_API_KEY": "k"})
+
+
+def test_a_field_may_keep_the_variable_users_already_set() -> None:
+    @attrs.frozen
+    class Renamed:
+        base_url: str = attrs.field(default="https://api.example.com", metadata={"variable": "URL"})
+
+    read = settings_for(Renamed, Settings(), "shop", environ={"CLOSEDLOOP_SHOP_URL": "http://127.0.0.1:8080"})
+    assert read == Renamed(base_url="http://127.0.0.1:8080")
+    assert settings_for(Renamed, Settings(), "shop", environ={"CLOSEDLOOP_SHOP_BASE_URL": "http://x"}) is None
+
+
+def test_pairs_name_the_variable_and_the_expected_shape() -> None:
+    assert pairs("a=1, b = 2,", "X") == {"a": "1", "b": "2"}
+    with pytest.raises(InvalidInput, match=r"APPS lists 'com\.example\.app=place-id' pairs separated by commas"):
+        pairs("com.a", "APPS", example="com.example.app=place-id")
 
 
 @pytest.mark.parametrize(
@@ -110,7 +126,7 @@ def test_a_value_of_the_wrong_type_is_refused_naming_the_setting(name: str, valu
 
 def test_a_bad_variable_is_named() -> None:
     environ = {"CLOSEDLOOP_SHOP_API_KEY": "k", "CLOSEDLOOP_SHOP_SHOPS": "s1"}
-    with pytest.raises(InvalidInput, match="CLOSEDLOOP_SHOP_SHOPS lists name=value pairs"):
+    with pytest.raises(InvalidInput, match="CLOSEDLOOP_SHOP_SHOPS lists 'name=value' pairs"):
         settings_for(ShopSettings, Settings(), "shop", environ=environ)
 
 

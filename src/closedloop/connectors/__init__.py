@@ -1,7 +1,7 @@
 """The connector author's kit: what every review platform's connector needs, so that one is mostly its mapping.
 
 - :func:`settings_for`: settings declared once as an attrs class, read from the desk's ``extra`` or from
-  ``CLOSEDLOOP_<PLATFORM>_<FIELD>`` variables;
+  ``CLOSEDLOOP_<PLATFORM>_<FIELD>`` variables (:func:`variable` names one, :func:`pairs` reads a dict's);
 - :class:`HttpConnector`: a review source and reply channel over one HTTP client, with the bearer token
   refreshed once after a 401 and the standard reading of the platform's answers;
 - :func:`send_result` and :func:`read_error`: that reading on its own, for a connector without the base;
@@ -21,7 +21,7 @@ except ImportError as missing:  # pragma: no cover - httpx is installed wherever
 from closedloop.connectors.base import HttpConnector, Token
 from closedloop.connectors.http import PlatformError, is_temporary, plain_message, read_error, send_result
 from closedloop.connectors.paging import numbered_pages, older_than, token_pages
-from closedloop.connectors.settings import settings_for, variable
+from closedloop.connectors.settings import pairs, settings_for, variable
 
 __all__ = [
     "HttpConnector",
@@ -30,6 +30,7 @@ __all__ = [
     "is_temporary",
     "numbered_pages",
     "older_than",
+    "pairs",
     "plain_message",
     "read_error",
     "send_result",

@@ -141,9 +141,9 @@ class HttpConnector:
             response = self.http.request(method, url, headers=self.headers(), **options)
         return response
 
-    def get_json(self, path: str, what: str, **options: Any) -> Any:
-        """The JSON a GET answers, for a sync: anything else raises ``error``, saying what ``what`` (``"page
-        2 of the reviews of shop 7"``) could not be read and whether to try again later."""
+    def get_json(self, path: str, what: str, **options: Any) -> dict[str, Any]:
+        """The JSON object a GET answers, for a sync: anything else raises ``error``, saying what ``what``
+        (``"page 2 of the reviews of shop 7"``) could not be read and whether to try again later."""
         try:
             answer: httpx.Response | httpx.HTTPError = self.request("GET", path, **options)
         except httpx.HTTPError as failure:
@@ -154,10 +154,14 @@ class HttpConnector:
         if not isinstance(answer, httpx.Response):  # read_error names every failure: only a response is left
             raise self.error(f"{what} could not be read from {self.title}")
         try:
-            return answer.json()
+            data = answer.json()
         except ValueError:
-            status = answer.status_code
-            raise self.error(f"{what} could not be read: {self.title} sent no JSON", status=status) from None
+            data = answer.text
+        if not isinstance(data, dict):
+            raise self.error(
+                f"{self.title} sent {shown(data)} for {what}, not a JSON object", status=answer.status_code
+            )
+        return data
 
     def send(self, messages: Sequence[OutboundMessage]) -> list[SendResult]:
         """Post each reply; a batch holding a kind this channel cannot carry is refused whole, and every

@@ -34,8 +34,17 @@ KNOWN_TYPES: dict[str, Any] = {
 
 
 def variable(key: str, field: str) -> str:
-    """The environment variable of one setting: ``CLOSEDLOOP_<KEY>_<FIELD>``, upper case."""
+    """The environment variable of one setting: ``CLOSEDLOOP_<KEY>_<FIELD>``, upper case. A field may name
+    its own with ``attrs.field(metadata={"variable": "URL"})``, as one that users already set."""
     return f"CLOSEDLOOP_{key}_{field}".upper()
+
+
+def pairs(text: str, where: str, *, example: str = "name=value") -> dict[str, str]:
+    """``"s1=paris, s2=lyon"`` as a mapping: how a variable gives a dict, such as a platform's ids to places."""
+    found = [item.partition("=") for item in text.split(",") if item.strip()]
+    if any(not sep or not name.strip() or not value.strip() for name, sep, value in found):
+        raise InvalidInput(f"{where} lists {example!r} pairs separated by commas; got {shown(text)}")
+    return {name.strip(): value.strip() for name, _sep, value in found}
 
 
 def settings_for(kind: type[S], settings: Settings, key: str, *, environ: Mapping[str, str] | None = None) -> S | None:
@@ -56,11 +65,11 @@ def settings_for(kind: type[S], settings: Settings, key: str, *, environ: Mappin
     given = settings.extra.get(key)
     if given is None:
         environ = os.environ if environ is None else environ
-        found = {name: environ[variable(key, name)] for name in fields if environ.get(variable(key, name), "")}
+        names = {name: variable(key, field.metadata.get("variable", name)) for name, field in fields.items()}
+        found = {name: environ[names[name]] for name in fields if environ.get(names[name], "")}
         if not found:
             return None
-        where = {name: variable(key, name) for name in found}
-        values = {name: convert(text, hints[name], where[name], from_text=True) for name, text in found.items()}
+        values = {name: convert(text, hints[name], names[name], from_text=True) for name, text in found.items()}
     else:
         if not isinstance(given, Mapping):
             raise InvalidInput(f"extra[{key!r}] must be a dict of settings; got {shown(given)}")
@@ -72,12 +81,13 @@ def settings_for(kind: type[S], settings: Settings, key: str, *, environ: Mappin
             for name, value in given.items()
         }
     missing = [name for name, field in fields.items() if field.default is attrs.NOTHING and name not in values]
+    if missing and given is None:
+        needed = ", ".join(names[name] for name in missing)
+        raise NotConfigured(f"the {key} connector is half configured: set {needed} too, or none of its variables")
     if missing:
-        needed = ", ".join(missing)
-        variables = ", ".join(variable(key, name) for name in missing)
         raise NotConfigured(
-            f"the {key} connector needs {needed}: give Desk.open(extra={{{key!r}: {{{missing[0]!r}: ...}}}}) "
-            f"or set {variables}"
+            f"the {key} connector needs {', '.join(missing)}: give Desk.open(extra={{{key!r}: "
+            f"{{{missing[0]!r}: ...}}}}), or leave extra[{key!r}] out and set its variables instead"
         )
     try:
         return typing.cast(S, kind(**values))
@@ -156,10 +166,7 @@ def _duration(value: object, hint: Any, where: str, from_text: bool) -> timedelt
 
 def _mapping(value: object, hint: Any, where: str, from_text: bool) -> dict[str, str]:
     if isinstance(value, str) and from_text:
-        pairs = [item.partition("=") for item in value.split(",") if item.strip()]
-        if any(not sep or not name.strip() or not item.strip() for name, sep, item in pairs):
-            raise InvalidInput(f"{where} lists name=value pairs separated by commas; got {shown(value)}")
-        return {name.strip(): item.strip() for name, _sep, item in pairs}
+        return pairs(value, where)
     if isinstance(value, Mapping) and all(
         isinstance(name, str) and isinstance(text, str) for name, text in value.items()
     ):
