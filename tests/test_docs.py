@@ -70,7 +70,8 @@ def test_an_undocumented_hook_is_caught() -> None:
 
 
 @pytest.mark.parametrize(
-    "document", ["README.md", "docs/plugins.md", "docs/connectors.md", "docs/ai.md", "docs/quality.md", "docs/privacy.md"]
+    "document",
+    ["README.md", "docs/plugins.md", "docs/connectors.md", "docs/ai.md", "docs/quality.md", "docs/privacy.md"],
 )
 def test_examples_run(document: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

@@ -4,6 +4,7 @@ refused in one line with status 2."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -101,7 +102,9 @@ def test_the_retention_command_runs_the_policy_of_its_options(url: str, capsys: 
     [
         (["retention", "--done-after", "0"], "whole number of days from 1 to 36525, or never"),
         (["retention", "--done-after", "two years"], "whole number of days"),
-        (["erase", "--user", "admin", "--yes"], "give email=..., tel=... or conversation_id="),
+        (["erase", "--user", "admin", "--yes"], "give --email, --tel or --conversation"),
+        (["erase", "--user", "admin", "--tel", "06 12 34 56 78", "--yes"], "--region"),
+        (["customer-data", "--user", "admin", "--email", "not-an-address"], "is not an email address"),
         (["erase", "--user", "ana", "--email", "guest0@example.com", "--yes"], "privacy right"),
         (["customer-data", "--user", "nobody", "--email", "guest0@example.com"], "nobody"),
     ],
@@ -122,3 +125,33 @@ def test_erase_and_customer_data_from_the_command_line(url: str, capsys: pytest.
     status, out, _ = run(capsys, "erase", "--url", url, "--user", "admin", "--email", "guest2@example.com", "--yes")
     assert status == 0 and "erased g***@e***.com: 1 conversation, 0 messages cancelled" in out
     assert "Still Open" not in names(url)
+
+
+def test_saying_no_at_the_confirmation_erases_nothing(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO("n\n"))
+    assert main(["erase", "--url", url, "--user", "admin", "--email", "guest2@example.com"]) == 1
+    assert "Still Open" in names(url)
+
+
+def test_commands_read_national_numbers_in_the_region_given(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with Desk.open(url, default_region="FR") as desk:
+        desk.ingest(
+            Feedback(source="survey", external_id="tel-1", place_id="paris", received_at=NOW,
+                     contact=Contact(name="Tel Person", tel="+33 6 12 34 56 78"))
+        )  # fmt: skip
+    status, out, _ = run(capsys, "erase", "--url", url, "--user", "admin", "--tel", "06 12 34 56 78", "--region", "FR",
+                         "--yes")  # fmt: skip
+    assert status == 0 and "+33*******78: 1 conversation" in out
+
+
+def test_commands_take_the_region_and_privacy_key_from_the_environment(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from closedloop.cli import open_desk
+
+    monkeypatch.setenv("CLOSEDLOOP_PRIVACY_KEY", "k" * 32)
+    monkeypatch.setenv("CLOSEDLOOP_DEFAULT_REGION", "FR")
+    with open_desk(url) as desk:
+        assert (desk.settings.privacy_key, desk.settings.default_region) == ("k" * 32, "FR")
+    with open_desk(url, default_region="BE") as desk:  # an option given on the command line wins
+        assert desk.settings.default_region == "BE"

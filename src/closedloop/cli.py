@@ -45,6 +45,9 @@ __all__ = [
 
 #: The environment variable ``--url`` falls back to.
 URL_VARIABLE = "CLOSEDLOOP_DATABASE_URL"
+#: Desk settings every command takes from the environment, so that commands work as the application's desk
+#: does: the same phone region, and the same key for the hashes erased reviews keep (``docs/privacy.md``).
+DESK_VARIABLES = {"default_region": "CLOSEDLOOP_DEFAULT_REGION", "privacy_key": "CLOSEDLOOP_PRIVACY_KEY"}
 #: The SQLite file the demo writes, and that ``inbox``, ``show`` and ``report`` read when given no URL.
 DEMO_FILE = "closedloop-demo.db"
 #: Commands that a plugin not installed would add, and the package that adds them: asked for one, the
@@ -90,6 +93,9 @@ def open_desk(url: str | None, *, must_exist: bool = True, **settings: Any) -> D
     url = database_url(url)
     if must_exist:
         require_database(url)
+    for name, variable in DESK_VARIABLES.items():
+        if os.environ.get(variable) and settings.get(name) is None:
+            settings[name] = os.environ[variable]
     return Desk.open(url, **settings)
 
 

@@ -34,6 +34,18 @@ class ContactChecker:
         parsed = self._parsed(number)
         return None if parsed is None else str(phonenumbers.national_significant_number(parsed))
 
+    def digit_forms(self, number: str) -> frozenset[str]:
+        """The digits of each usual way to write the number: international (``33612345678``, and with ``00``
+        before it) and national with its trunk prefix (``0612345678``); empty when it is not valid."""
+        parsed = self._parsed(number)
+        if parsed is None:
+            return frozenset()
+        international = str(phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)).lstrip("+")
+        national = "".join(
+            filter(str.isdigit, phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL))
+        )
+        return frozenset({international, f"00{international}", national})
+
     def _parsed(self, number: str) -> phonenumbers.PhoneNumber | None:
         try:
             parsed = phonenumbers.parse(number, self.default_region)

@@ -18,7 +18,7 @@ from closedloop.app.conflicts import retrying_on_conflict
 from closedloop.app.context import Context
 from closedloop.app.keys import privacy_key
 from closedloop.domain.conversation import Actor, Conversation, ErasureMark
-from closedloop.domain.privacy import ErasureRecord, PersonalData, erase_conversation, erase_message
+from closedloop.domain.privacy import ErasureRecord, PersonalData, erase_conversation, erase_message, key_id
 from closedloop.domain.reviews import erasure_prints
 from closedloop.events import ConversationChange
 from closedloop.ports import ReviewQuery, Scrubs, StoreTransaction
@@ -66,7 +66,15 @@ def _erase_batch(
             before = tx.conversations.get(conversation_id, lock=True)
             person = erasure.person_of(before)
             review, reply = erasure_prints(key, before)  # an erased review keeps its prints unless written again
-            mark = ErasureMark(at=erasure.record.at, erasure_id=erasure.record.id, review=review, reply=reply)
+            earlier = before.erasure
+            kept = earlier is not None and (earlier.review, earlier.reply) == (review, reply) and earlier.key_id
+            mark = ErasureMark(
+                at=erasure.record.at,
+                erasure_id=erasure.record.id,
+                review=review,
+                reply=reply,
+                key_id=earlier.key_id if kept and earlier is not None else key_id(key),
+            )
             saved = tx.conversations.save(erase_conversation(before, person, mark=mark, by=erasure.actor))
             changes.append(ConversationChange(conversation=saved, added=saved.history[len(before.history) :]))
             cancelled += _erase_messages(tx, conversation_id, person)

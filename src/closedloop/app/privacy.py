@@ -10,19 +10,17 @@ export that left some out, would be worse than none.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable
 
 import attrs
 
 from closedloop.app import access, arguments
 from closedloop.app.context import Context
+from closedloop.app.customers import Customer, personal_data
 from closedloop.app.erasing import Erasure, erase
-from closedloop.contacts import ContactChecker
 from closedloop.domain.errors import AccessDenied, InvalidInput
-from closedloop.domain.feedback import Contact
 from closedloop.domain.people import Right, User
-from closedloop.domain.privacy import ErasureRecord, PersonalData, masked, names_of
+from closedloop.domain.privacy import ErasureRecord, PersonalData, masked
 from closedloop.domain.transitions import user_actor
 from closedloop.ports import ContactRow, StoreTransaction
 from closedloop.serialization import to_data
@@ -42,45 +40,6 @@ class ErasureReport:
     conversations: int
     cancelled_messages: int
     subject: str
-
-
-@attrs.frozen(kw_only=True)
-class Customer:
-    """Whom a request is about, as given: normalised addresses and numbers, and the national digits numbers end
-    in however they are written."""
-
-    emails: frozenset[str]
-    phones: frozenset[str]
-    phone_digits: frozenset[str]
-
-    def matches(self, row: ContactRow, checks: ContactChecker) -> bool:
-        if row.email and normal_email(row.email) in self.emails:
-            return True
-        if not row.tel or not self.phone_digits:
-            return False
-        digits = re.sub(r"\D", "", row.tel)
-        if not any(digits.endswith(national) for national in self.phone_digits):
-            return False
-        normal = checks.phone(row.tel)
-        return normal is None or normal in self.phones  # a national number the desk cannot place still counts
-
-
-def normal_email(address: str) -> str:
-    return address.strip().casefold()
-
-
-def _customer(checks: ContactChecker, emails: Iterable[str], phones: Iterable[str]) -> Customer:
-    numbers = [number for number in phones if number.strip()]
-    digits = {checks.national_digits(number) or re.sub(r"\D", "", number) for number in numbers}
-    return Customer(
-        emails=frozenset(normal_email(email) for email in emails if email.strip()),
-        phones=frozenset(normal for number in numbers if (normal := checks.phone(number)) is not None),
-        phone_digits=frozenset(digit for digit in digits if len(digit) >= MIN_PHONE_DIGITS),
-    )
-
-
-#: The fewest digits a phone number is searched by: fewer would match other customers' numbers.
-MIN_PHONE_DIGITS = 6
 
 
 def _asked(email: object, tel: object, conversation_id: object) -> tuple[str, str, str]:
@@ -108,12 +67,9 @@ def find(
     ctx: Context, tx: StoreTransaction, member: User, email: str, tel: str, conversation_id: str
 ) -> tuple[list[ContactRow], PersonalData]:
     """Every conversation of the customer, checked to be all within what ``member`` sees, and their data."""
-    emails, phones = [email], [tel]
+    customer = Customer.asked(ctx.contacts, [email], [tel])
     if conversation_id:
-        contact = access.visible(tx, conversation_id, member)[0].feedback.contact
-        emails.append(contact.email)
-        phones.append(contact.tel)
-    customer = _customer(ctx.contacts, emails, phones)
+        customer = customer.joined(ctx.contacts, access.visible(tx, conversation_id, member)[0].feedback.contact)
     rows = [
         row
         for row in _every_contact(tx)
@@ -126,14 +82,7 @@ def find(
             f"this customer has conversations at places user {member.id!r} cannot see ({', '.join(hidden)}); "
             "nothing was done: ask an admin, who sees every place"
         )
-    found = _customer(ctx.contacts, [*emails, *(row.email for row in rows)], [*phones, *(row.tel for row in rows)])
-    person = PersonalData(
-        names=names_of(Contact(name=row.name) for row in rows),
-        emails=found.emails,
-        phones=found.phones,
-        phone_digits=found.phone_digits,
-    )
-    return rows, person
+    return rows, personal_data(ctx.contacts, customer, rows)
 
 
 def _every_contact(tx: StoreTransaction) -> Iterable[ContactRow]:

@@ -15,6 +15,7 @@ import attrs
 
 from closedloop.app import arguments
 from closedloop.app.context import Context
+from closedloop.app.customers import normal_email
 from closedloop.app.erasing import ERASE_BATCH, Erasure
 from closedloop.app.erasing import erase as erase_conversations
 from closedloop.contacts import ContactChecker
@@ -102,7 +103,7 @@ def _own_data(checks: ContactChecker) -> Callable[[Conversation], PersonalData]:
 
     def person_of(conversation: Conversation) -> PersonalData:
         contact = conversation.feedback.contact
-        email = contact.email.strip().casefold()
+        email = normal_email(contact.email) if contact.email.strip() else ""
         phone = checks.phone(contact.tel) if contact.tel.strip() else None
         digits = checks.national_digits(contact.tel) if contact.tel.strip() else None
         return PersonalData(

@@ -12,6 +12,12 @@ from closedloop.domain.privacy import RetentionPolicy
 from closedloop.hookspecs import hookimpl
 
 _DEFAULTS = RetentionPolicy()
+_REGION = click.option(
+    "--region",
+    envvar="CLOSEDLOOP_DEFAULT_REGION",
+    show_envvar=True,
+    help="The country national phone numbers are read in, e.g. FR (the desk's default_region).",
+)
 
 
 def _days_or_never(value: timedelta | None) -> str:
@@ -43,6 +49,7 @@ class DaysOrNever(click.ParamType[timedelta | None]):
     )
 )
 @url_option
+@_REGION
 @click.option("--dry-run", is_flag=True, help="Only count what would be erased; change nothing.")
 @click.option(
     "--done-after",
@@ -67,6 +74,7 @@ class DaysOrNever(click.ParamType[timedelta | None]):
 )
 def retention(
     url: str | None,
+    region: str | None,
     dry_run: bool,
     done_after: timedelta | None,
     spam_after: timedelta | None,
@@ -74,7 +82,7 @@ def retention(
 ) -> None:
     """Apply the retention policy: erase personal data kept longer than it allows, and old erasure records."""
     policy = RetentionPolicy(done_after=done_after, spam_after=spam_after, records_for=timedelta(days=keep_records))
-    with open_desk(url, retention=policy) as desk:
+    with open_desk(url, retention=policy, default_region=region) as desk:
         report = desk.apply_retention(dry_run=dry_run)
     click.echo(str(report))
 
@@ -82,6 +90,7 @@ def retention(
 def _customer_options(function: click.decorators.FC) -> click.decorators.FC:
     for option in reversed(
         (
+            _REGION,
             click.option(
                 "--user", "by", required=True, help="The acting user: an admin or one with the privacy right."
             ),
@@ -105,17 +114,21 @@ def _customer_options(function: click.decorators.FC) -> click.decorators.FC:
 @click.option("--reason", default="", help="Why (kept in the erasure record).")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def erase(
-    url: str | None, by: str, email: str | None, tel: str | None, conversation_id: str | None, reason: str, yes: bool
-) -> None:
+    url: str | None, region: str | None, by: str, email: str | None, tel: str | None, conversation_id: str | None,
+    reason: str, yes: bool,
+) -> int:  # fmt: skip
     """Erase one customer's personal data from every conversation of theirs; their ratings and dates stay."""
-    if not yes:
-        click.confirm("Erase this customer's personal data for good?", abort=True, err=True)
-    with open_desk(url) as desk:
+    _require_customer(email, tel, conversation_id)
+    if not yes and not click.confirm("Erase this customer's personal data for good?", err=True):
+        click.echo("nothing was erased", err=True)
+        return 1
+    with open_desk(url, default_region=region) as desk:
         report = desk.erase_customer(by=by, email=email, tel=tel, conversation_id=conversation_id, reason=reason)
     click.echo(
         f"erased {report.subject}: {_count(report.conversations, 'conversation')}, "
         f"{_count(report.cancelled_messages, 'message')} cancelled (record {report.erasure_id})"
     )
+    return 0
 
 
 def _count(number: int, noun: str) -> str:
@@ -130,10 +143,18 @@ def _count(number: int, noun: str) -> str:
 )
 @url_option
 @_customer_options
-def customer_data(url: str | None, by: str, email: str | None, tel: str | None, conversation_id: str | None) -> None:
+def customer_data(
+    url: str | None, region: str | None, by: str, email: str | None, tel: str | None, conversation_id: str | None
+) -> None:
     """Print everything held on one customer as JSON, for a subject-access request."""
-    with open_desk(url) as desk:
+    _require_customer(email, tel, conversation_id)
+    with open_desk(url, default_region=region) as desk:
         click.echo(desk.customer_data(by=by, email=email, tel=tel, conversation_id=conversation_id))
+
+
+def _require_customer(*given: str | None) -> None:
+    if not any(value and value.strip() for value in given):
+        raise click.UsageError("say whose data this is: give --email, --tel or --conversation")
 
 
 @hookimpl

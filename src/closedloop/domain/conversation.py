@@ -128,6 +128,9 @@ class ErasureMark:
     erasure_id: str = attrs.field(validator=id_field("erasure mark"))
     review: str = ""
     reply: str = ""
+    #: Which key made the hashes (:func:`closedloop.domain.privacy.key_id`): a sync with another key cannot
+    #: compare them, and then brings nothing back rather than the review's text.
+    key_id: str = ""
 
 
 @attrs.frozen(kw_only=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
@@ -37,6 +38,12 @@ NAME, EMAIL, PHONE = "[name]", "[email]", "[phone]"
 ERASED_TEXT = ""
 #: The shortest part of a name that is replaced on its own: initials would blank every "J" in a note.
 SHORTEST_NAME_PART = 2
+#: Words that join the parts of a name ("Jean de La Fontaine"): replaced within the full name only, as on
+#: their own they are everyday words of the notes around it.
+NAME_PARTICLES = frozenset({
+    "a", "al", "af", "av", "bin", "ben", "d", "da", "das", "de", "del", "dela", "della", "den", "der", "des", "di",
+    "do", "dos", "du", "e", "el", "la", "le", "lo", "ten", "ter", "van", "von", "y", "zu",
+})  # fmt: skip
 #: A phone number as people write it: digits with spaces, dots, dashes, slashes or brackets between them.
 _PHONE_LIKE = re.compile(r"\+?\(?\d[\d\s./()\-]{4,}\d")
 #: The details of a customer's review edit that a sync still needs: when the platform changed it.
@@ -56,14 +63,16 @@ class PersonalData:
     phone_digits: frozenset[str] = frozenset()
 
     def redact(self, text: str) -> str:
-        """``text`` with this customer's email addresses, phone numbers and names replaced."""
+        """``text`` with this customer's email addresses, phone numbers and names replaced, whatever their case
+        or Unicode form (``STRASSMANN`` for "Straßmann")."""
         if not text:
             return text
-        for email in sorted(self.emails, key=len, reverse=True):
+        text = unicodedata.normalize("NFC", text)
+        for email in sorted(_variants(self.emails), key=len, reverse=True):
             text = re.sub(re.escape(email), EMAIL, text, flags=re.IGNORECASE)
         if self.phone_digits:
             text = _PHONE_LIKE.sub(self._phone, text)
-        words = sorted(self.name_parts, key=len, reverse=True)
+        words = sorted(_variants(self.name_parts), key=len, reverse=True)
         if words:
             pattern = r"(?<!\w)(?:" + "|".join(re.escape(word) for word in words) + r")(?!\w)"
             text = re.sub(pattern, NAME, text, flags=re.IGNORECASE)
@@ -77,12 +86,29 @@ class PersonalData:
             words = name.split()
             if words:
                 parts.add(" ".join(words))
-            parts.update(word for word in words if len(word) >= SHORTEST_NAME_PART)
+            parts.update(
+                word for word in words if len(word) >= SHORTEST_NAME_PART and word.casefold() not in NAME_PARTICLES
+            )
         return frozenset(parts)
 
     def _phone(self, found: re.Match[str]) -> str:
         digits = re.sub(r"\D", "", found.group())
         return PHONE if any(digits.endswith(national) for national in self.phone_digits) else found.group()
+
+
+def _variants(texts: Iterable[str]) -> set[str]:
+    """Each text as written, composed (NFC) and case-folded, so that a case-blind search also finds the forms
+    that differ by more than case (ß and SS)."""
+    found = set()
+    for text in texts:
+        composed = unicodedata.normalize("NFC", text)
+        found.update({composed, composed.casefold(), composed.upper()})
+    return {variant for variant in found if variant}
+
+
+def key_id(key: bytes) -> str:
+    """A short name of a privacy key, kept with the hashes it made, that tells keys apart and gives none away."""
+    return hashlib.sha256(b"closedloop privacy key\n" + key).hexdigest()[:16]
 
 
 def fingerprint(key: bytes, text: str) -> str:

@@ -28,7 +28,7 @@ from closedloop.domain.conversation import (
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import Feedback, Rating
 from closedloop.domain.people import Place
-from closedloop.domain.privacy import fingerprint
+from closedloop.domain.privacy import fingerprint, key_id
 from closedloop.domain.transitions import Change, Event, customer_actor, move
 from closedloop.domain.values import instance_field, text_field, time_field
 
@@ -188,6 +188,7 @@ class _Erased:
     key: bytes
     review: str | None = None
     reply: str | None = None
+    blind: bool = False
 
     @classmethod
     def of(cls, conversation: Conversation, key: bytes | None) -> _Erased:
@@ -203,14 +204,17 @@ class _Erased:
                 f"conversation {conversation.id} was erased: pass key=, the desk's privacy key, so that its review "
                 "is known again by the hashes its erasure kept"
             )
-        return cls(key or b"", review, reply)
+        blind = bool(mark.key_id) and key is not None and key_id(key) != mark.key_id
+        return cls(key or b"", review, reply, blind)
 
     def review_changed(self, review: PlatformReview) -> bool:
+        """Whether the platform's review differs from the erased one; never, when the hashes were made with
+        another key and cannot be compared: the text must not come back."""
         text, stars = review.feedback.text, _stars(review.feedback.ratings)
-        return review_prints(self.key, text, stars, "")[0] != self.review
+        return not self.blind and review_prints(self.key, text, stars, "")[0] != self.review
 
     def reply_changed(self, reply: PlatformReply) -> bool:
-        return review_prints(self.key, "", "", reply.body)[1] != self.reply
+        return not self.blind and review_prints(self.key, "", "", reply.body)[1] != self.reply
 
 
 def _edit(conversation: Conversation, review: PlatformReview, now: datetime) -> Conversation:
