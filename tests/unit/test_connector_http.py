@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from closedloop import ChannelUnavailable, InvalidInput, MessageKind, OutboundMessage, PlatformReview
+from closedloop import ChannelUnavailable, Feedback, InvalidInput, MessageKind, OutboundMessage, PlatformReview, Source
 from closedloop.connectors import (
     HttpConnector,
     PlatformError,
@@ -246,3 +246,20 @@ def test_older_than_stops_once_a_whole_page_is_older() -> None:
     old, new = {"at": since - timedelta(hours=1)}, {"at": since + timedelta(hours=1)}
     assert (stop([old, old]), stop([new, old]), stop([old, {"no": since}])) == (True, False, False)
     assert older_than(None, at)([old]) is False
+
+
+def test_mapped_gives_reviews_and_leaves_what_it_cannot_read_for_the_desk_to_reject() -> None:
+    class Picky(Shop):
+        def review(self, raw: Any) -> PlatformReview:
+            if raw["stars"] is None:
+                raise KeyError("stars")
+            return PlatformReview(feedback=feedback(raw["id"]), updated_at=NOW)
+
+    good, bad = {"id": "r1", "stars": 4}, {"id": "r2", "stars": None}
+    first, second = Picky(lambda request: httpx.Response(200)).mapped([good, bad])
+    assert isinstance(first, PlatformReview) and first.feedback.external_id == "r1"
+    assert second is bad
+
+
+def feedback(external_id: str) -> Feedback:
+    return Feedback(source=Source.REVIEW, platform="shop", external_id=external_id, place_id="p", received_at=NOW)

@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 import httpx
 
+from closedloop.app.sync import UNREADABLE
 from closedloop.connectors.http import PlatformError, read_error, send_result
 from closedloop.domain.errors import ChannelUnavailable, InvalidInput
 from closedloop.domain.messages import ChannelLimits, MessageKind, OutboundMessage
@@ -123,6 +124,18 @@ class HttpConnector:
         """Called after a 401, before the token is asked for again: drop a cached token here."""
 
     # -- what the base does for it ---------------------------------------------------------------------------
+
+    def mapped(self, items: Iterable[Any]) -> list[Any]:
+        """Each item as a ``PlatformReview`` where ``review`` can read it, else as the platform gave it, for
+        the desk to reject alone with the reason: for a connector whose ``reviews()`` is also called directly
+        and expected to give reviews."""
+        found: list[Any] = []
+        for raw in items:
+            try:
+                found.append(self.review(raw))
+            except UNREADABLE:
+                found.append(raw)
+        return found
 
     def headers(self) -> dict[str, str]:
         """The headers of every request: the bearer token, when there is one."""

@@ -1,29 +1,22 @@
 """The Google Business Profile connector: the review source for ``desk.sync`` and the channel for public replies.
 
-One object plays both parts so that reading reviews and answering them share one token and one HTTP client.
+One object plays both parts so that reading reviews and answering them share one token and one HTTP client;
+:class:`closedloop.connectors.HttpConnector` does the HTTP, this module says what Google's API looks like.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+import itertools
+from collections.abc import Callable, Iterator, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
-from closedloop import (
-    ChannelLimits,
-    ChannelUnavailable,
-    ClosedLoopError,
-    InvalidInput,
-    MessageKind,
-    NotFound,
-    OutboundMessage,
-    PlatformReview,
-    SendResult,
-)
+from closedloop import ChannelLimits, InvalidInput, NotFound, OutboundMessage, PlatformReview
 from closedloop.channels import parse_retry_after
-from closedloop_google_business.mapping import to_review
+from closedloop.connectors import HttpConnector, PlatformError, Token, older_than, token_pages
+from closedloop_google_business.mapping import parse_time, to_review
 
 DEFAULT_URL = "https://mybusiness.googleapis.com"
 #: The API refuses a larger page.
@@ -31,22 +24,25 @@ MAX_PAGE_SIZE = 50
 #: Google's limit on a reply's comment, in bytes of UTF-8.
 MAX_REPLY_BYTES = 4096
 
-TokenProvider = Callable[[], str]
+#: What a person can do about a refusal, where the status says it.
+ADVICE = {
+    401: "; the access token was refused twice: check the token provider",
+    403: "; the account lacks permission: check the OAuth scope (business.manage) and that it manages the location",
+    404: "; the review or location no longer exists there",
+}
+#: What a sync pages through: a location's review as the API gave it, with the location it was listed under.
+Raw = tuple[str, Mapping[str, Any]]
 
 
-class GoogleBusinessError(ClosedLoopError):
+class GoogleBusinessError(PlatformError):
     """The API refused or could not be reached; ``status`` is the HTTP status (``None``: no answer at all)."""
-
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 def google_message(response: httpx.Response) -> str:
     """The platform's own explanation, from its error JSON {"error": {"code", "message", "status"}}."""
     try:
         error = response.json().get("error") or {}
-    except ValueError:
+    except (ValueError, AttributeError):
         error = {}
     if isinstance(error, dict) and error.get("message"):
         status = f" ({error['status']})" if error.get("status") else ""
@@ -59,186 +55,93 @@ def retry_after(response: httpx.Response, now: datetime) -> timedelta | None:
     return parse_retry_after(response.headers.get("Retry-After"), now)
 
 
-class GoogleBusinessProfile:
+class GoogleBusinessProfile(HttpConnector):
     """Reviews of the mapped locations, and replies to them, through the Business Profile API v4.
 
     ``token`` is called before every request (and again once after a 401), so it can hand out a refreshed
     OAuth access token; ``locations`` maps each location's resource name to the desk's place id.
     """
 
-    kinds = frozenset({MessageKind.REVIEW_REPLY})
+    title = "Google Business Profile"
     limits = ChannelLimits(max_bytes=MAX_REPLY_BYTES)
+    error = GoogleBusinessError
 
     def __init__(
         self,
         *,
-        token: TokenProvider | str,
+        token: Token,
         locations: Mapping[str, str],
         base_url: str = DEFAULT_URL,
         platform: str = "google_business",
         page_size: int = MAX_PAGE_SIZE,
         http: httpx.Client | None = None,
     ) -> None:
-        provider = _fixed(token) if isinstance(token, str) else token
-        if not callable(provider):
-            raise InvalidInput("token must be a callable returning an OAuth access token, or the token itself")
+        super().__init__(platform=platform, base_url=base_url, token=token, http=http)
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise InvalidInput(f"page_size must lie between 1 and {MAX_PAGE_SIZE} (the API's maximum); got {page_size}")
         for location in locations:
             parts = location.split("/")
             if len(parts) != 4 or parts[0] != "accounts" or parts[2] != "locations":
                 raise InvalidInput(f"location {location!r} must look like 'accounts/<id>/locations/<id>'")
-        if not platform:
-            raise InvalidInput("platform must be a non-empty name, e.g. 'google_business'")
-        self.token: TokenProvider = provider
         self.locations = dict(locations)
-        self.base_url = base_url.rstrip("/")
-        self._platform = platform
         self.page_size = page_size
-        self._owns_http = http is None
-        self.http = http or httpx.Client(timeout=httpx.Timeout(30.0))
 
-    def close(self) -> None:
-        if self._owns_http:
-            self.http.close()
+    def reviews(self, *, since: datetime | None) -> Iterator[list[PlatformReview | Raw]]:
+        """One page per API page, location after location, most recently changed first; a location stops after
+        a page wholly older than ``since``. A review that cannot be read stays as the API gave it."""
+        for location in self.locations:
+            for page in token_pages(self._pages_of(location), stop=older_than(since, _changed)):
+                yield self.mapped(page)
 
-    # -- as a review source and a channel, both named after the platform --------------------------------------
+    def _pages_of(self, location: str) -> Callable[[str | None], tuple[list[Raw], str | None]]:
+        numbers = itertools.count(1)
 
-    @property
-    def platform(self) -> str:
-        return self._platform
-
-    @property
-    def name(self) -> str:
-        return self._platform
-
-    def _request(self, method: str, path: str, **options: Any) -> httpx.Response:
-        """One call with a fresh token; a 401 asks the provider once more, as the token may have just expired."""
-        url = f"{self.base_url}/v4/{path}"
-        response = self.http.request(method, url, headers={"Authorization": f"Bearer {self.token()}"}, **options)
-        if response.status_code == 401:
-            response = self.http.request(method, url, headers={"Authorization": f"Bearer {self.token()}"}, **options)
-        return response
-
-    # -- reading reviews -------------------------------------------------------------------------------------
-
-    def reviews(self, *, since: datetime | None) -> Iterator[list[PlatformReview]]:
-        """One list per API page, location after location; a location stops at the first page that reaches
-        back past ``since`` (the API lists the most recently changed first)."""
-        for location, place_id in self.locations.items():
-            yield from self._location_reviews(location, place_id, since)
-
-    def _location_reviews(self, location: str, place_id: str, since: datetime | None) -> Iterator[list[PlatformReview]]:
-        page_token: str | None = None
-        page = 0
-        while True:
-            page += 1
+        def fetch(token: str | None) -> tuple[list[Raw], str | None]:
             params = {"pageSize": str(self.page_size), "orderBy": "updateTime desc"}
-            if page_token:
-                params["pageToken"] = page_token
-            data = self._get_page(location, params, page)
-            reviews = [
-                to_review(item, platform=self.platform, location=location, place_id=place_id)
-                for item in data.get("reviews") or []
-            ]
-            if reviews:
-                yield reviews
-            page_token = data.get("nextPageToken") or None
-            if page_token is None or not reviews:
-                return
-            if since is not None and min(review.updated_at for review in reviews) < since:
-                return
-
-    def _get_page(self, location: str, params: dict[str, str], page: int) -> dict[str, Any]:
-        where = f"page {page} of the reviews of {location}"
-        try:
-            response = self._request("GET", f"{location}/reviews", params=params)
-        except httpx.TransportError as error:
-            raise GoogleBusinessError(
-                f"Google Business Profile could not be reached for {where}: {error!r}; run the sync again later"
-            ) from error
-        if response.status_code != 200:
-            raise GoogleBusinessError(
-                f"Google Business Profile answered {response.status_code} for {where}: {google_message(response)}"
-                + _advice(response.status_code),
-                response.status_code,
+            what = f"page {next(numbers)} of the reviews of {location}"
+            data = self.get_json(
+                f"v4/{location}/reviews", what, params=params | ({"pageToken": token} if token else {})
             )
-        try:
-            data = response.json()
-        except ValueError as error:
-            raise GoogleBusinessError(f"Google Business Profile sent no JSON for {where}") from error
-        if not isinstance(data, dict):
-            raise GoogleBusinessError(f"Google Business Profile sent unexpected JSON for {where}: {data!r:.200}")
-        return data
+            return [(location, item) for item in data.get("reviews") or []], data.get("nextPageToken") or None
 
-    # -- posting replies -------------------------------------------------------------------------------------
+        return fetch
 
-    def send(self, messages: Sequence[OutboundMessage]) -> list[SendResult]:
-        """PUT each reply (an upsert: it replaces an earlier reply); failures become results, never exceptions."""
-        for message in messages:
-            if message.kind not in self.kinds:
-                raise ChannelUnavailable(
-                    f"the {self.name} channel posts public review replies only; it cannot carry a "
-                    f"{message.kind.value} message ({message.id})"
-                )
-        return [self._send_one(message) for message in messages]
+    def review(self, raw: Raw) -> PlatformReview:
+        location, item = raw
+        return to_review(item, platform=self.platform, location=location, place_id=self.locations[location])
 
-    def _send_one(self, message: OutboundMessage) -> SendResult:
+    def review_id(self, raw: Raw) -> str:
+        location, item = raw
+        return str(item.get("name") or f"{location}/reviews/{item.get('reviewId', '')}")
+
+    def post_reply(self, message: OutboundMessage) -> httpx.Response:
+        """PUT the reply (an upsert: it replaces an earlier reply) on the review the message names."""
         if not message.external_id:
-            return SendResult(message_id=message.id, ok=False, error="the message names no review", permanent=True)
-        try:
-            response = self._request("PUT", f"{message.external_id}/reply", json={"comment": message.body})
-        except httpx.TransportError as error:
-            return SendResult(message_id=message.id, ok=False, error=f"Google Business Profile unreachable: {error!r}")
-        status = response.status_code
-        if 200 <= status < 300:
-            return SendResult(message_id=message.id, ok=True)
-        reason = f"Google Business Profile answered {status}: {google_message(response)}"
-        if status == 429:
-            wait = retry_after(response, datetime.now(UTC))
-            return SendResult(message_id=message.id, ok=False, error=reason, retry_after=wait)
-        if status == 401:
-            return SendResult(message_id=message.id, ok=False, error=reason + _advice(status))
-        if status >= 500 or status == 408:
-            return SendResult(message_id=message.id, ok=False, error=reason)
-        return SendResult(message_id=message.id, ok=False, error=reason + _advice(status), permanent=True)
+            raise InvalidInput("the message names no review")
+        return self.request("PUT", f"v4/{message.external_id}/reply", json={"comment": message.body})
 
     def delete_reply(self, review_name: str) -> None:
         """Take the business's public reply off a review (``review_name``: accounts/../locations/../reviews/..)."""
         try:
-            response = self._request("DELETE", f"{review_name}/reply")
-        except httpx.TransportError as error:
+            response = self.request("DELETE", f"v4/{review_name}/reply")
+        except httpx.HTTPError as error:
             raise GoogleBusinessError(f"Google Business Profile could not be reached: {error!r}") from error
         if response.status_code == 404:
             raise NotFound(f"Google Business Profile has no review {review_name!r}: {google_message(response)}")
-        if not 200 <= response.status_code < 300:
+        if not response.is_success:
             raise GoogleBusinessError(
-                f"Google Business Profile refused to delete the reply to {review_name}: {response.status_code} "
-                f"{google_message(response)}" + _advice(response.status_code),
-                response.status_code,
+                self.explain(response, f"the reply to {review_name}"), status=response.status_code
             )
 
+    def describe(self, response: httpx.Response) -> str:
+        return google_message(response)
 
-def _fixed(token: str) -> TokenProvider:
-    """A token given as text: a provider that never refreshes, for scripts and the environment."""
-
-    def provide() -> str:
-        return token
-
-    return provide
+    def advice(self, status: int) -> str:
+        return ADVICE.get(status, "")
 
 
-def _advice(status: int) -> str:
-    """What a person can do about a refusal, where the status says it."""
-    if status == 401:
-        return "; the access token was refused twice: check the token provider"
-    if status == 403:
-        return (
-            "; the account lacks permission: check the OAuth scope (business.manage) and that it manages the location"
-        )
-    if status == 404:
-        return "; the review or location no longer exists there"
-    return ""
+def _changed(raw: Raw) -> datetime:
+    return parse_time(str(raw[1]["updateTime"]), "updateTime")
 
 
 __all__ = ["GoogleBusinessError", "GoogleBusinessProfile"]

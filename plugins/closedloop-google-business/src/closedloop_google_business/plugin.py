@@ -7,69 +7,48 @@ either, nothing is registered, so a desk opens as if the package were not instal
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+
+import attrs
+import httpx
 
 import closedloop
-from closedloop import InvalidInput, NotConfigured, Registry, Settings
-from closedloop_google_business.connector import GoogleBusinessProfile
+from closedloop import InvalidInput, Registry, Settings
+from closedloop.connectors import pairs, settings_for, variable
+from closedloop_google_business.connector import DEFAULT_URL, MAX_PAGE_SIZE, GoogleBusinessProfile
 
 SETTINGS_KEY = "google_business"
-TOKEN_VARIABLE = "CLOSEDLOOP_GOOGLE_BUSINESS_TOKEN"
-LOCATIONS_VARIABLE = "CLOSEDLOOP_GOOGLE_BUSINESS_LOCATIONS"
-URL_VARIABLE = "CLOSEDLOOP_GOOGLE_BUSINESS_URL"
-KEYS = frozenset({"connector", "token", "locations", "base_url", "platform", "page_size", "http"})
+TOKEN_VARIABLE = variable(SETTINGS_KEY, "token")
+LOCATIONS_VARIABLE = variable(SETTINGS_KEY, "locations")
+URL_VARIABLE = variable(SETTINGS_KEY, "url")
+
+
+@attrs.frozen
+class GoogleBusinessSettings:
+    """The connector's settings: a token (or a function giving fresh ones) and the locations' places."""
+
+    token: Callable[[], str] | str
+    locations: Mapping[str, str] = attrs.field(factory=dict)
+    base_url: str = attrs.field(default=DEFAULT_URL, metadata={"variable": "url"})
+    platform: str = SETTINGS_KEY
+    page_size: int = MAX_PAGE_SIZE
+    http: httpx.Client | None = None
 
 
 def parse_locations(text: str) -> dict[str, str]:
     """ "accounts/1/locations/2=place-id,accounts/1/locations/3=other" as a mapping."""
-    locations: dict[str, str] = {}
-    for item in text.split(","):
-        if not item.strip():
-            continue
-        location, equals, place_id = item.partition("=")
-        if not equals or not location.strip() or not place_id.strip():
-            raise InvalidInput(
-                f"{LOCATIONS_VARIABLE} takes 'accounts/1/locations/2=place-id' pairs separated by commas; got {item!r}"
-            )
-        locations[location.strip()] = place_id.strip()
-    return locations
-
-
-def from_config(config: Mapping[str, Any]) -> GoogleBusinessProfile:
-    unknown = sorted(set(config) - KEYS)
-    if unknown:
-        raise InvalidInput(f"unknown {SETTINGS_KEY} setting(s): {', '.join(unknown)}; known: {', '.join(sorted(KEYS))}")
-    if "connector" in config:
-        if not isinstance(config["connector"], GoogleBusinessProfile):
-            raise InvalidInput(f"{SETTINGS_KEY}['connector'] must be a GoogleBusinessProfile")
-        return config["connector"]
-    if "token" not in config:
-        raise NotConfigured(f"{SETTINGS_KEY} needs token= (a callable returning an OAuth access token)")
-    return GoogleBusinessProfile(**{key: value for key, value in config.items() if key != "connector"})
-
-
-def from_environment(environ: Mapping[str, str]) -> GoogleBusinessProfile | None:
-    token = environ.get(TOKEN_VARIABLE, "")
-    locations = environ.get(LOCATIONS_VARIABLE, "")
-    if not token:
-        if locations:
-            raise NotConfigured(f"{LOCATIONS_VARIABLE} is set but {TOKEN_VARIABLE} is not; set both")
-        return None
-    return GoogleBusinessProfile(
-        token=token,
-        locations=parse_locations(locations),
-        base_url=environ.get(URL_VARIABLE) or "https://mybusiness.googleapis.com",
-    )
+    return pairs(text, LOCATIONS_VARIABLE, example="accounts/1/locations/2=place-id")
 
 
 def connector_for(settings: Settings) -> GoogleBusinessProfile | None:
     """The connector the desk's settings (or else the environment) describe; None when neither does."""
-    config = settings.extra.get(SETTINGS_KEY)
-    if config is not None and not isinstance(config, Mapping):
-        raise InvalidInput(f"extra[{SETTINGS_KEY!r}] must be a dict; got {config!r}")
-    return from_config(config) if config is not None else from_environment(os.environ)
+    given = settings.extra.get(SETTINGS_KEY)
+    if isinstance(given, Mapping) and "connector" in given:
+        if not isinstance(given["connector"], GoogleBusinessProfile):
+            raise InvalidInput(f"{SETTINGS_KEY}['connector'] must be a GoogleBusinessProfile")
+        return given["connector"]
+    found = settings_for(GoogleBusinessSettings, settings, SETTINGS_KEY)
+    return None if found is None else GoogleBusinessProfile(**attrs.asdict(found, recurse=False))
 
 
 @closedloop.hookimpl
