@@ -1,12 +1,13 @@
 """The Google Play connector: reads an app's reviews and posts public replies through androidpublisher v3.
 
 One object is both the review source (``desk.sync("google_play")``) and the channel review replies go to, so
-both share one HTTP connection and one token.
+both share one HTTP connection and one token; :class:`closedloop.connectors.HttpConnector` does the HTTP,
+this module says what the Play API looks like.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -15,39 +16,44 @@ import httpx
 
 from closedloop import (
     ChannelLimits,
-    ChannelUnavailable,
-    ClosedLoopError,
     Comment,
     Contact,
     Feedback,
     InvalidInput,
-    MessageKind,
     OutboundMessage,
     PlatformReply,
     PlatformReview,
     Rating,
     RatingKind,
-    SendResult,
     Source,
 )
-from closedloop.channels import parse_retry_after
+from closedloop.connectors import HttpConnector, PlatformError, older_than, token_pages
 
 DEFAULT_BASE_URL = "https://androidpublisher.googleapis.com"
-API_PATH = "/androidpublisher/v3/applications"
+API_PATH = "androidpublisher/v3/applications"
 #: Google Play rejects replies of more than about 350 characters (ReviewsReplyRequest.replyText).
 MAX_REPLY_CHARS = 350
-TIMEOUT = httpx.Timeout(30.0)
+#: What a person can do about a refused reply, where the status says it.
+ADVICE = {
+    401: " (the access token was refused twice: check the token, and what gives it)",
+    403: " (this account may not reply to the app's reviews: give it the 'Reply to reviews' permission)",
+}
+#: What to check when the reviews of an app cannot be listed.
+READ_ADVICE = " (check the token, and that the app is in this developer account)"
+
+#: What a sync pages through: an app's review as the API gave it, with the app's package name.
+Raw = tuple[str, Mapping[str, Any]]
 
 
-class GooglePlayError(ClosedLoopError):
+class GooglePlayError(PlatformError):
     """Google Play refused a request the connector cannot do without (listing reviews)."""
 
 
-def _google_message(response: httpx.Response) -> str:
+def google_message(response: httpx.Response) -> str:
     """The platform's own explanation, from Google's error body ``{"error": {"code", "message", "status"}}``."""
     try:
         error = response.json().get("error", {})
-    except ValueError:
+    except (ValueError, AttributeError):
         error = {}
     if isinstance(error, dict) and error.get("message"):
         status = f" {error['status']}" if error.get("status") else ""
@@ -56,18 +62,12 @@ def _google_message(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}" + (f": {text}" if text else "")
 
 
-def _retry_after(response: httpx.Response, now: datetime) -> timedelta | None:
-    """The response's Retry-After as a wait from ``now``."""
-    return parse_retry_after(response.headers.get("Retry-After"), now)
-
-
 def _timestamp(value: Any) -> datetime | None:
     """A protobuf Timestamp as JSON (``seconds`` is an int64 string) as an aware datetime."""
     if not isinstance(value, dict) or value.get("seconds") in (None, ""):
         return None
-    seconds = int(value["seconds"])
     nanos = int(value.get("nanos") or 0)
-    return datetime.fromtimestamp(seconds, UTC) + timedelta(microseconds=nanos // 1000)
+    return datetime.fromtimestamp(int(value["seconds"]), UTC) + timedelta(microseconds=nanos // 1000)
 
 
 def split_external_id(external_id: str) -> tuple[str, str]:
@@ -78,14 +78,15 @@ def split_external_id(external_id: str) -> tuple[str, str]:
     return package, review_id
 
 
-class GooglePlay:
+class GooglePlay(HttpConnector):
     """Google Play reviews of some apps, each app answering for one of the desk's places.
 
     ``token`` is called before every request, so it can refresh an OAuth access token as it expires.
     """
 
-    kinds = frozenset({MessageKind.REVIEW_REPLY})
+    title = "Google Play"
     limits = ChannelLimits(max_chars=MAX_REPLY_CHARS)
+    error = GooglePlayError
 
     def __init__(
         self,
@@ -102,78 +103,36 @@ class GooglePlay:
             raise InvalidInput("GooglePlay(token=...) takes a function that returns an OAuth access token")
         if not apps:
             raise InvalidInput("GooglePlay(apps=...) needs at least one app: {'com.example.app': 'place-id'}")
-        self.token = token
+        super().__init__(platform=platform, base_url=base_url, token=token, http=http, clock=clock)
         self.apps = dict(apps)
-        self.base_url = base_url.rstrip("/")
-        self.platform = platform
         self.page_size = page_size
-        self._http = http
-        self._owns_http = http is None
-        self._clock = clock or (lambda: datetime.now(UTC))
 
-    @property
-    def name(self) -> str:
-        """The channel's name is the platform's: review replies go to the channel named after it."""
-        return self.platform
-
-    @property
-    def http(self) -> httpx.Client:
-        """Created on first use, so a desk that never syncs or replies opens no connection."""
-        if self._http is None:
-            self._http = httpx.Client(timeout=TIMEOUT)
-        return self._http
-
-    def close(self) -> None:
-        if self._owns_http and self._http is not None:
-            self._http.close()
-            self._http = None
-
-    def _headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token()}", "Accept": "application/json"}
-
-    def _reviews_url(self, package: str) -> str:
-        return f"{self.base_url}{API_PATH}/{quote(package, safe='')}/reviews"
-
-    # -- the review source ---------------------------------------------------------------------------------
-
-    def reviews(self, *, since: datetime | None) -> Iterator[Sequence[PlatformReview]]:
+    def reviews(self, *, since: datetime | None) -> Iterator[list[PlatformReview | Raw]]:
         """One list per API page, app after app; an app's paging stops after a page entirely older than
-        ``since`` (the API lists the most recently changed first)."""
+        ``since`` (the API lists the most recently changed first). A review that cannot be read stays as the
+        API gave it."""
         for package in self.apps:
-            yield from self._app_reviews(package, since)
+            for page in token_pages(self._pages_of(package), stop=older_than(since, _changed)):
+                yield self.mapped(page)
 
-    def _app_reviews(self, package: str, since: datetime | None) -> Iterator[list[PlatformReview]]:
-        token: str | None = None
-        while True:
-            params: dict[str, str | int] = {}
-            if self.page_size is not None:
-                params["maxResults"] = self.page_size
-            if token:
-                params["token"] = token
-            response = self.http.get(self._reviews_url(package), params=params, headers=self._headers())
-            if response.status_code != 200:
-                hint = " (check the token, and that the app is in this developer account)"
-                raise GooglePlayError(
-                    f"Google Play did not list the reviews of {package}: {_google_message(response)}"
-                    + (hint if response.status_code in (401, 403) else "")
-                )
-            data = response.json()
-            page = [review for item in data.get("reviews", []) if (review := self._review(package, item)) is not None]
-            yield page
-            token = (data.get("tokenPagination") or {}).get("nextPageToken")
-            if not token or (since is not None and page and all(_changed(review) < since for review in page)):
-                return
+    def _pages_of(self, package: str) -> Callable[[str | None], tuple[list[Raw], str | None]]:
+        path = f"{API_PATH}/{quote(package, safe='')}/reviews"
 
-    def _review(self, package: str, item: Mapping[str, Any]) -> PlatformReview | None:
-        """A review as closedloop sees it; ``None`` for one without the customer's comment (nothing to show)."""
-        user: Mapping[str, Any] = {}
-        developer: Mapping[str, Any] = {}
-        for comment in item.get("comments", []):
-            user = comment.get("userComment") or user
-            developer = comment.get("developerComment") or developer
+        def fetch(token: str | None) -> tuple[list[Raw], str | None]:
+            params = {name: value for name, value in (("maxResults", self.page_size), ("token", token)) if value}
+            data = self.get_json(path, f"the reviews of {package}", params=params)
+            following = (data.get("tokenPagination") or {}).get("nextPageToken")
+            return [(package, item) for item in data.get("reviews", [])], following
+
+        return fetch
+
+    def review(self, raw: Raw) -> PlatformReview:
+        """A review as closedloop sees it; one without the customer's comment has nothing to show."""
+        package, item = raw
+        user, developer = _comments(item)
         written = _timestamp(user.get("lastModified"))
-        if written is None or not item.get("reviewId"):
-            return None
+        if written is None:
+            raise InvalidInput("the review holds no comment of the customer's")
         text = str(user.get("text") or "").strip()
         stars = user.get("starRating")
         metadata = {
@@ -193,56 +152,38 @@ class GooglePlay:
             ratings=(Rating(key="stars", kind=RatingKind.STARS, value=int(stars)),) if stars else (),
             comments=(Comment(text=text, question="review"),) if text else (),
             locale=str(user.get("reviewerLanguage") or "en"),
-            metadata={key: str(value) for key, value in metadata.items() if value not in (None, "")},
+            metadata={key: value for key, value in metadata.items() if value not in (None, "")},
         )
-        reply = None
         answered = _timestamp(developer.get("lastModified"))
-        if developer.get("text") and answered is not None:
-            reply = PlatformReply(body=str(developer["text"]), at=answered)
+        reply = PlatformReply(body=str(developer["text"]), at=answered) if developer.get("text") and answered else None
         return PlatformReview(feedback=feedback, updated_at=written, reply=reply)
 
-    # -- the channel ---------------------------------------------------------------------------------------
+    def review_id(self, raw: Raw) -> str:
+        return f"{raw[0]}/{raw[1]['reviewId']}"
 
-    def send(self, messages: Sequence[OutboundMessage]) -> list[SendResult]:
-        """Post each reply; a whole batch is refused up front if it holds a message this channel cannot carry."""
-        for message in messages:
-            if message.kind not in self.kinds:
-                raise ChannelUnavailable(f"the {self.name} channel only posts review replies; got {message.kind}")
-        return [self._post_reply(message) for message in messages]
+    def post_reply(self, message: OutboundMessage) -> httpx.Response:
+        package, review_id = split_external_id(message.external_id)
+        path = f"{API_PATH}/{quote(package, safe='')}/reviews/{quote(review_id, safe='')}:reply"
+        return self.request("POST", path, json={"replyText": message.body})
 
-    def _post_reply(self, message: OutboundMessage) -> SendResult:
-        try:
-            package, review_id = split_external_id(message.external_id)
-        except InvalidInput as error:
-            return SendResult(message_id=message.id, ok=False, error=str(error), permanent=True)
-        url = f"{self._reviews_url(package)}/{quote(review_id, safe='')}:reply"
-        try:
-            response = self.http.post(url, json={"replyText": message.body}, headers=self._headers())
-        except httpx.HTTPError as error:
-            return SendResult(message_id=message.id, ok=False, error=f"Google Play unreachable: {error!r}")
-        return self._outcome(message, response)
-
-    def _outcome(self, message: OutboundMessage, response: httpx.Response) -> SendResult:
-        """What a status means: rate limits, server trouble and an expired token pass; a refusal stays."""
-        status = response.status_code
-        if 200 <= status < 300:
-            return SendResult(message_id=message.id, ok=True)
-        reason = _google_message(response)
-        wait = _retry_after(response, self._clock())
-        if status == 401:
-            reason = f"{reason} (the access token was refused; a fresh one is asked for on the next attempt)"
-            return SendResult(message_id=message.id, ok=False, error=reason, retry_after=wait)
-        if status == 403:
-            reason = (
-                f"{reason} (this account may not reply to reviews of {message.external_id.rpartition('/')[0]}: "
-                "give it the 'Reply to reviews' permission in the Play Console)"
-            )
-            return SendResult(message_id=message.id, ok=False, error=reason, permanent=True)
-        if status in (408, 429) or status >= 500:
-            return SendResult(message_id=message.id, ok=False, error=reason, retry_after=wait)
-        return SendResult(message_id=message.id, ok=False, error=reason, permanent=True)
+    def explain(self, response: httpx.Response, what: str | None) -> str:
+        if what is None:
+            return google_message(response) + ADVICE.get(response.status_code, "")
+        hint = READ_ADVICE if response.status_code in (401, 403) else ""
+        return f"Google Play did not list {what}: {google_message(response)}{hint}"
 
 
-def _changed(review: PlatformReview) -> datetime:
+def _comments(item: Mapping[str, Any]) -> tuple[Mapping[str, Any], Mapping[str, Any]]:
+    """The customer's comment and the developer's reply of a review (the last of each)."""
+    user: Mapping[str, Any] = {}
+    developer: Mapping[str, Any] = {}
+    for comment in item.get("comments", []):
+        user = comment.get("userComment") or user
+        developer = comment.get("developerComment") or developer
+    return user, developer
+
+
+def _changed(raw: Raw) -> datetime | None:
     """When anything on the review last changed there, the business's reply included."""
-    return max(review.updated_at, review.reply.at) if review.reply is not None else review.updated_at
+    moments = [_timestamp(comment.get("lastModified")) for comment in _comments(raw[1])]
+    return max((moment for moment in moments if moment), default=None)
