@@ -1,9 +1,9 @@
 """Plugins and the documentation reach closedloop only through its public API.
 
 The public API is ``closedloop`` itself and the submodules listed under "The public API" in docs/plugins.md.
-Everything a plugin's source or a documented example imports from closedloop must come from one of them, be
-importable, not start with an underscore, and be in the module's ``__all__`` when it has one; so moving code
-inside closedloop never breaks a plugin written against what the docs promise.
+Everything a plugin's source, its tests or a documented example imports from closedloop must come from one of
+them, be importable, not start with an underscore, and be in the module's ``__all__`` when it has one; so moving
+code inside closedloop never breaks a plugin written against what the docs promise.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PLUGINS_DOC = ROOT / "docs" / "plugins.md"
 PLUGIN_SOURCES = sorted(ROOT.glob("plugins/*/src/**/*.py"))
+# a plugin's tests are written by its authors from the docs alone too, and what they import is what they learn
+PLUGIN_TESTS = sorted(ROOT.glob("plugins/*/tests/**/*.py"))
 DOCUMENTS = sorted([ROOT / "README.md", *ROOT.glob("docs/*.md"), *ROOT.glob("plugins/*/README.md")])
 
 
@@ -128,6 +130,19 @@ def test_the_public_modules_are_listed_and_importable() -> None:
 @pytest.mark.parametrize("path", PLUGIN_SOURCES, ids=lambda path: str(path.relative_to(ROOT)))
 def test_plugins_use_only_the_public_api(path: Path) -> None:
     assert problems(path.read_text(encoding="utf-8"), public_modules()) == []
+
+
+@pytest.mark.parametrize("path", PLUGIN_TESTS, ids=lambda path: str(path.relative_to(ROOT)))
+def test_plugin_tests_use_only_the_public_api(path: Path) -> None:
+    assert problems(path.read_text(encoding="utf-8"), public_modules()) == []
+
+
+def test_every_plugin_is_checked() -> None:
+    """A plugin moved or renamed would otherwise leave its files unchecked without a word."""
+    for plugin in sorted(ROOT.glob("plugins/*/pyproject.toml")):
+        assert any(path.is_relative_to(plugin.parent / "src") for path in PLUGIN_SOURCES), plugin.parent.name
+        if (plugin.parent / "tests").is_dir():
+            assert any(path.is_relative_to(plugin.parent / "tests") for path in PLUGIN_TESTS), plugin.parent.name
 
 
 @pytest.mark.parametrize("path", DOCUMENTS, ids=lambda path: str(path.relative_to(ROOT)))
