@@ -33,7 +33,7 @@ from closedloop import (
 from closedloop.connectors import HttpConnector, PlatformError, numbered_pages, older_than, settings_for
 from closedloop.testing.clock import FakeClock
 from closedloop.testing.platform import FakePlatform
-from closedloop.testing.platform import numbered_pages as serve_pages
+from closedloop.testing.platform import serve_numbered_pages as serve_pages
 
 REVIEWS = "/v1/shops/{shop}/reviews"
 REPLY = "/v1/reviews/{id}/reply"

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from closedloop import InvalidInput
-from closedloop.testing.platform import FakePlatform, Refused, Request, numbered_pages, token_pages
+from closedloop.testing.platform import FakePlatform, Refused, Request, serve_numbered_pages, serve_token_pages
 
 REVIEWS = "/v1/units/{unit}/reviews"
 
@@ -174,7 +174,7 @@ def test_a_handler_refuses_in_the_platforms_shape(platform: FakePlatform, client
 
 def test_token_pages_hand_out_opaque_tokens_that_must_come_back(platform: FakePlatform, client: httpx.Client) -> None:
     reviews = [{"id": number} for number in range(5)]
-    platform.json("GET", REVIEWS, token_pages(reviews, items_key="reviews", default_size=2, max_size=3))
+    platform.json("GET", REVIEWS, serve_token_pages(reviews, items_key="reviews", default_size=2, max_size=3))
 
     seen, token, pages = [], None, 0
     while True:
@@ -202,7 +202,7 @@ def test_token_pages_take_the_platforms_names_and_a_list_per_request(
     platform: FakePlatform, client: httpx.Client
 ) -> None:
     by_app = {"a": [{"id": 1}, {"id": 2}, {"id": 3}], "b": [{"id": 9}]}
-    pages = token_pages(
+    pages = serve_token_pages(
         lambda request: by_app[request.params["unit"]],
         items_key="reviews",
         size_param="maxResults",
@@ -220,7 +220,9 @@ def test_token_pages_take_the_platforms_names_and_a_list_per_request(
 
 def test_numbered_pages_count_from_the_first_page(platform: FakePlatform, client: httpx.Client) -> None:
     reviews = [{"id": number} for number in range(5)]
-    platform.json("GET", REVIEWS, numbered_pages(reviews, items_key="reviews", size_param="perPage", total_key="total"))
+    platform.json(
+        "GET", REVIEWS, serve_numbered_pages(reviews, items_key="reviews", size_param="perPage", total_key="total")
+    )
 
     def page(number: int) -> Any:
         return client.get("/v1/units/u/reviews", params={"page": number, "perPage": 2}).json()

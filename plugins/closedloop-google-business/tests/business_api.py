@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from closedloop.testing.platform import FakePlatform, Refused, Request, token_pages
+from closedloop.testing.platform import FakePlatform, Refused, Request, serve_token_pages
 
 TOKEN = "secret-token"
 LOCATION = "accounts/1/locations/2"
@@ -51,7 +51,7 @@ class BusinessProfile:
     def __init__(self, platform: FakePlatform, now: Callable[[], datetime]) -> None:
         self.now = now
         self.reviews: dict[str, list[dict[str, Any]]] = {}
-        self._pages = token_pages(self._newest_first, items_key="reviews", default_size=50, max_size=50)
+        self._pages = serve_token_pages(self._newest_first, items_key="reviews", default_size=50, max_size=50)
         platform.json("GET", REVIEWS, self._list)
         platform.json("PUT", REPLY, self._put_reply)
         platform.json("DELETE", REPLY, self._delete_reply)

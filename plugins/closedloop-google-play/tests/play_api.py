@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from closedloop.testing.platform import FakePlatform, Refused, Request, token_pages
+from closedloop.testing.platform import FakePlatform, Refused, Request, serve_token_pages
 
 TOKEN = "play-access-token"
 APP = "com.example.app"
@@ -57,7 +57,7 @@ class PlayReviews:
         self.known: set[str] = set()
         #: (package, review id, replyText) of the replies carried out, in order.
         self.posted: list[tuple[str, str, str]] = []
-        pages = token_pages(
+        pages = serve_token_pages(
             self._newest_first,
             items_key="reviews",
             size_param="maxResults",

@@ -10,9 +10,8 @@ import pytest
 from play_api import APP, REPLY, TOKEN, PlayReviews
 from play_discovery import DiscoveryChecker
 
-from closedloop import Delivery, Desk, InvalidInput, MessageKind, OutboundMessage
-from closedloop.domain.conversation import Conversation, InteractionKind
-from closedloop.testing.clock import FakeClock
+from closedloop import Conversation, Delivery, Desk, InteractionKind, InvalidInput, MessageKind, OutboundMessage
+from closedloop.testing import FakeClock
 from closedloop.testing.platform import FakePlatform
 from closedloop_google_play import GooglePlay
 
@@ -138,7 +137,6 @@ def reply_message(external_id: str, number: int = 1) -> OutboundMessage:
     [
         (400, True, "400 INVALID_ARGUMENT: refused"),
         (404, True, "404 NOT_FOUND: refused"),
-        (401, False, "the access token was refused"),
         (403, True, "'Reply to reviews' permission"),
         (429, False, "429 RESOURCE_EXHAUSTED"),
         (500, False, "500 INTERNAL"),
@@ -154,6 +152,18 @@ def test_each_status_is_retried_or_not_as_it_deserves(
 
     assert (result.ok, result.permanent) == (False, permanent)
     assert words in (result.error or "")
+
+
+def test_a_refused_token_is_asked_for_again_and_the_reply_posted_once_more(
+    platform: FakePlatform, connector: GooglePlay
+) -> None:
+    platform.fail("POST", REPLY, status=401, message="refused", times=2)
+
+    [result] = connector.send([reply_message(f"{APP}/gp:1")])
+
+    assert len(platform.calls("POST", REPLY)) == 2
+    assert (result.ok, result.permanent) == (False, False)
+    assert "the access token was refused" in (result.error or "")
 
 
 def test_an_unknown_review_is_a_permanent_failure(connector: GooglePlay) -> None:

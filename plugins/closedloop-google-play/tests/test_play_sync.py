@@ -8,9 +8,8 @@ import pytest
 from play_api import APP, OTHER_APP, PlayReviews
 from play_discovery import DiscoveryChecker
 
-from closedloop import Desk, RatingKind, Source, Status
-from closedloop.domain.conversation import ActorKind, Conversation, InteractionKind
-from closedloop.testing.clock import FakeClock
+from closedloop import ActorKind, Conversation, Desk, InteractionKind, RatingKind, Source, Status
+from closedloop.testing import FakeClock
 from closedloop.testing.platform import FakePlatform
 from closedloop_google_play import GooglePlay, GooglePlayError
 

@@ -27,7 +27,7 @@ from closedloop import (
     Status,
     User,
 )
-from closedloop.testing.channels import RecordingChannel
+from closedloop.testing import RecordingChannel
 
 MODEL = "fake-gpt"  # served by the fake, no key needed
 KEYED_MODEL = "fake-keyed"  # served by the fake, with a key saved under "fakekey"

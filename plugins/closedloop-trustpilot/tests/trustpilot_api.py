@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from closedloop.testing.platform import FakePlatform, Refused, Request, numbered_pages
+from closedloop.testing.platform import FakePlatform, Refused, Request, serve_numbered_pages
 
 API_KEY, API_SECRET = "key-1", "secret-1"
 USERNAME, PASSWORD = "care@example.com", "hunter2"
@@ -47,7 +47,7 @@ class TrustpilotApi:
         self.tokens_given = 0
         platform.bearer = "first-token"
         platform.error_shape = trustpilot_error
-        pages = numbered_pages(self._newest_first, items_key="reviews", default_size=20, max_size=100)
+        pages = serve_numbered_pages(self._newest_first, items_key="reviews", default_size=20, max_size=100)
         platform.json("POST", TOKEN, self._token, authenticated=False)
         platform.json("GET", REVIEWS, lambda request: {**pages(request), "links": []})
         platform.json("POST", REPLY, self._reply)

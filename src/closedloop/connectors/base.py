@@ -103,7 +103,17 @@ class HttpConnector:
         raise NotImplementedError(f"{type(self).__name__} must say how to reply on {self.title}")
 
     def describe(self, response: httpx.Response) -> str:
-        """The platform's own words about an error response (read from its error JSON, say)."""
+        """The platform's own words about an error response: the ``message`` of its error JSON in the usual
+        shapes (``{"message": ...}``, ``{"error": {"message": ...}}``), else the start of the body; override
+        for another shape."""
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and isinstance(data.get("error"), dict):
+            data = data["error"]
+        if isinstance(data, dict) and isinstance(data.get("message"), str) and data["message"].strip():
+            return str(data["message"]).strip()
         return response.text.strip()[:200] or response.reason_phrase
 
     def advice(self, status: int) -> str:
@@ -189,11 +199,14 @@ class HttpConnector:
 
     def send_one(self, message: OutboundMessage) -> SendResult:
         """One reply's result: a reply ``post_reply`` refuses (an ``InvalidInput``, such as a malformed
-        review id) fails for good, the platform's answer is read the standard way."""
+        review id) fails for good, one that could not get a token waits (as long as the token endpoint said) and
+        is tried again, the platform's answer is read the standard way."""
         try:
             answer: httpx.Response | httpx.HTTPError = self.post_reply(message)
         except InvalidInput as refusal:
             return SendResult(message_id=message.id, ok=False, error=str(refusal), permanent=True)
+        except PlatformError as refusal:
+            return SendResult(message_id=message.id, ok=False, error=str(refusal), retry_after=refusal.retry_after)
         except httpx.HTTPError as failure:
             answer = failure
         return send_result(message.id, answer, **self._reading())

@@ -12,7 +12,7 @@ import attrs
 import httpx
 
 import closedloop
-from closedloop import OutboundMessage, PlatformReview, Registry, SendResult, Settings
+from closedloop import OutboundMessage, PlatformReview, Registry, Settings
 from closedloop.connectors import HttpConnector, PlatformError, numbered_pages, older_than, settings_for
 from closedloop_trustpilot.mapping import parse_time, to_review
 
@@ -59,13 +59,6 @@ class Trustpilot(HttpConnector):
     def refresh(self) -> None:
         self.cached = ""
 
-    def describe(self, response: httpx.Response) -> str:
-        """Trustpilot's error JSON is ``{"message", "errorCode", "details", "correlationId"}``."""
-        try:
-            return str(response.json()["message"])
-        except (ValueError, TypeError, LookupError):
-            return super().describe(response)
-
     def reviews(self, *, since: datetime | None) -> Iterator[Sequence[Any]]:
         """Each unit's reviews (each marked with that unit), newest first, until a page is all past ``since``."""
         stop: Callable[[Sequence[Any]], bool] = older_than(since, lambda raw: parse_time(raw["createdAt"], "createdAt"))
@@ -86,13 +79,6 @@ class Trustpilot(HttpConnector):
     def post_reply(self, message: OutboundMessage) -> httpx.Response:
         review_id = quote(message.external_id or "", safe="")
         return self.request("POST", REPLY.format(review_id), json={"message": message.body})
-
-    def send_one(self, message: OutboundMessage) -> SendResult:
-        """A reply that got no token waits (as the token endpoint said) until the login works again."""
-        try:
-            return super().send_one(message)
-        except PlatformError as refusal:
-            return SendResult(message_id=message.id, ok=False, error=str(refusal), retry_after=refusal.retry_after)
 
     def delete_reply(self, review_id: str) -> None:
         answer = self.request("DELETE", REPLY.format(quote(review_id, safe="")))

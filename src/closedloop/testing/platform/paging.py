@@ -23,7 +23,7 @@ Items = Sequence[Any] | Callable[[Request], Sequence[Any]]
 PageHandler = Callable[[Request], dict[str, Any]]
 
 
-def token_pages(
+def serve_token_pages(
     items: Items,
     *,
     items_key: str = "items",
@@ -53,7 +53,7 @@ def token_pages(
     return page
 
 
-def numbered_pages(
+def serve_numbered_pages(
     items: Items,
     *,
     items_key: str = "items",
