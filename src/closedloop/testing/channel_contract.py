@@ -8,14 +8,20 @@ connector, an SMS gateway)::
     class TestMyChannel(ChannelContract):
         kind = MessageKind.REVIEW_REPLY
 
+        @pytest.fixture(autouse=True)
+        def _platform(self, fake_platform):  # closedloop.testing.platform, knowing reviews review-0..2
+            self.platform = fake_platform
+
         def make_channel(self):
-            return MyChannel(base_url=self.fake_server_url)
+            return MyConnector(base_url=self.platform.url)
 
         def delivered(self, channel):
-            return [request.body for request in self.fake_server.requests]
+            return [request.json["text"] for request in self.platform.calls("POST", "/reviews/{id}/reply")]
 
         def break_delivery(self, channel):
-            self.fake_server.answer_every_request_with(503)
+            self.platform.fail(status=503)
+
+``docs/connectors.md`` lists every member and its default.
 """
 
 from __future__ import annotations
