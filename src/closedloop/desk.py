@@ -92,7 +92,7 @@ class Desk:
         url, store = url_or_store(url, store)
         chosen = Settings.from_keywords(settings)
         manager = make_plugin_manager(chosen)
-        registry = Registry()
+        registry = Registry(clock=chosen.clock)
         Hooks(manager, desk=None).register(registry, chosen)
         if store is None:
             store = registry.store_for(url or DEFAULT_URL, chosen)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from closedloop.domain.alerts import AlertRule
 from closedloop.domain.errors import ChannelUnavailable, InvalidInput, NotConfigured
-from closedloop.ports import Analyzer, Assistant, Channel, Connector, ReviewSource, Store
+from closedloop.ports import Analyzer, Assistant, Channel, Clock, Connector, ReviewSource, Store
 from closedloop.settings import Settings
 
 StoreFactory = Callable[[str, Settings], Store]
@@ -16,10 +17,12 @@ class Registry:
     """Collects the stores, channels, assistants, analyzers and alert rules that plugins provide.
 
     For names that must be unique (store schemes, channels, assistants) the first registration wins:
-    plugins are asked before the built-ins, so they can replace them.
+    plugins are asked before the built-ins, so they can replace them. ``clock`` is the desk's (``None``: real
+    time), handed to each connector registered with a ``clock`` of ``None``.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock = clock
         self.stores: dict[str, StoreFactory] = {}
         self.channels: dict[str, Channel] = {}
         self.assistants: dict[str, Assistant] = {}
@@ -59,6 +62,11 @@ class Registry:
                 f"the connector for {connector.platform!r} is named {connector.name!r}; review replies go to the "
                 "channel named after the platform, so its name must be its platform"
             )
+        if self.clock is not None and getattr(connector, "clock", False) is None:
+            # so a connector reads a Retry-After date on the desk's time without its author passing it on; a
+            # frozen one keeps real time
+            with contextlib.suppress(AttributeError):
+                setattr(connector, "clock", self.clock)  # noqa: B010 - an attribute the Connector protocol lacks
         self.add_source(connector)
         self.add_channel(connector)
 
@@ -89,7 +97,8 @@ class Registry:
             known = ", ".join(sorted(self.channels)) or "none"
             raise ChannelUnavailable(
                 f"no channel named {name!r} is registered (registered: {known}); install or register a "
-                f"plugin that adds it through closedloop_register_channels"
+                "plugin that adds it through closedloop_register_channels, or, for a review platform, through "
+                "closedloop_register_connectors"
             ) from None
 
     def store_for(self, url: str, settings: Settings) -> Store:

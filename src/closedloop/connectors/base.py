@@ -9,23 +9,44 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import httpx
 
 from closedloop.app.sync import UNREADABLE
-from closedloop.connectors.http import PlatformError, read_error, send_result
+from closedloop.connectors.http import PlatformError, plain_message, read_error, send_result
 from closedloop.domain.errors import ChannelUnavailable, InvalidInput
 from closedloop.domain.messages import ChannelLimits, MessageKind, OutboundMessage
 from closedloop.domain.reviews import PlatformReview
 from closedloop.domain.text import shown
-from closedloop.ports.outside import SendResult
+from closedloop.ports.outside import Clock, SendResult
 
 #: What gives the bearer token: the token itself, or a function called before each request (so it can hand
 #: out a fresh one as the last expires).
 Token = Callable[[], str] | str
 
 TIMEOUT = httpx.Timeout(30.0)
+
+
+class CalledClock:
+    """A function giving the time, as a :class:`Clock`: what ``clock=`` took before desks handed theirs over."""
+
+    def __init__(self, read: Callable[[], datetime]) -> None:
+        self.read = read
+
+    def now(self) -> datetime:
+        return self.read()
+
+
+def clock_of(clock: Clock | Callable[[], datetime] | None) -> Clock | None:
+    """A desk's clock as it is, a function giving the time wrapped as one; anything else refused."""
+    if clock is None:
+        return None
+    if callable(getattr(clock, "now", None)):
+        return cast(Clock, clock)
+    if callable(clock):
+        return CalledClock(clock)
+    raise InvalidInput(f"clock must have a now() method, as a desk's clock does, or be a function; got {shown(clock)}")
 
 
 class HttpConnector:
@@ -36,6 +57,10 @@ class HttpConnector:
     = True`` and perhaps ``look_back``; they override ``describe`` (the platform's error shape), ``advice``
     (what a person can check for a status), ``refresh`` (to drop a cached token after a 401) and, to word
     errors otherwise, ``explain``.
+
+    ``clock`` is what reads a ``Retry-After`` date: left ``None``, the desk that registers the connector gives
+    its own (``Desk.open(clock=...)``), so a test's fake clock reaches every connector without its author
+    passing it on; with no desk clock either, real time.
     """
 
     title: ClassVar[str] = "the platform"
@@ -51,7 +76,7 @@ class HttpConnector:
         base_url: str,
         token: Token | None = None,
         http: httpx.Client | None = None,
-        clock: Callable[[], datetime] | None = None,
+        clock: Clock | Callable[[], datetime] | None = None,
     ) -> None:
         if not isinstance(platform, str) or not platform.strip():
             raise InvalidInput(f"platform must be a non-empty name, e.g. 'trustpilot'; got {shown(platform)}")
@@ -64,7 +89,11 @@ class HttpConnector:
         self.token: Callable[[], str] | None = (lambda: token) if isinstance(token, str) else token
         self._http = http
         self._owns_http = http is None
-        self.now = clock or (lambda: datetime.now(UTC))
+        self.clock = clock_of(clock)
+
+    def now(self) -> datetime:
+        """The time on the desk's clock (see ``clock``), else the real time."""
+        return self.clock.now() if self.clock is not None else datetime.now(UTC)
 
     @property
     def name(self) -> str:
@@ -126,9 +155,20 @@ class HttpConnector:
         """The error of a failed reply (``what`` None) or read, as a user reads it: override to word it
         otherwise."""
         reading = f" for {what}" if what else ""
-        return f"{self.title} answered {response.status_code}{reading}: {self.describe(response)}" + self.advice(
+        return f"{self.title} answered {response.status_code}{reading}: {self.words(response)}" + self.advice(
             response.status_code
         )
+
+    def words(self, response: httpx.Response) -> str:
+        """``describe(response)``, or the base's reading of the body when it fails, as an override written for
+        the platform's JSON does on an HTML error page: a misread error must not hide the error itself."""
+        try:
+            described = self.describe(response)
+        except Exception:  # a subclass's parsing of a body nobody controls
+            described = None
+        if not isinstance(described, str) or not described.strip():
+            return HttpConnector.describe(self, response)
+        return described
 
     def refresh(self) -> None:
         """Called after a 401, before the token is asked for again: drop a cached token here."""
@@ -211,9 +251,19 @@ class HttpConnector:
             answer = failure
         return send_result(message.id, answer, **self._reading())
 
+    def explained(self, response: httpx.Response, what: str | None) -> str:
+        """``explain``, or the plain message with the status when an override of it fails."""
+        try:
+            sentence = self.explain(response, what)
+        except Exception:  # a subclass's wording of a body nobody controls
+            sentence = None
+        if not isinstance(sentence, str) or not sentence.strip():
+            return f"{self.title} answered {plain_message(response, what)}"
+        return sentence
+
     def _reading(self) -> dict[str, Any]:
         return {
             "now": self.now(),
-            "explain": self.explain,
+            "explain": self.explained,
             "unreachable": f"{self.title} is unreachable",
         }
