@@ -44,6 +44,7 @@ def test_a_desk_finds_source_and_channel_through_the_entry_point(
         source = desk.registry.source(PLATFORM)
         assert isinstance(source, GoogleBusinessProfile)
         assert desk.channel(PLATFORM) is source  # one connector: one token, one HTTP client
+        assert source.now() == clock.now(), "a Retry-After date is read on the desk's clock"
         desk.add_place(Place(id="paris", name="Chez Nous Paris"))
         assert desk.sync(PLATFORM).added == 1
 

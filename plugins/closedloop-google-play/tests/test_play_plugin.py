@@ -51,6 +51,7 @@ def test_installed_and_configured_through_the_environment_it_syncs(
             id(c): c for c in (desk.registry.sources["google_play"], desk.channel("google_play"))
         }.values():
             assert isinstance(connector, GooglePlay)
+            assert connector.now() == clock.now(), "a Retry-After date is read on the desk's clock"
             connector.close()
 
 

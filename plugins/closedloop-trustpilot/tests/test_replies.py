@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from email.utils import format_datetime
 
 import pytest
 from trustpilot_api import REPLY, TOKEN, TrustpilotApi
@@ -54,6 +55,18 @@ def test_a_rate_limit_waits_as_long_as_trustpilot_asks(
     assert desk.dispatch().sent == 0 and len(fake_platform.calls("POST", REPLY)) == 1
     clock.advance(seconds=61)
     assert desk.dispatch().sent == 1
+
+
+def test_a_dated_retry_after_is_read_on_the_desks_clock(
+    desk: Desk, fake_platform: FakePlatform, clock: FakeClock, conversation_id: str
+) -> None:
+    later = format_datetime(clock.now() + timedelta(minutes=2), usegmt=True)
+    fake_platform.fail("POST", REPLY, status=429, headers={"Retry-After": later}, times=1)
+    reply(desk, conversation_id)
+    started = clock.now()
+    assert desk.dispatch().retrying == 1
+    [waiting] = desk.outbox(conversation_id=conversation_id)
+    assert waiting.next_attempt_at == started + timedelta(minutes=2), "not the outbox's own 30 seconds"
 
 
 def test_an_unavailable_trustpilot_is_tried_again(
