@@ -256,3 +256,34 @@ def test_mistakes_in_a_description_are_explained(platform: FakePlatform) -> None
 def test_the_fixture_is_a_started_platform_with_nothing_described(fake_platform: FakePlatform) -> None:
     assert httpx.get(fake_platform.url + "/anything").status_code == 404
     assert [request.path for request in fake_platform.requests] == ["/anything"]
+
+
+def test_a_failure_sends_bytes_as_they_are_and_anything_else_as_json(
+    platform: FakePlatform, client: httpx.Client
+) -> None:
+    platform.json("GET", "/v1/reviews", {"reviews": []})
+    page = b"<html><body>Bad gateway</body></html>"
+    platform.fail("GET", "/v1/reviews", status=502, body=page, headers={"Content-Type": "text/html"}, times=1)
+    platform.fail("GET", "/v1/reviews", status=503, body=b"\x00\xff", times=1)
+    platform.fail("GET", "/v1/reviews", status=500, body="<html>", times=1)
+
+    html, raw, text = client.get("/v1/reviews"), client.get("/v1/reviews"), client.get("/v1/reviews")
+
+    assert (html.status_code, html.content, html.headers["content-type"]) == (502, page, "text/html")
+    assert (raw.content, raw.headers["content-type"]) == (b"\x00\xff", "application/octet-stream")
+    assert (text.json(), text.headers["content-type"].split(";")[0]) == ("<html>", "application/json")
+    assert client.get("/v1/reviews").json() == {"reviews": []}, "the server still serves"
+
+
+def test_a_handler_may_answer_bytes_and_one_json_cannot_carry_is_a_500(
+    platform: FakePlatform, client: httpx.Client
+) -> None:
+    platform.json("GET", "/v1/export", lambda request: (200, b"id,stars\nr1,5\n", {"Content-Type": "text/csv"}))
+    platform.json("GET", "/v1/broken", lambda request: {"when": object()})
+
+    export, broken = client.get("/v1/export"), client.get("/v1/broken")
+
+    assert (export.text, export.headers["content-type"]) == ("id,stars\nr1,5\n", "text/csv")
+    assert broken.status_code == 500 and "cannot send dict as JSON" in broken.text
+    with pytest.raises(InvalidInput, match="bytes, or a value JSON can carry"):
+        platform.fail(status=500, body={1, 2})

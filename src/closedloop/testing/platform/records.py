@@ -41,7 +41,7 @@ class Request:
 
     ``path`` is as sent (still percent-encoded: ``gp%3Aabc``), ``params`` the route's path parameters decoded
     (``{"review": "gp:abc"}``). ``query`` holds the last value of each query parameter, ``query_lists`` all of
-    them; header names are lower-case. ``status`` and ``answer`` (the JSON sent back, ``None`` for a dropped
+    them; header names are lower-case. ``status`` and ``answer`` (the JSON or bytes sent back, ``None`` for a dropped
     connection) are filled in when the platform answers.
     """
 

@@ -35,6 +35,9 @@ Handler = Callable[[Request], Any]
 
 HOST = "127.0.0.1"
 UNAUTHORIZED = "The access token is missing or was not accepted."
+JSON = "application/json; charset=UTF-8"
+BYTES = "application/octet-stream"
+PLAIN = "text/plain; charset=UTF-8"
 
 
 def plain_error(status: int, message: str) -> dict[str, Any]:
@@ -142,7 +145,8 @@ class FakePlatform:
     def json(self, method: str, path: str, answer: Any, *, authenticated: bool = True) -> None:
         """Answer ``method path`` with JSON: a fixed value (status 200) or a handler of the :class:`Request`.
 
-        A handler returns the JSON for a 200, ``(status, json)`` or ``(status, json, headers)``, or raises
+        A handler returns the JSON for a 200, ``(status, json)`` or ``(status, json, headers)`` (bytes instead of
+        JSON are sent as they are, with the ``Content-Type`` its headers give), or raises
         :class:`Refused` for an error in the platform's shape. ``authenticated=False`` skips the bearer check,
         for an OAuth token endpoint. A later route for the same method and path replaces the earlier one.
         """
@@ -168,9 +172,13 @@ class FakePlatform:
 
         ``method`` and ``path`` (a route template) narrow which requests fail, ``when`` narrows further; the body
         is ``body`` if given, else the platform's error shape with ``message`` (the status's phrase by default).
+        A ``body`` is sent as JSON (a text too, as a JSON string), except bytes, sent as they are: an HTML error
+        page is ``body=b"<html>...", headers={"Content-Type": "text/html"}`` (without one, octet-stream).
         Failures queue: the first that matches a request answers it. The bearer is checked first, so a failure is
         spent only on a request the platform would otherwise have served.
         """
+        if body is not None and _encoded(body)[0] is None:
+            raise InvalidInput(f"a failure's body is bytes, or a value JSON can carry; got {type(body).__name__}")
         text = message or _phrase(status)
         self._queue(method, path, times, when, status=status, headers=dict(headers or {}), body=body, message=text)
 
@@ -279,6 +287,19 @@ def _normalise(answer: Any) -> tuple[int, dict[str, str], Any]:
     return 200, {}, answer
 
 
+def _encoded(body: Any) -> tuple[bytes | None, str | None]:
+    """The bytes of an answer's body and their default content type: bytes as they are, anything else as JSON
+    (``None`` when it is not JSON), no body for ``None``."""
+    if body is None:
+        return b"", None
+    if isinstance(body, bytes | bytearray):
+        return bytes(body), BYTES
+    try:
+        return json.dumps(body).encode(), JSON
+    except (TypeError, ValueError):
+        return None, None
+
+
 def _handler_for(platform: FakePlatform) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         """Turns the socket's bytes into a :class:`Request` and the platform's answer back into bytes."""
@@ -301,13 +322,18 @@ def _handler_for(platform: FakePlatform) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 return
             status, headers, body = outcome
-            data = b"" if body is None else json.dumps(body).encode()
+            data, kind = _encoded(body)
+            if data is None:  # a handler's answer JSON cannot carry: say so rather than kill the server's thread
+                status, headers = 500, {}
+                data, kind = f"the fake platform cannot send {type(body).__name__} as JSON".encode(), PLAIN
+            given = {name.lower() for name in headers}
             self.send_response(status)
-            if body is not None:
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
+            if kind is not None and "content-type" not in given:
+                self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             for name, value in headers.items():
-                self.send_header(name, value)
+                if name.lower() != "content-length":
+                    self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
 
