@@ -144,3 +144,23 @@ def test_extra_must_hold_a_dict_and_the_kind_an_attrs_class() -> None:
         settings_for(ShopSettings, Settings(extra={"shop": "k"}), "shop", environ={})
     with pytest.raises(InvalidInput, match="attrs class"):
         settings_for(dict, Settings(), "shop", environ={})
+
+
+@attrs.frozen
+class Renamed:
+    base_url: str = attrs.field(default="https://api.example.com", metadata={"variable": "URL"})
+    page_size: int = 20
+
+
+def test_variable_names_a_fields_variable_as_settings_for_reads_it() -> None:
+    assert variable("shop", attrs.fields(Renamed).base_url) == "CLOSEDLOOP_SHOP_URL"
+    assert variable("shop", attrs.fields(Renamed).page_size) == "CLOSEDLOOP_SHOP_PAGE_SIZE"
+    assert variable("shop", "page_size") == "CLOSEDLOOP_SHOP_PAGE_SIZE"
+    found = settings_for(Renamed, Settings(), "shop", environ={variable("shop", attrs.fields(Renamed).base_url): "x"})
+    assert found == Renamed(base_url="x")
+
+
+@pytest.mark.parametrize("field", [None, 3, "", Renamed])
+def test_variable_refuses_what_is_neither_a_name_nor_a_field(field: object) -> None:
+    with pytest.raises(InvalidInput, match="a field's name or the attrs field itself"):
+        variable("shop", field)  # type: ignore[arg-type]

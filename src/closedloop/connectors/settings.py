@@ -33,9 +33,20 @@ KNOWN_TYPES: dict[str, Any] = {
 }  # fmt: skip
 
 
-def variable(key: str, field: str) -> str:
-    """The environment variable of one setting: ``CLOSEDLOOP_<KEY>_<FIELD>``, upper case. A field may name
-    its own with ``attrs.field(metadata={"variable": "URL"})``, as one that users already set."""
+def variable(key: str, field: str | attrs.Attribute[Any]) -> str:
+    """The environment variable of one setting: ``CLOSEDLOOP_<KEY>_<FIELD>``, upper case. ``field`` is the
+    field's name, or the field itself (``attrs.fields(MySettings).base_url``), whose
+    ``metadata={"variable": "URL"}`` replaces the ``<FIELD>`` part: ``CLOSEDLOOP_<KEY>_URL``."""
+    if not isinstance(key, str) or not key.strip():
+        raise InvalidInput(f"a connector's settings key is a name such as 'trustpilot'; got {shown(key)}")
+    if isinstance(field, attrs.Attribute):
+        field = field.metadata.get("variable", field.name)
+        if not isinstance(field, str) or not field.strip():
+            raise InvalidInput(f"a field's metadata variable is the end of its variable's name; got {shown(field)}")
+    if not isinstance(field, str) or not field.strip():
+        raise InvalidInput(
+            f"variable() takes a field's name or the attrs field itself (attrs.fields(...).name); got {shown(field)}"
+        )
     return f"CLOSEDLOOP_{key}_{field}".upper()
 
 
@@ -65,7 +76,7 @@ def settings_for(kind: type[S], settings: Settings, key: str, *, environ: Mappin
     given = settings.extra.get(key)
     if given is None:
         environ = os.environ if environ is None else environ
-        names = {name: variable(key, field.metadata.get("variable", name)) for name, field in fields.items()}
+        names = {name: variable(key, field) for name, field in fields.items()}
         found = {name: environ[names[name]] for name in fields if environ.get(names[name], "")}
         if not found:
             return None
