@@ -13,7 +13,7 @@ from pathlib import Path
 import attrs
 import pytest
 
-from closedloop import Desk, Feedback, Place
+from closedloop import Conversation, Desk, Feedback, Place
 from closedloop.domain.errors import StoreUnavailable
 from closedloop.domain.feedback import Contact
 from closedloop.ports import Scrubs
@@ -48,6 +48,18 @@ def files_holding(database: Path, text: str) -> list[str]:
     wanted = text.encode("utf-8")
     files = [database, database.with_name(database.name + "-wal")]
     return [path.name for path in files if path.exists() and wanted in path.read_bytes()]
+
+
+def ingest_one(desk: Desk) -> Conversation:
+    return desk.ingest(
+        Feedback(
+            source="survey",
+            external_id="fb-1",
+            place_id="p1",
+            received_at=datetime(2026, 5, 1, tzinfo=UTC),
+            contact=Contact(name=SHORT),
+        )
+    )
 
 
 def overwrite_customer(desk: Desk, conversation_id: str) -> None:
@@ -88,15 +100,7 @@ def test_an_overwritten_conversation_leaves_no_trace_in_the_database_file_or_its
 
 
 def test_a_scrub_waits_for_a_reader_that_finishes_soon(desk: Desk, database: Path) -> None:
-    conversation = desk.ingest(
-        Feedback(
-            source="survey",
-            external_id="fb-1",
-            place_id="p1",
-            received_at=datetime(2026, 5, 1, tzinfo=UTC),
-            contact=Contact(name=SHORT),
-        )
-    )
+    conversation = ingest_one(desk)
     overwrite_customer(desk, conversation.id)
     store = store_of(desk)
     reading, done = threading.Event(), threading.Event()
@@ -134,15 +138,7 @@ def test_a_scrub_that_a_reader_keeps_waiting_says_what_is_left_and_what_to_do(de
 
 
 def test_the_cache_forgets_every_earlier_version_of_a_conversation_once_its_overwrite_commits(desk: Desk) -> None:
-    conversation = desk.ingest(
-        Feedback(
-            source="survey",
-            external_id="fb-1",
-            place_id="p1",
-            received_at=datetime(2026, 5, 1, tzinfo=UTC),
-            contact=Contact(name=SHORT),
-        )
-    )
+    conversation = ingest_one(desk)
     store = store_of(desk)
     with store.transaction() as tx:
         tx.conversations.get(conversation.id)
@@ -162,15 +158,7 @@ def test_the_cache_forgets_every_earlier_version_of_a_conversation_once_its_over
 
 
 def test_a_reader_that_began_before_the_overwrite_does_not_put_the_earlier_version_back(desk: Desk) -> None:
-    conversation = desk.ingest(
-        Feedback(
-            source="survey",
-            external_id="fb-1",
-            place_id="p1",
-            received_at=datetime(2026, 5, 1, tzinfo=UTC),
-            contact=Contact(name=SHORT),
-        )
-    )
+    conversation = ingest_one(desk)
     store = store_of(desk)
     reading = store.reader()
     assert reading is not None

@@ -3,6 +3,7 @@ on schedule (``docs/privacy.md``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import click
@@ -40,6 +41,17 @@ class DaysOrNever(click.ParamType[timedelta | None]):
         return timedelta(days=int(text))
 
 
+def _kept_for(name: str, default: timedelta | None, which: str) -> Callable[[click.decorators.FC], click.decorators.FC]:
+    """One of the policy's durations as an option: days, or ``never``."""
+    return click.option(
+        name,
+        type=DaysOrNever(),
+        default=_days_or_never(default),
+        show_default=True,
+        help=f"Erase the personal data of conversations {which} for this many days.",
+    )
+
+
 @click.command(
     epilog=examples(
         "closedloop retention --url sqlite:///feedback.db --dry-run",
@@ -51,20 +63,8 @@ class DaysOrNever(click.ParamType[timedelta | None]):
 @url_option
 @_REGION
 @click.option("--dry-run", is_flag=True, help="Only count what would be erased; change nothing.")
-@click.option(
-    "--done-after",
-    type=DaysOrNever(),
-    default=_days_or_never(_DEFAULTS.done_after),
-    show_default=True,
-    help="Erase the personal data of conversations done and untouched for this many days.",
-)
-@click.option(
-    "--spam-after",
-    type=DaysOrNever(),
-    default=_days_or_never(_DEFAULTS.spam_after),
-    show_default=True,
-    help="Erase the personal data of conversations marked as spam for this many days.",
-)
+@_kept_for("--done-after", _DEFAULTS.done_after, "done and untouched")
+@_kept_for("--spam-after", _DEFAULTS.spam_after, "marked as spam")
 @click.option(
     "--keep-records",
     type=click.IntRange(1, 36525),
