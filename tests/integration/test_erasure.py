@@ -9,8 +9,8 @@ the customer's name, email and phone, and on SQLite the database file's bytes to
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from closedloop import (
     Source,
     User,
 )
+from closedloop.testing import PlatformInMemory
 from closedloop.testing.clock import FakeClock
 from closedloop.testing.smtp import SmtpServer
 
@@ -44,24 +45,6 @@ REPLY_BASE = "https://shop.example/reply/"
 TRACES = ("jane", "doe", "jane.doe@example.com", "612345678", "12 34 56 78", "12.34.56.78")
 #: The other customer's, which must all still be there: proof that the search finds what is stored.
 CONTROL = ("bob stone", "bob@example.net", "the dessert was divine")
-
-
-@attrs.define
-class OneReview:
-    """A platform with one review, as its connector would give it."""
-
-    review: PlatformReview
-
-    @property
-    def platform(self) -> str:
-        return PLATFORM
-
-    def reviews(self, *, since: datetime | None) -> Iterator[Sequence[PlatformReview]]:
-        yield [self.review]
-
-    @closedloop.hookimpl
-    def closedloop_register_sources(self, registry: closedloop.Registry) -> None:
-        registry.add_source(self)
 
 
 def platform_review(clock: FakeClock, text: str) -> PlatformReview:
@@ -87,7 +70,7 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
-def open_desk(url: str, clock: FakeClock, server: SmtpServer, source: OneReview) -> Desk:
+def open_desk(url: str, clock: FakeClock, server: SmtpServer, source: PlatformInMemory) -> Desk:
     return Desk.open(
         url,
         clock=clock,
@@ -194,7 +177,7 @@ def without_concepts(report: Any) -> Any:
 
 def test_nothing_of_an_erased_customer_is_left_in_any_table_or_file(url: str, smtp_server: SmtpServer) -> None:
     clock = FakeClock()
-    source = OneReview(review=platform_review(clock, "Slow service, ask for Jane Doe next time"))
+    source = PlatformInMemory(PLATFORM, [[platform_review(clock, "Slow service, ask for Jane Doe next time")]])
     with open_desk(url, clock, smtp_server, source) as desk:
         ids = fill(desk, clock)
         stored = stored_text(url)
@@ -227,7 +210,7 @@ def test_a_later_sync_does_not_bring_an_erased_review_back_unless_it_is_written_
 ) -> None:
     clock = FakeClock()
     url = f"sqlite:///{tmp_path / 'sync.db'}"
-    source = OneReview(review=platform_review(clock, "Slow service, ask for Jane Doe next time"))
+    source = PlatformInMemory(PLATFORM, [[platform_review(clock, "Slow service, ask for Jane Doe next time")]])
     with open_desk(url, clock, smtp_server, source) as desk:
         ids = fill(desk, clock)
         desk.erase_customer(by="admin", email="jane.doe@example.com", conversation_id=ids["review"])
@@ -236,9 +219,9 @@ def test_a_later_sync_does_not_bring_an_erased_review_back_unless_it_is_written_
         assert (again.edits, again.replies, again.unchanged) == (0, 0, 1)
         assert "jane" not in stored_text(url)
 
-        source.review = attrs.evolve(
-            platform_review(clock, "I came back: better, said Jane Doe"), updated_at=clock.now()
-        )
+        source.pages = [
+            [attrs.evolve(platform_review(clock, "I came back: better, said Jane Doe"), updated_at=clock.now())]
+        ]
         edited = desk.sync(PLATFORM, full=True)
         assert edited.edits == 1
         entries = desk.conversation(ids["review"], by="admin").history
@@ -251,7 +234,7 @@ def test_an_erasure_the_caller_cannot_see_whole_is_refused_and_changes_nothing(
 ) -> None:
     clock = FakeClock()
     url = f"sqlite:///{tmp_path / 'scope.db'}"
-    source = OneReview(review=platform_review(clock, "Fine"))
+    source = PlatformInMemory(PLATFORM, [[platform_review(clock, "Fine")]])
     with open_desk(url, clock, smtp_server, source) as desk:
         ids = fill(desk, clock)
         desk.add_place(Place(id="lyon", name="Chez Nous Lyon"))
@@ -279,7 +262,7 @@ def test_an_erasure_the_caller_cannot_see_whole_is_refused_and_changes_nothing(
 def test_customer_data_holds_every_conversation_of_the_customer(tmp_path: Path, smtp_server: SmtpServer) -> None:
     clock = FakeClock()
     url = f"sqlite:///{tmp_path / 'access.db'}"
-    source = OneReview(review=platform_review(clock, "Fine"))
+    source = PlatformInMemory(PLATFORM, [[platform_review(clock, "Fine")]])
     with open_desk(url, clock, smtp_server, source) as desk:
         ids = fill(desk, clock)
         held = desk.customer_data(by="admin", conversation_id=ids["survey"])

@@ -4,7 +4,8 @@ connector packages test the same use case against their platforms' fake servers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import functools
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -31,35 +32,15 @@ from closedloop import (
     User,
 )
 from closedloop.domain.conversation import ActorKind, InteractionKind
+from closedloop.testing import PlatformInMemory
 from closedloop.testing.channels import RecordingChannel
 from closedloop.testing.clock import FakeClock
 
 PLATFORM = "example_reviews"
 
 
-@attrs.define
-class PagedSource:
-    """A platform in memory: pages of reviews, newest first, and a page that can fail once."""
-
-    pages: list[list[PlatformReview]]
-    fail_on_page: int | None = None
-    asked_since: list[datetime | None] = attrs.field(factory=list)
-
-    @property
-    def platform(self) -> str:
-        return PLATFORM
-
-    def reviews(self, *, since: datetime | None) -> Iterator[Sequence[PlatformReview]]:
-        self.asked_since.append(since)
-        for number, page in enumerate(self.pages):
-            if number == self.fail_on_page:
-                self.fail_on_page = None
-                raise ConnectionError("the platform went away in the middle of the sync")
-            yield page
-
-    @closedloop.hookimpl
-    def closedloop_register_sources(self, registry: closedloop.Registry) -> None:
-        registry.add_source(self)
+def PagedSource(pages: list[list[PlatformReview]]) -> PlatformInMemory:
+    return PlatformInMemory(PLATFORM, pages)
 
 
 def review(
@@ -228,7 +209,7 @@ def test_a_review_must_name_its_platform_and_be_public(clock: FakeClock) -> None
 
 
 @attrs.define
-class ReplyingSource(PagedSource):
+class ReplyingSource(PlatformInMemory):
     """A source that also posts the replies: a connector."""
 
     closed: int = 0
@@ -248,7 +229,7 @@ class ConnectorPerDesk:
     """An installed connector's plugin: builds a connector for each desk that opens."""
 
     built: list[object] = attrs.field(factory=list)
-    make: Callable[[], object] = ReplyingSource
+    make: Callable[[], object] = attrs.field(default=functools.partial(ReplyingSource, PLATFORM))
 
     @closedloop.hookimpl
     def closedloop_register_connectors(self, registry: closedloop.Registry) -> None:
@@ -257,7 +238,7 @@ class ConnectorPerDesk:
 
 
 def test_closing_the_desk_closes_a_connector_once_even_when_it_plays_both_roles(clock: FakeClock) -> None:
-    plugin = ConnectorPerDesk(make=lambda: ReplyingSource(pages=[]))
+    plugin = ConnectorPerDesk(make=lambda: ReplyingSource(PLATFORM))
     Desk.open(plugins=[plugin], clock=clock, load_entry_points=False).close()
 
     [connector] = plugin.built
@@ -265,7 +246,7 @@ def test_closing_the_desk_closes_a_connector_once_even_when_it_plays_both_roles(
 
 
 def test_each_desk_gets_its_own_connector_as_both_its_source_and_its_reply_channel(clock: FakeClock) -> None:
-    plugin = ConnectorPerDesk(make=lambda: ReplyingSource(pages=[]))
+    plugin = ConnectorPerDesk(make=lambda: ReplyingSource(PLATFORM))
     with (
         Desk.open(plugins=[plugin], clock=clock, load_entry_points=False) as first,
         Desk.open(plugins=[plugin], clock=clock, load_entry_points=False) as second,
@@ -284,9 +265,9 @@ class ChannelNamedOtherwise(ReplyingSource):
 @pytest.mark.parametrize(
     ("make", "says"),
     [
-        (lambda: PagedSource(pages=[]), r"not a connector: it is not a channel \(name, kinds, limits, send"),
+        (lambda: PagedSource([]), r"not a connector: it is not a channel \(name, kinds, limits, send"),
         (lambda: RecordingChannel(), r"not a connector: it is not a review source \(platform, reviews"),
-        (lambda: ChannelNamedOtherwise(pages=[]), r"named 'somewhere_else'.*must be its platform"),
+        (lambda: ChannelNamedOtherwise(PLATFORM), r"named 'somewhere_else'.*must be its platform"),
     ],
 )
 def test_a_connector_missing_a_role_or_named_otherwise_is_refused_when_the_desk_opens(

@@ -5,14 +5,13 @@ in-process list of reviews."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import attrs
 import pytest
 
-import closedloop
 from closedloop import (
     Comment,
     Contact,
@@ -33,6 +32,7 @@ from closedloop import (
 )
 from closedloop.domain.conversation import InteractionKind
 from closedloop.domain.reviews import erasure_prints, review_prints, sync_review
+from closedloop.testing import PlatformInMemory
 from closedloop.testing.channels import RecordingChannel
 from closedloop.testing.clock import FakeClock
 
@@ -40,24 +40,6 @@ PLATFORM = "example_reviews"
 REVIEWER = "Margaux Lefebvre"
 TEXT = "Margaux here: the waiter forgot my birthday cake"
 REPLY = "Dear Margaux, we are so sorry about the cake"
-
-
-@attrs.define
-class Platform:
-    """A review platform in memory: the reviews it shows now."""
-
-    shown: list[PlatformReview]
-
-    @property
-    def platform(self) -> str:
-        return PLATFORM
-
-    def reviews(self, *, since: datetime | None) -> Iterator[Sequence[PlatformReview]]:
-        yield list(self.shown)
-
-    @closedloop.hookimpl
-    def closedloop_register_sources(self, registry: closedloop.Registry) -> None:
-        registry.add_source(self)
 
 
 def shown(clock: FakeClock, *, text: str = TEXT, stars: int = 2, reply: str | None = REPLY) -> PlatformReview:
@@ -83,12 +65,12 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str | None:
 
 
 @pytest.fixture
-def platform(clock: FakeClock) -> Platform:
-    return Platform([shown(clock)])
+def platform(clock: FakeClock) -> PlatformInMemory:
+    return PlatformInMemory(PLATFORM, [[shown(clock)]])
 
 
 @pytest.fixture
-def desk(url: str | None, platform: Platform, clock: FakeClock) -> Iterator[Desk]:
+def desk(url: str | None, platform: PlatformInMemory, clock: FakeClock) -> Iterator[Desk]:
     replies = RecordingChannel(PLATFORM, kinds=[MessageKind.REVIEW_REPLY])
     with Desk.open(url, plugins=[platform, replies], clock=clock, load_entry_points=False) as opened:
         opened.add_place(Place(id="paris", name="Chez Nous Paris"))
@@ -134,12 +116,12 @@ def test_an_erased_review_seen_again_unchanged_records_nothing_and_brings_nothin
 
 
 def test_an_erased_review_the_customer_wrote_again_comes_back_as_a_customer_message(
-    desk: Desk, platform: Platform, clock: FakeClock
+    desk: Desk, platform: PlatformInMemory, clock: FakeClock
 ) -> None:
     erased = erased_review(desk, clock)
     clock.advance(hours=1)
     written_again = "Margaux again: they sent a cake the next day, thank you"
-    platform.shown = [attrs.evolve(shown(clock, text=written_again, stars=5), updated_at=clock.now())]
+    platform.pages = [[attrs.evolve(shown(clock, text=written_again, stars=5), updated_at=clock.now())]]
 
     report = desk.sync(PLATFORM, full=True)
 
@@ -160,26 +142,28 @@ def test_an_erased_review_the_customer_wrote_again_comes_back_as_a_customer_mess
     ), "erased again, it keeps the new review's print and the reply's it had"
 
 
-def test_only_the_stars_changing_brings_an_erased_review_back(desk: Desk, platform: Platform, clock: FakeClock) -> None:
+def test_only_the_stars_changing_brings_an_erased_review_back(
+    desk: Desk, platform: PlatformInMemory, clock: FakeClock
+) -> None:
     erased = erased_review(desk, clock)
     clock.advance(hours=1)
-    platform.shown = [attrs.evolve(shown(clock, stars=4), updated_at=clock.now())]
+    platform.pages = [[attrs.evolve(shown(clock, stars=4), updated_at=clock.now())]]
 
     assert desk.sync(PLATFORM, full=True).edits == 1
     assert customer_wrote(desk.conversation(erased.id, by="ana")) == TEXT
 
 
 def test_an_erased_reviews_unchanged_reply_is_not_recorded_but_a_new_reply_is(
-    desk: Desk, platform: Platform, clock: FakeClock
+    desk: Desk, platform: PlatformInMemory, clock: FakeClock
 ) -> None:
     erased = erased_review(desk, clock)
     clock.advance(hours=1)
     same_words_spaced_out = "  Dear Margaux,  we are so sorry\nabout the cake "
-    platform.shown = [shown(clock, reply=same_words_spaced_out)]
+    platform.pages = [[shown(clock, reply=same_words_spaced_out)]]
     assert desk.sync(PLATFORM, full=True).replies == 0
     assert desk.conversation(erased.id, by="ana").history == erased.history
 
-    platform.shown = [shown(clock, reply="We have a new pastry chef since")]
+    platform.pages = [[shown(clock, reply="We have a new pastry chef since")]]
     report = desk.sync(PLATFORM, full=True)
 
     assert (report.replies, report.edits) == (1, 0)
