@@ -1,0 +1,72 @@
+"""``closedloop console``: the console run alone, and ``closedloop console hash-password`` for its password file."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from closedloop.cli import DEMO_FILE, database_url, examples, open_desk, url_option
+from closedloop_console.passwords import hash_password, read_password_file
+
+#: Where ``console`` reads the key that signs its sessions, so that they outlive a restart.
+SECRET_VARIABLE = "CLOSEDLOOP_CONSOLE_SECRET_KEY"
+PASSWORDS_VARIABLE = "CLOSEDLOOP_CONSOLE_PASSWORDS"
+
+
+@click.group(
+    invoke_without_command=True,
+    epilog=examples(
+        "closedloop console --passwords passwords.toml",
+        "closedloop console --url sqlite:///feedback.db --passwords passwords.toml --host 0.0.0.0 --port 8080",
+        "closedloop console hash-password",
+        note=(
+            f"Without --url or $CLOSEDLOOP_DATABASE_URL it serves ./{DEMO_FILE}, the demo's database. "
+            f"${SECRET_VARIABLE} signs the sessions; without it they end when the console stops."
+        ),
+    ),
+)
+@url_option
+@click.option(
+    "--passwords",
+    "password_file",
+    envvar=PASSWORDS_VARIABLE,
+    type=click.Path(dir_okay=False),
+    help='A TOML file of user = "argon2 hash" lines (see hash-password).',
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="The port to listen on (1-65535)."
+)
+@click.option("--https-only", is_flag=True, help="Mark the session cookie Secure (behind an HTTPS proxy).")
+@click.pass_context
+def console(
+    context: click.Context, url: str | None, password_file: str | None, host: str, port: int, https_only: bool
+) -> None:
+    """Serve the agent console with its own sign-in: the inbox and the customer file in a browser."""
+    if context.invoked_subcommand is not None:
+        return
+    import uvicorn
+
+    from closedloop_console.app import create_app
+
+    if password_file is None:
+        raise click.UsageError(
+            'the console needs --passwords FILE (user = "argon2 hash" lines); make a hash with '
+            "`closedloop console hash-password`"
+        )
+    hashes = read_password_file(password_file)
+    secret = os.environ.get(SECRET_VARIABLE) or None
+    url = database_url(url, fallback=f"sqlite:///{DEMO_FILE}")
+    with open_desk(url) as desk:
+        app = create_app(desk, passwords=hashes, secret_key=secret, https_only=https_only)
+        lasting = "" if secret else f" (sessions end when it stops: set ${SECRET_VARIABLE} to keep them)"
+        print(f"closedloop: console on http://{host}:{port}/, on {url}{lasting}", flush=True)
+        uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+@console.command("hash-password")
+def hash_password_command() -> None:
+    """Read a password without echo, twice, and print its argon2 hash for the --passwords file."""
+    password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
+    click.echo(hash_password(password))
