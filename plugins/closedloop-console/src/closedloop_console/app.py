@@ -23,6 +23,7 @@ from closedloop_console import pages
 from closedloop_console.limits import LoginLimiter
 from closedloop_console.passwords import PasswordBook
 from closedloop_console.security import SecurityHeaders
+from closedloop_console.sessions import EndedSessions
 from closedloop_console.signin import SignIn
 from closedloop_console.web import SignInRequired, render, sign_in_location
 
@@ -111,6 +112,7 @@ def create_app(
     app.state.authenticate = authenticate
     app.state.sign_in_url = sign_in_url
     app.state.session_lifetime = SESSION_LIFETIME_SECONDS
+    app.state.ended_sessions = EndedSessions(SESSION_LIFETIME_SECONDS)
     app.state.templates = environment
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections import OrderedDict, deque
@@ -52,7 +53,7 @@ class LoginLimiter:
         failures = self._recent(key)
         if len(failures) < self.max_failures:
             return 0
-        return max(1, int(failures[-self.max_failures] + self.window_seconds - self.clock()) + 1)
+        return max(1, math.ceil(failures[-self.max_failures] + self.window_seconds - self.clock()))
 
     def _recent(self, key: str) -> deque[float]:
         failures = self._failures.setdefault(key, deque())

@@ -17,6 +17,7 @@ from closedloop_console.limits import LoginLimiter
 from closedloop_console.passwords import PasswordBook
 from closedloop_console.web import (
     SESSION_CSRF,
+    SESSION_ID,
     SESSION_SINCE,
     SESSION_USER,
     SignInRequired,
@@ -83,12 +84,20 @@ class SignIn:
         self.limiter.forget(keys[0])
         request.session.clear()  # a new session: nothing from before the sign-in carries over
         request.session.update(
-            {SESSION_USER: user_id, SESSION_SINCE: int(time.time()), SESSION_CSRF: secrets.token_urlsafe(32)}
+            {
+                SESSION_USER: user_id,
+                SESSION_SINCE: int(time.time()),
+                SESSION_ID: secrets.token_urlsafe(16),
+                SESSION_CSRF: secrets.token_urlsafe(32),
+            }
         )
         return RedirectResponse(next_path, status_code=303)
 
     async def sign_out(self, request: Request) -> Response:
         await checked_form(request)
+        session_id = request.session.get(SESSION_ID)
+        if isinstance(session_id, str):
+            request.app.state.ended_sessions.end(session_id)  # a copy of the cookie no longer signs anyone in
         request.session.clear()
         return RedirectResponse(request.url_for("sign_in").path, status_code=303)
 

@@ -28,6 +28,7 @@ SESSION_CSRF = "csrf"
 #: The session keys of the built-in sign-in: who, and since when (seconds since the epoch).
 SESSION_USER = "user"
 SESSION_SINCE = "since"
+SESSION_ID = "sid"
 #: The most a form post may weigh; a reply or a note is far smaller, and more is refused before it is read.
 MAX_FORM_BYTES = 256 * 1024
 
@@ -77,21 +78,26 @@ def signed_in(request: Request) -> str:
     if isinstance(cached, User):
         return cached.id
     authenticate = request.app.state.authenticate
-    if authenticate is not None:
-        user_id = authenticate(request)
-    else:
-        user_id = request.session.get(SESSION_USER)
-        since = request.session.get(SESSION_SINCE)
-        lifetime = request.app.state.session_lifetime
-        if not isinstance(since, int | float) or time.time() - since > lifetime:
-            user_id = None
+    user_id = authenticate(request) if authenticate is not None else _session_user(request)
     user = _known_user(desk_of(request), user_id)
     if user is None:
         if authenticate is None:
-            request.session.pop(SESSION_USER, None)
+            for key in (SESSION_USER, SESSION_SINCE, SESSION_ID):
+                request.session.pop(key, None)
         raise SignInRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
     request.scope["closedloop_console.user"] = user
     return user.id
+
+
+def _session_user(request: Request) -> object:
+    """The built-in sign-in's user, unless the session is older than its lifetime or was signed out."""
+    since = request.session.get(SESSION_SINCE)
+    session_id = request.session.get(SESSION_ID)
+    if not isinstance(since, int | float) or time.time() - since > request.app.state.session_lifetime:
+        return None
+    if not isinstance(session_id, str) or request.app.state.ended_sessions.has_ended(session_id):
+        return None
+    return request.session.get(SESSION_USER)
 
 
 def _known_user(desk: Desk, user_id: object) -> User | None:
