@@ -1,0 +1,120 @@
+"""The customer file (``/conversations/{id}``): the feedback, its alert, concepts and history on one page, with
+the forms of every action ``actions.py`` takes.
+
+Whether the user may see the conversation is the desk's answer to ``desk.customer_file``; a conversation that
+does not exist, one of a place the user does not see, and an id of no valid shape all get the same 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import attrs
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from closedloop import (
+    AccessDenied,
+    AlertStatus,
+    Concept,
+    CustomerFile,
+    InvalidInput,
+    NotFound,
+    Status,
+    UnreadableRecord,
+)
+from closedloop_console.pages import display, flash
+from closedloop_console.web import desk_of, render, signed_in
+
+T = TypeVar("T")
+#: The alert statuses an agent may move an alert to with a note or a call (never back to "to process").
+ALERT_CHOICES = [
+    (status.value, display.ALERT_LABELS[status]) for status in (AlertStatus.IN_PROGRESS, AlertStatus.PROCESSED)
+]
+#: Errors that all mean "nothing here you may see": answered with one 404, whichever it was.
+HIDDEN = (NotFound, AccessDenied, InvalidInput, UnreadableRecord)
+
+
+async def visible(request: Request, read: Callable[[], T]) -> T:
+    """``read()`` run off the event loop; any sign that the conversation is missing or not the user's is a 404."""
+    try:
+        return await run_in_threadpool(read)
+    except HIDDEN:
+        raise HTTPException(404) from None
+
+
+@attrs.frozen
+class ShownConcept:
+    name: str
+    sentiment: str  # "+0.80", "-0.60"
+    tone: str  # positive, negative or neutral, for a CSS class
+
+
+def show_concept(concept: Concept) -> ShownConcept:
+    tone = "positive" if concept.sentiment > 0.2 else "negative" if concept.sentiment < -0.2 else "neutral"
+    return ShownConcept(concept.name, f"{concept.sentiment:+.2f}", tone)
+
+
+@attrs.frozen
+class Possible:
+    """Which actions make sense for the conversation as it stands, so the page offers only those."""
+
+    reply_channel: str | None  # "email", "review", or None when a reply cannot be sent now
+    call: bool
+    hold: bool
+    release: bool
+    read: bool
+    done: bool
+    spam: bool
+    reopen: bool
+
+
+def possible(file: CustomerFile) -> Possible:
+    conversation, feedback = file.conversation, file.feedback
+    open_now = conversation.status not in (Status.DONE, Status.SPAM)
+    channel = "review" if feedback.source.is_public else "email" if feedback.contact.email else None
+    return Possible(
+        reply_channel=channel if open_now else None,
+        call=bool(feedback.contact.tel),
+        hold=not conversation.on_hold,
+        release=conversation.on_hold,
+        read=conversation.status is Status.UNREAD_CUSTOMER_REPLY,
+        done=conversation.status is not Status.DONE,
+        spam=conversation.status is not Status.SPAM,
+        reopen=not open_now,
+    )
+
+
+async def customer_file(request: Request) -> Response:
+    user_id = signed_in(request)
+    desk = desk_of(request)
+    conversation_id = request.path_params["conversation_id"]
+    file = await visible(request, lambda: desk.customer_file(conversation_id, by=user_id))
+    conversation, feedback, alert = file.conversation, file.feedback, file.alert
+    return render(
+        request,
+        "customer_file.html",
+        file=file,
+        conversation=conversation,
+        feedback=feedback,
+        customer=display.customer_name(conversation),
+        status_label=display.STATUS_LABELS[conversation.status],
+        received=display.moment(feedback.received_at),
+        updated=display.moment(conversation.last_updated_at),
+        updated_by=display.last_author(conversation),
+        rating_groups=display.ratings_by_moment(feedback.ratings),
+        alert_status=display.ALERT_LABELS[alert.status] if alert is not None else "",
+        alert_raised=display.moment(alert.raised_at) if alert is not None else "",
+        concepts=[show_concept(concept) for concept in file.analysis],
+        history=display.show_history(file.history),
+        can=possible(file),
+        alert_choices=ALERT_CHOICES if alert is not None else [],
+        flash=flash.take(request),
+    )
+
+
+routes = [Route("/conversations/{conversation_id}", customer_file, methods=["GET"], name="customer_file")]
