@@ -8,9 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pages_world import Seen, Shop, open_shop, post_form
+from console_world import CHEAP, SECRET, csrf_of
+from pages_world import PASSWORD, Seen, Shop, open_shop, post_form
+from starlette.applications import Starlette
+from starlette.routing import Mount
+from starlette.testclient import TestClient
 
 from closedloop import Folder, Status
+from closedloop_console import create_app
 
 
 @pytest.fixture
@@ -211,3 +216,29 @@ def test_a_bulk_post_without_the_csrf_token_changes_nothing(shop: Shop) -> None:
     answer = shop.client("ana").post("/bulk", data={"action": "done", "conversation": kept})
     assert answer.status_code == 403
     assert shop.read(kept).status is Status.NEW
+
+
+def test_mounted_under_a_path_every_link_form_and_redirect_stays_under_it(shop: Shop) -> None:
+    conversation = shop.survey().id
+    hashes = {"ana": CHEAP.hash(PASSWORD)}
+    outer = Starlette(routes=[Mount("/console", app=create_app(shop.desk, passwords=hashes, secret_key=SECRET))])
+    browser = TestClient(outer, follow_redirects=False)
+    form = browser.get("/console/sign-in")
+    browser.post("/console/sign-in", data={"user": "ana", "password": PASSWORD, "csrf_token": csrf_of(form.text)})
+
+    inbox = Seen(browser.get("/console/").text)
+    file_page = Seen(browser.get(f"/console/conversations/{conversation}").text)
+    token = csrf_of(file_page.source)
+    noted = browser.post(f"/console/conversations/{conversation}/note", data={"csrf_token": token, "body": "Hi"})
+    bulk = browser.post("/console/bulk", data={"csrf_token": token, "action": "done", "conversation": conversation})
+
+    addresses = [
+        attributes.get("href") or attributes.get("action") or ""
+        for seen in (inbox, file_page)
+        for tag, attributes in seen.tags
+        if tag in ("a", "form", "link")
+    ]
+    assert addresses and all(address.startswith("/console/") for address in addresses), addresses
+    assert noted.headers["location"] == f"/console/conversations/{conversation}"
+    assert bulk.headers["location"] == "/console/"
+    assert shop.read(conversation).status is Status.DONE

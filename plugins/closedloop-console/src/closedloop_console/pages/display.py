@@ -51,6 +51,7 @@ ENTRY_LABELS = {
     InteractionKind.DELIVERY_RETRIED: "Delivery retried",
     InteractionKind.ERASURE: "Personal data erased",
 }
+KIND_LABELS = {RatingKind.NPS: "NPS", RatingKind.CSAT: "CSAT", RatingKind.CES: "CES", RatingKind.STARS: "Stars"}
 #: The heading of ratings that name no journey moment.
 OVERALL = "Overall"
 
@@ -73,7 +74,8 @@ class ShownRating:
 
 def show_rating(rating: Rating) -> ShownRating:
     low, high = rating.bounds
-    label = rating.label or (rating.kind.value.upper() if rating.key == rating.kind.value else rating.key)
+    named_after_kind = rating.key == rating.kind.value and rating.kind in KIND_LABELS
+    label = rating.label or (KIND_LABELS[rating.kind] if named_after_kind else rating.key)
     if rating.kind is RatingKind.CUSTOM:
         value = f"{number(rating.value)} ({number(low)} to {number(high)})"
     else:
