@@ -99,3 +99,38 @@ def test_a_signed_in_visitor_of_the_sign_in_page_goes_on(client: TestClient) -> 
     sign_in(client, "ana")
     response = client.get("/sign-in", params={"next": "/stub/x"})
     assert response.status_code == 303 and response.headers["location"] == "/stub/x"
+
+
+def test_a_form_posted_after_the_session_ended_comes_back_to_its_page(client: TestClient, world: World) -> None:
+    page = f"/stub/{world.opera_conversation}"
+    action = f"/conversations/{world.opera_conversation}/note"
+    answer = client.post(action, data={"note": "x"}, headers={"referer": f"http://testserver{page}"})
+    assert answer.status_code == 303 and answer.headers["location"] == f"/sign-in?next={page}"
+    elsewhere = client.post(action, data={"note": "x"}, headers={"referer": "https://evil.example/x"})
+    assert elsewhere.headers["location"] == "/sign-in?next=/"
+
+
+def test_a_session_older_than_its_lifetime_signs_in_nobody(client: TestClient, app: Starlette, world: World) -> None:
+    sign_in(client, "ana")
+    page = f"/stub/{world.opera_conversation}"
+    assert client.get(page).status_code == 200
+    app.state.session_lifetime = -1  # as if twelve hours had gone by since the sign-in
+    assert client.get(page).status_code == 303
+
+
+def test_a_cookie_signed_with_another_key_signs_in_nobody(client: TestClient, world: World, app: Starlette) -> None:
+    """A session cookie is only believed when the console's own key signed it."""
+    forger = TestClient(
+        create_app(world.desk, passwords={"ana": CHEAP.hash("pw")}, secret_key="another key " * 4),
+        follow_redirects=False,
+    )
+    sign_in(forger, "ana", "pw")
+    client.cookies.update(dict(forger.cookies))
+    assert client.get(f"/stub/{world.opera_conversation}").status_code == 303
+
+
+def test_what_a_visitor_types_in_the_form_stays_text(client: TestClient) -> None:
+    answer = sign_in(client, '<script>alert(1)</script>"><img src=x>', "guess")
+    assert answer.status_code == 403
+    assert "<script>alert(1)" not in answer.text and "<img src=x>" not in answer.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img src=x&gt;" in answer.text

@@ -84,9 +84,20 @@ def signed_in(request: Request) -> str:
         if authenticate is None:
             for key in (SESSION_USER, SESSION_SINCE, SESSION_ID):
                 request.session.pop(key, None)
-        raise SignInRequired(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        raise SignInRequired(_return_path(request))
     request.scope["closedloop_console.user"] = user
     return user.id
+
+
+def _return_path(request: Request) -> str:
+    """Where to come back after signing in: this page; for a form posted after the session ended, the page it
+    was posted from when that is on the console (the post itself cannot be replayed), else the home page."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.scheme == request.url.scheme:
+        return safe_next(request, referer.path + (f"?{referer.query}" if referer.query else ""))
+    return safe_next(request, None)
 
 
 def _session_user(request: Request) -> object:
