@@ -53,7 +53,7 @@ DEMO_FILE = "closedloop-demo.db"
 #: Commands that a plugin not installed would add, and the package that adds them: asked for one, the
 #: command line says what to install instead of "no such command". They are not published: each installs
 #: from a clone of closedloop, where it lives under ``plugins/``.
-PLUGIN_COMMANDS = {"serve": "closedloop-web"}
+PLUGIN_COMMANDS = {"serve": "closedloop-web", "console": "closedloop-console"}
 
 Decorated = TypeVar("Decorated", bound=Callable[..., Any])
 
