@@ -65,7 +65,13 @@ def console(
         uvicorn.run(app, host=host, port=port, log_level="info")
 
 
-@console.command("hash-password")
+@console.command(
+    "hash-password",
+    epilog=examples(
+        "closedloop console hash-password",
+        note='Then add a line ana = "<the hash>" for that user to the --passwords file.',
+    ),
+)
 def hash_password_command() -> None:
     """Read a password without echo, twice, and print its argon2 hash for the --passwords file."""
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
