@@ -123,7 +123,10 @@ def _url_for(context: Mapping[str, object], name: str, /, **path_params: object)
     request = context["request"]
     if not isinstance(request, Request):
         raise InvalidInput("url_for needs the request in the template's context; render with web.render")
-    return request.url_for(name, **path_params).path
+    # What request.url_for(...).path gives, without building an absolute URL per link (a page has 60 of them)
+    router = request.scope.get("router") or request.app
+    root_path: str = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+    return root_path.rstrip("/") + str(router.url_path_for(name, **path_params))
 
 
 async def _to_sign_in(request: Request, error: Exception) -> Response:
