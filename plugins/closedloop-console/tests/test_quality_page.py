@@ -146,3 +146,16 @@ def test_the_summary_shows_desk_qa_summary(handled: Handled) -> None:
 
     assert f"Team {summary.team.iqs:.1f} 2" in text
     assert f"Tone of voice {summary.team.categories[0].average:.1f} 2" in text
+
+
+def test_a_queue_that_cannot_be_shown_says_why_in_one_line(handled: Handled) -> None:
+    cycle = f"{PERIOD}@gare,opera"  # Paula's cycle: she sees two of the shop's three places
+    assert "0 of 3 reviewed." in Seen(handled.shop.client("paula").get(f"/quality?period={PERIOD}").text).text
+    ana = handled.shop.client("ana")
+
+    refused = Seen(ana.get(f"/quality?period={PERIOD}&cycle={cycle}").text)
+    missing = Seen(ana.get(f"/quality?period={PERIOD}&cycle=2025-12").text)
+
+    assert "Nothing is assigned to you: reviewing needs the reviewer right." in refused.text
+    assert not any(attributes.get("href", "").startswith("/quality/conversations/") for _, attributes in refused.tags)
+    assert "No review cycle 2025-12 has been handed out yet." in missing.text

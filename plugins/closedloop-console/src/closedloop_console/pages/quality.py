@@ -114,7 +114,14 @@ def summary_row(figures: QualityFigures) -> tuple[str, ...]:
 
 def overview(desk: Desk, user_id: str, period: str, cycle: str) -> dict[str, Any]:
     """What the quality page shows, each section asked of the desk on its own, so one refusal hides one."""
-    queue, queue_refusal = attempt(lambda: desk.qa.assignments(cycle, by=user_id))
+    try:
+        queue, queue_refusal = desk.qa.assignments(cycle, by=user_id), ""
+    except NotFound:
+        queue, queue_refusal = [], f"No review cycle {cycle} has been handed out yet."
+    except AccessDenied:
+        queue, queue_refusal = [], "Nothing is assigned to you: reviewing needs the reviewer right."
+    except ClosedLoopError as refusal:
+        queue, queue_refusal = [], str(refusal)
     scorecards = {card.id: card for card in desk.qa.scorecards(user_id)}
     own, own_refusal = attempt(lambda: desk.qa.reviews(by=user_id, period=period, agent=user_id))
     summary, summary_refusal = attempt(lambda: desk.qa.summary(period, by=user_id))

@@ -7,6 +7,7 @@ the place filter offers only what the user sees, and anything else answers 404 a
 
 from __future__ import annotations
 
+import importlib.util
 import tempfile
 import threading
 import time
@@ -122,6 +123,7 @@ async def reports(request: Request) -> Response:
         report=report,
         tables=tables(report) if report is not None else [],
         charts=[(name, caption, query.text(chart=name)) for name, caption in CHARTS.items()] if report else [],
+        can_draw=importlib.util.find_spec("matplotlib") is not None,
     )
 
 
