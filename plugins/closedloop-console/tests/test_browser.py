@@ -170,20 +170,35 @@ def test_an_agent_handles_an_alert_from_sign_in_to_done(browser: Browser, mornin
 # -- another place's agent -------------------------------------------------------------------------------------------
 
 
-def conversation_urls(morning: Morning, conversation_id: str) -> list[tuple[str, str]]:
-    """(method, path) of every console URL about one conversation: each page, and each action of each form."""
-    console = create_app(morning.desk, passwords={}, secret_key=SECRET)
-    urls: list[tuple[str, str]] = []
+def routed_urls(desk: Desk, conversation_id: str) -> set[tuple[str, str]]:
+    """(method, path) of every console route about one conversation; an ``{action}`` as each of ``actions.py``."""
+    console = create_app(desk, passwords={}, secret_key=SECRET)
+    urls: set[tuple[str, str]] = set()
     for route in console.routes:
-        if not isinstance(route, Route) or "{conversation_id}" not in route.path:
-            continue
-        path = route.path.replace("{conversation_id}", conversation_id)
-        for method in sorted((route.methods or set()) - {"HEAD"}):
-            if "{action}" in path:
-                urls.extend((method, path.replace("{action}", action)) for action in sorted(ACTIONS))
-            elif "{" not in path:
-                urls.append((method, path))
-    return urls
+        if isinstance(route, Route) and "{conversation_id}" in route.path:
+            path = route.path.replace("{conversation_id}", conversation_id)
+            for method in (route.methods or set()) - {"HEAD"}:
+                names = sorted(ACTIONS) if "{action}" in path else [""]
+                urls |= {(method, path.replace("{action}", name)) for name in names}
+    return {(method, path) for method, path in urls if "{" not in path}
+
+
+def offered_urls(page: Page, conversation_ids: list[str]) -> set[tuple[str, str]]:
+    """(method, path and query) of every link, form and form button on the page that leads to one of these
+    conversations: what its agent can reach from it."""
+    found = page.evaluate(
+        """() => [
+            ...Array.from(document.querySelectorAll('a[href]'), link => ['GET', link.href]),
+            ...Array.from(document.querySelectorAll('form'), form => [form.method.toUpperCase(), form.action]),
+            ...Array.from(document.querySelectorAll('button[formaction]'), button => ['POST', button.formAction]),
+        ]"""
+    )
+    urls = {(method, url.split("#")[0].split("://", 1)[1].split("/", 1)[1]) for method, url in found}
+    return {
+        ("GET" if method == "GET" else "POST", "/" + path)
+        for method, path in urls
+        if any(conversation in path for conversation in conversation_ids)
+    }
 
 
 def submit(page: Page, action: str, fields: dict[str, str]) -> int:
@@ -215,29 +230,36 @@ def submit(page: Page, action: str, fields: dict[str, str]) -> int:
 def test_an_agent_of_another_place_gets_404_on_every_url_of_the_conversations(
     browser: Browser, morning: Morning
 ) -> None:
-    """Bruno (the Gare) signed in, typing or posting to every URL of the Opéra's conversations: the same 404 as
-    for a conversation that does not exist, and nothing changes."""
+    """Bruno (the Gare) signed in, opening or posting to every URL Ana's pages offer about the Opéra's
+    conversations, and every route about them: the page of a conversation that does not exist, and nothing
+    changes."""
     overnight(morning)
     opera = [conversation.id for conversation in morning.desk.inbox("ana")]
     assert len(opera) == 3
     before = [morning.read(conversation) for conversation in opera]
-    fields = {"body": "Hello", "summary": "Spoke.", "channel": "email"}
+    offered: set[tuple[str, str]] = set()
+    with browsing(browser) as page:
+        sign_in(page, morning.console, "ana")
+        for conversation in opera:
+            page.goto(f"{morning.console}/conversations/{conversation}")
+            offered |= offered_urls(page, opera) | {("GET", f"/conversations/{conversation}")}
+    file = f"/conversations/{opera[0]}"
+    assert {("POST", f"{file}/note"), ("POST", f"{file}/call"), ("POST", f"{file}/done")} <= offered
+    urls = offered.union(*(routed_urls(morning.desk, conversation) for conversation in opera))
+    fields = {"body": "Hello", "summary": "Spoke.", "channel": "email", "to": "bruno", "addresses": "x@example.com"}
     with browsing(browser) as page:
         sign_in(page, morning.console, "bruno")
         assert "Hugo Weber" in page.locator("tbody").inner_text()
-        for conversation in opera:
-            assert conversation not in page.content()
-            urls = conversation_urls(morning, conversation)
-            assert ("GET", f"/conversations/{conversation}") in urls and len(urls) > len(ACTIONS)
-            for method, path in urls:
-                if method == "GET":
-                    response = page.goto(morning.console + path)
-                    status = response.status if response is not None else 0
-                else:
-                    page.goto(f"{morning.console}/")
-                    status = submit(page, path, fields)
-                assert status == 404, (method, path)
-                assert page.get_by_role("heading", name=NOTHING_HERE).is_visible(), (method, path)
+        assert not any(conversation in page.content() for conversation in opera)
+        for method, path in sorted(urls):
+            if method == "GET":
+                response = page.goto(morning.console + path)
+                status = response.status if response is not None else 0
+            else:
+                page.goto(f"{morning.console}/")
+                status = submit(page, path, fields)
+            assert status == 404, (method, path)
+            assert page.get_by_role("heading", name=NOTHING_HERE).is_visible(), (method, path)
     assert [morning.read(conversation) for conversation in opera] == before
 
 
