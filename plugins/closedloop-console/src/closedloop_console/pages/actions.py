@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from closedloop import AccessDenied, ClosedLoopError, Desk, InvalidInput, NotFound
+from closedloop import AccessDenied, ClosedLoopError, Desk, InvalidInput, NotFound, Suggestion
 from closedloop_console.pages import flash
 from closedloop_console.pages.customer_file import visible
 from closedloop_console.web import checked_form, desk_of, signed_in
@@ -32,11 +32,14 @@ def alert_status(form: Mapping[str, str]) -> str | None:
     return form.get("alert_status") or None
 
 
-def reply(desk: Desk, conversation_id: str, user_id: str, form: Mapping[str, str]) -> str:
+def reply(
+    desk: Desk, conversation_id: str, user_id: str, form: Mapping[str, str], suggestion: Suggestion | None = None
+) -> str:
+    """``suggestion``: the assistant's draft the reply started from (``respond.py`` knows it), for the history."""
     channel = form.get("channel", "email")
     if channel not in ("email", "review"):
         raise InvalidInput("a reply goes by email or on the review platform; choose one of them")
-    desk.reply(conversation_id, by=user_id, body=form.get("body", ""), channel=channel)
+    desk.reply(conversation_id, by=user_id, body=form.get("body", ""), channel=channel, suggestion=suggestion)
     return "Your reply is on its way." if channel == "email" else "Your public reply is on its way."
 
 

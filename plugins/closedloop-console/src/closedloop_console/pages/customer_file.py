@@ -27,7 +27,7 @@ from closedloop import (
     Status,
     UnreadableRecord,
 )
-from closedloop_console.pages import display, flash
+from closedloop_console.pages import display, flash, reply_box
 from closedloop_console.web import desk_of, render, signed_in
 
 T = TypeVar("T")
@@ -95,6 +95,8 @@ async def customer_file(request: Request) -> Response:
     conversation_id = request.path_params["conversation_id"]
     file = await visible(request, lambda: desk.customer_file(conversation_id, by=user_id))
     conversation, feedback, alert = file.conversation, file.feedback, file.alert
+    can = possible(file)
+    response_module = await reply_box.context(request, desk, user_id, file, can.reply_channel)
     return render(
         request,
         "customer_file.html",
@@ -111,9 +113,10 @@ async def customer_file(request: Request) -> Response:
         alert_raised=display.moment(alert.raised_at) if alert is not None else "",
         concepts=[show_concept(concept) for concept in file.analysis],
         history=display.show_history(file.history),
-        can=possible(file),
+        can=can,
         alert_choices=ALERT_CHOICES if alert is not None else [],
         flash=flash.take(request),
+        **response_module,
     )
 
 
