@@ -27,6 +27,7 @@ import os
 import random
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -178,12 +179,20 @@ def baseline(url: str, agents: list[str], runs: int) -> dict[str, list[float]]:
     return timings
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
 class Server:
     """``closedloop console`` on loopback, as a user runs it, stopped when the block ends."""
 
     def __init__(self, url: str, passwords: Path, port: int) -> None:
         command = shutil.which("closedloop") or sys.executable
         arguments = [] if command != sys.executable else ["-m", "closedloop"]
+        port = port or free_port()
         self.base = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
             [command, *arguments, "console", "--url", url, "--passwords", str(passwords), "--port", str(port)],
@@ -198,7 +207,8 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the console stopped at start (exit {self.process.returncode})")
             try:
-                if httpx.get(f"{self.base}/sign-in", timeout=2).status_code == 200:
+                answered = httpx.get(f"{self.base}/sign-in", timeout=2).status_code == 200
+                if answered and self.process.poll() is None:  # ours, not another server already on the port
                     return self
             except httpx.TransportError:
                 pass
@@ -284,7 +294,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0, help="how long the load is measured")
     parser.add_argument("--warm-up", type=float, default=5.0, help="seconds of load before measuring")
     parser.add_argument("--think", type=float, default=0.0, help="mean seconds an agent reads each page (0: none)")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="where the console listens (default: a free port)")
     parser.add_argument("--runs", type=int, default=200, help="runs of the in-process baseline")
     parser.add_argument(
         "--folder", type=Path, default=Path(tempfile.gettempdir()) / "closedloop-console-load", help="kept between runs"
