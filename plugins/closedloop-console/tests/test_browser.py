@@ -34,6 +34,7 @@ from closedloop_console.pages.actions import ACTIONS
 from closedloop_web.plugin import standalone_app
 
 NOTHING_HERE = "There is nothing here, or nothing you may see."
+SORRY = "We are sorry your evening fell short of what you came for; dinner is on us next time you visit."
 
 
 @pytest.fixture(scope="module")
@@ -103,9 +104,11 @@ def kinds(morning: Morning, conversation_id: str) -> list[InteractionKind]:
 
 
 def test_an_agent_handles_an_alert_from_sign_in_to_done(browser: Browser, morning: Morning, reply_base: str) -> None:
-    """Issue 20's morning: sign in, first alert, the file, a call, an emailed reply, the customer's answer back
-    through the reply page as unread, then read and done."""
+    """Issue 20's morning: sign in, first alert, the file, a call, a common reply by email, the customer's answer
+    back through the reply page as unread, then read and done."""
     alert = overnight(morning)
+    morning.desk.common_replies("ana").add(SORRY)  # kept on an earlier day
+    morning.desk.common_replies("ana").add("Thank you for your kind words; we hope to see you again soon.")
     with browsing(browser) as page:
         sign_in(page, morning.console, "ana")
         assert page.locator("tbody tr").count() == 3  # the Opéra's three, never the Gare's
@@ -128,7 +131,10 @@ def test_an_agent_handles_an_alert_from_sign_in_to_done(browser: Browser, mornin
         assert flash(page) == "Call logged."
         assert page.get_by_role("heading", name="Alert · In progress").is_visible()
 
-        page.get_by_label("Message to Claire Dupont").fill("Dear Claire,\nWe are sorry. Dinner is on us next time.")
+        common = page.locator(".common-replies li", has_text=SORRY[:40])
+        common.get_by_role("link", name="Use").click()
+        page.wait_for_load_state()
+        assert page.get_by_label("Message to Claire Dupont").input_value() == SORRY
         page.get_by_role("button", name="Send reply").click()
         page.wait_for_load_state()
         assert flash(page) == "Your reply is on its way."
@@ -137,7 +143,7 @@ def test_an_agent_handles_an_alert_from_sign_in_to_done(browser: Browser, mornin
 
         with browsing(browser, 390, 844) as customer:
             customer.goto(link)
-            assert "Dinner is on us next time." in customer.locator("main").inner_text()
+            assert "dinner is on us next time" in customer.locator("main").inner_text()
             customer.get_by_role("textbox", name="Your answer").fill("Thank you, we will come on Friday.")
             customer.get_by_role("button", name="Send my answer").click()
             customer.wait_for_load_state()
@@ -315,6 +321,7 @@ def test_the_inbox_and_the_file_fit_the_screen(
     """On a phone as on a desktop nothing scrolls sideways; the screenshots are the README's pictures."""
     alert = overnight(morning)
     morning.desk.note(alert, by="ana", body="Claire is a regular: Tuesday lunches with her team.")
+    morning.desk.common_replies("ana").add(SORRY)
     morning.desk.hold(morning.survey(name="Jeanne Moreau", nps=6, comments="Noisy room, good food.").id, by="ana")
     folder = screenshots(tmp_path)
     with browsing(browser, width, height) as page:
