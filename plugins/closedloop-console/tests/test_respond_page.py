@@ -31,6 +31,7 @@ from closedloop import (
 from closedloop.testing import FakeClock, RecordingChannel
 
 SCRIPT = "<script>alert(1)</script>"
+NO_COMMON_REPLY = "There is no such common reply: pick one from the list."
 #: A colleague of Ana's at the Opéra with an address, so a forward can reach her.
 COLLEAGUE = User(id="carla", name="Carla Vidal", role=Role.AGENT, places={"opera"}, email="carla@example.com")
 
@@ -103,7 +104,8 @@ def test_a_reply_kept_as_a_common_reply_is_listed_picked_into_the_box_and_sent(s
     listed = Seen(ana.get(page(conversation)).text)
     assert [f"reply number {n}" in listed.text for n in range(11)] == [False] + [True] * 10  # the ten newest
     assert reply_box(Seen(ana.get(f"{page(conversation)}?use=3").text)) == "reply number 7"
-    assert "no common reply at position 12" in Seen(ana.get(f"{page(conversation)}?use=12").text).text
+    for wrong in ["12", "-1", "two"]:
+        assert Seen(ana.get(f"{page(conversation)}?use={wrong}").text).flash() == (False, NO_COMMON_REPLY)
 
     respond(ana, conversation, "send", body="reply number 7", channel="email")
 
@@ -120,7 +122,9 @@ def test_a_template_fills_the_box_with_its_placeholders_filled(shop: Shop) -> No
 
     assert "Thank you" in seen.text
     assert reply_box(seen) == "Dear Claire, thank you for visiting Chez Nous Opéra. Ana, Chez Nous"
-    assert "could not be filled" in Seen(ana.get(f"{page(conversation)}?template=nothing").text).text
+    for wrong in ["nothing", "Your account is locked, call 555"]:  # never echoed: a link cannot make the page speak
+        seen = Seen(ana.get(f"{page(conversation)}?template={wrong}").text)
+        assert seen.flash() == (False, "There is no such template for this place: choose one from the list.")
 
 
 def test_a_suggestion_fills_the_box_and_the_reply_sent_from_it_names_the_assistant(shop: Shop) -> None:

@@ -102,15 +102,20 @@ def channel_limits(desk: Desk, file: CustomerFile, channel: str) -> ChannelLimit
 def fill(query: Mapping[str, str], drafts: DraftBook, desk: Desk, user_id: str, conversation_id: str) -> Filled:
     """The box's text: a common reply picked (``use``), a template chosen (``template``), else the pending draft."""
     use, template = query.get("use"), query.get("template")
-    try:
-        if use is not None:
-            if not use.isdecimal() or len(use) > 3:
-                return Filled(problem="There is no such common reply.")
+    # the problem is said in fixed words: an address must not be able to make the console say something
+    if use is not None:
+        no_such = Filled(problem="There is no such common reply: pick one from the list.")
+        if not use.isdecimal() or len(use) > 3:
+            return no_such
+        try:
             return Filled(desk.common_replies(user_id).pick(int(use)))
-        if template is not None:
+        except ClosedLoopError:
+            return no_such
+    if template is not None:
+        try:
             return Filled(desk.templates(user_id).render(template, conversation_id))
-    except ClosedLoopError as refusal:
-        return Filled(problem=f"The reply box could not be filled: {refusal}")
+        except ClosedLoopError:
+            return Filled(problem="There is no such template for this place: choose one from the list.")
     draft = drafts.current(user_id, conversation_id)
     return Filled(draft.suggestion.text, draft) if draft is not None else Filled()
 
