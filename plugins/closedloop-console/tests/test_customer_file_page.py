@@ -162,6 +162,7 @@ def test_an_unread_customer_answer_is_marked_read(shop: Shop) -> None:
     [
         ("note", {"body": "   "}, "the note is empty"),
         ("call", {"summary": "Spoke.", "minutes": "ten"}, "whole number of minutes"),
+        ("call", {"summary": "Spoke.", "minutes": "9" * 5000}, "whole number of minutes"),
         ("reply", {"body": "Hello", "channel": "carrier pigeon"}, "by email or on the review platform"),
         ("release", {}, "is not on hold"),
         ("reopen", {}, "only done or spam ones can be reopened"),

@@ -159,3 +159,21 @@ def test_a_queue_that_cannot_be_shown_says_why_in_one_line(handled: Handled) -> 
     assert "Nothing is assigned to you: reviewing needs the reviewer right." in refused.text
     assert not any(attributes.get("href", "").startswith("/quality/conversations/") for _, attributes in refused.tags)
     assert "No review cycle 2025-12 has been handed out yet." in missing.text
+
+
+@pytest.mark.parametrize("conversation_id", ["%20", "%00"])
+def test_a_conversation_id_that_cannot_exist_is_404_not_a_crash(handled: Handled, conversation_id: str) -> None:
+    browser = handled.shop.client("paula")
+    page = f"/quality/conversations/{conversation_id}"
+    assert browser.get(page).status_code == 404
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/quality").text)
+    assert token is not None
+    assert browser.post(page, data={"csrf_token": token.group(1), **SCORES}).status_code == 404
+
+
+def test_a_huge_number_as_a_choice_is_refused_with_the_scale(handled: Handled) -> None:
+    browser = handled.shop.client("paula")
+    page = f"/quality/conversations/{handled.opera[0]}"
+    answer = post_form(browser, page, page, {**SCORES, "choice-tone": "9" * 5000})
+    assert answer.status_code == 303
+    assert reviews_of(handled, "ana") == []

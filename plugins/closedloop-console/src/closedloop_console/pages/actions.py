@@ -53,7 +53,7 @@ def call_minutes(text: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isdecimal() or not 0 <= int(text) <= MAX_CALL_MINUTES:
+    if not text.isdecimal() or len(text) > len(str(MAX_CALL_MINUTES)) or not 0 <= int(text) <= MAX_CALL_MINUTES:
         raise InvalidInput(f"the call's length is a whole number of minutes from 0 to {MAX_CALL_MINUTES}, e.g. 5")
     return int(text)
 

@@ -25,6 +25,7 @@ from closedloop import (
     ClosedLoopError,
     Conversation,
     Desk,
+    InvalidInput,
     NotFound,
     QualityFigures,
     Review,
@@ -168,8 +169,8 @@ async def visible(request: Request, user_id: str) -> Conversation:
     conversation_id = request.path_params["conversation_id"]
     try:
         return await run_in_threadpool(lambda: desk.conversation(conversation_id, by=user_id))
-    except (NotFound, AccessDenied):
-        raise HTTPException(404) from None
+    except (NotFound, AccessDenied, InvalidInput):
+        raise HTTPException(404) from None  # an id that cannot exist (blank, a NUL) is as missing as any other
 
 
 def scorecard_of(desk: Desk, user_id: str, wanted: str) -> Scorecard:
@@ -201,7 +202,8 @@ def ratings_from(card: Scorecard, form: Mapping[str, str]) -> list[CategoryRatin
     ratings = []
     for category in card.categories:
         chosen = form.get(f"choice-{category.id}", "").strip()
-        choice = None if chosen in ("", NOT_APPLICABLE) or not chosen.isdecimal() else int(chosen)
+        # a choice is a small number; a long string of digits is not one (and int() refuses over 4300 digits)
+        choice = None if chosen in ("", NOT_APPLICABLE) or not chosen.isdecimal() or len(chosen) > 3 else int(chosen)
         if chosen and chosen != NOT_APPLICABLE and choice is None:
             choice = -1  # not a number: the desk refuses it with the scale to choose from
         ratings.append(
