@@ -62,8 +62,7 @@ class SignIn:
         password = form.get("password", "")
         next_path = safe_next(request, form.get("next"))
         client = request.client.host if request.client else "unknown"
-        keys = (f"user:{user_id}", f"client:{client}")
-        wait = self.limiter.wait_seconds(*keys)
+        wait = self.limiter.wait_seconds(user_id, client)
         if wait:
             minutes = max(1, round(wait / 60))
             error = f"Too many failed sign-ins. Please wait {minutes} minute{'s' if minutes > 1 else ''} and try again."
@@ -78,10 +77,10 @@ class SignIn:
             )
         matched = len(password) <= MAX_FIELD and await run_in_threadpool(self.passwords.check, user_id, password)
         if not (matched and await run_in_threadpool(_on_desk, request, user_id)):
-            self.limiter.failed(*keys)
+            self.limiter.failed(user_id, client)
             error = "This user and password do not match. Check them and try again."
             return render(request, "sign_in.html", status_code=403, next_path=next_path, user_id=user_id, error=error)
-        self.limiter.forget(keys[0])
+        self.limiter.succeeded(user_id, client)
         request.session.clear()  # a new session: nothing from before the sign-in carries over
         request.session.update(
             {
