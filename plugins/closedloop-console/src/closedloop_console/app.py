@@ -4,6 +4,7 @@ and the answers to every way a request can fail."""
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 import secrets
 from collections.abc import Callable, Mapping
@@ -20,6 +21,7 @@ from starlette.staticfiles import StaticFiles
 
 from closedloop import AccessDenied, Desk, InvalidInput, NotFound
 from closedloop_console import pages
+from closedloop_console.host_session import KeepHostSession
 from closedloop_console.limits import LoginLimiter
 from closedloop_console.passwords import PasswordBook
 from closedloop_console.security import SecurityHeaders
@@ -76,6 +78,8 @@ def create_app(
         )
     if authenticate is not None and not callable(authenticate):
         raise InvalidInput("authenticate must be a function taking the request and returning a user id or None")
+    if inspect.iscoroutinefunction(authenticate):
+        raise InvalidInput("authenticate must be a plain function (def, not async def) returning a user id or None")
     if secret_key is not None and (not isinstance(secret_key, str) or len(secret_key) < 32):
         raise InvalidInput("secret_key must be text of at least 32 characters; make one with secrets.token_urlsafe()")
     routes: list[BaseRoute] = []
@@ -92,6 +96,7 @@ def create_app(
         routes=routes,
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(KeepHostSession),
             Middleware(
                 SessionMiddleware,
                 secret_key=secret_key or secrets.token_urlsafe(32),

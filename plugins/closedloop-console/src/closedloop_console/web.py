@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from closedloop import Desk, NotFound, User
+from closedloop_console.host_session import host_request
 from closedloop_console.security import NONCE_KEY
 
 #: The hidden field every form carries, and the session key that holds its expected value.
@@ -78,7 +79,7 @@ def signed_in(request: Request) -> str:
     if isinstance(cached, User):
         return cached.id
     authenticate = request.app.state.authenticate
-    user_id = authenticate(request) if authenticate is not None else _session_user(request)
+    user_id = authenticate(host_request(request)) if authenticate is not None else _session_user(request)
     user = _known_user(desk_of(request), user_id)
     if user is None:
         if authenticate is None:
