@@ -4,6 +4,7 @@ PNG images served by the console, and another place's feedback never counts."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -115,3 +116,31 @@ def test_the_reports_page_needs_a_signed_in_user(shop: Shop) -> None:
     anonymous = TestClient(create_app(shop.desk, passwords={}, secret_key=SECRET), follow_redirects=False)
     assert anonymous.get("/reports").status_code == 303
     assert anonymous.get("/reports/chart.png?chart=ratings").status_code == 303
+
+
+@pytest.mark.parametrize(
+    ("query", "limit"),
+    [
+        ("since=0001-01-01&by=day", "a day report covers at most 400 days"),
+        ("since=0001-01-01&until=2026-01-01&by=week", "a week report covers at most 2800 days"),
+        ("since=0001-01-01&until=2026-01-01&by=month", "a report covers at most 3660 days"),
+        ("since=0001-01-02", "a report covers at most 3660 days"),
+    ],
+)
+def test_a_period_too_long_for_its_buckets_is_refused_at_once_with_the_limit(
+    shop: Shop, query: str, limit: str
+) -> None:
+    browser = shop.client("ana")
+    started = time.monotonic()
+    answer = browser.get(f"/reports?{query}")
+    assert answer.status_code == 400
+    flashed = Seen(answer.text).flash()
+    assert flashed is not None and not flashed[0] and limit in flashed[1]
+    assert browser.get(f"/reports/chart.png?{query}&chart=ratings").status_code == 400
+    assert time.monotonic() - started < 10
+
+
+def test_a_year_by_day_and_ten_years_by_month_are_still_answered(shop: Shop) -> None:
+    browser = shop.client("ana")
+    assert browser.get("/reports?since=2025-01-01&until=2026-01-01&by=day").status_code == 200
+    assert browser.get("/reports?since=2016-02-01&until=2026-01-01&by=month").status_code == 200

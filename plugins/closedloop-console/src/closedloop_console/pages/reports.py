@@ -44,6 +44,10 @@ CHARTS = {
 #: How long drawn charts are kept for the page's other images, and how many reports' worth.
 CHART_SECONDS = 60.0
 CHART_REPORTS = 16
+#: The longest period a report may cover, in days, by its buckets: about 400 buckets at most, and ten years
+#: for any report, so that one user's request cannot keep the process busy for minutes.
+MAX_DAYS = {"day": 400, "week": 400 * 7}
+MAX_SPAN_DAYS = 10 * 366
 #: matplotlib's style settings are process-wide: one drawing at a time.
 DRAWING = threading.Lock()
 
@@ -77,8 +81,9 @@ class Query:
         return "day" if span <= 45 else "week" if span <= 183 else "month"
 
 
-def read_query(values: Mapping[str, str]) -> Query:
-    """The form's query; a date that is not one, or buckets that do not exist, are refused with a sentence."""
+def read_query(values: Mapping[str, str], today: date) -> Query:
+    """The form's query; a date that is not one, buckets that do not exist, or a period too long for its
+    buckets are refused with a sentence."""
     try:
         since = date.fromisoformat(values["since"]) if values.get("since") else None
         until = date.fromisoformat(values["until"]) if values.get("until") else None
@@ -87,7 +92,24 @@ def read_query(values: Mapping[str, str]) -> Query:
     by = values.get("by") or None
     if by is not None and by not in BUCKETS:
         raise InvalidInput(f"bucket by one of {', '.join(name for name in BUCKETS if name)}")
-    return Query(since, until, by, values.get("place") or None)
+    query = Query(since, until, by, values.get("place") or None)
+    check_span(query, today)
+    return query
+
+
+def check_span(query: Query, today: date) -> None:
+    """Refuse a period longer than its buckets allow, before any figure is computed (``since=0001-01-01`` by
+    day would take minutes). Without ``since`` the desk takes 30 days, which is always allowed."""
+    if query.since is None:
+        return
+    span = ((query.until or today) - query.since).days
+    longest = min(MAX_DAYS.get(query.by or "", MAX_SPAN_DAYS), MAX_DAYS.get(query.chart_by(today), MAX_SPAN_DAYS))
+    if span > longest:
+        unit = f"{query.by} " if query.by in MAX_DAYS else ""
+        raise InvalidInput(
+            f"a {unit}report covers at most {longest} days; choose a later start"
+            + (" or bucket by month" if query.by in MAX_DAYS else "")
+        )
 
 
 def metrics(desk: Desk, user_id: str, query: Query, by: str | None) -> Report:
@@ -101,7 +123,7 @@ async def reports(request: Request) -> Response:
     error = ""
     report: Report | None = None
     try:
-        query = read_query(request.query_params)
+        query = read_query(request.query_params, datetime.now(UTC).date())
     except InvalidInput as refusal:
         query, error = Query(), str(refusal)
     if query.place is not None and not directory.offers(query.place):
@@ -136,7 +158,7 @@ async def chart(request: Request) -> Response:
     if name not in CHARTS:
         raise HTTPException(404)
     try:
-        query = read_query(request.query_params)
+        query = read_query(request.query_params, datetime.now(UTC).date())
     except InvalidInput:
         raise HTTPException(400) from None
     directory = await run_in_threadpool(seen_by, desk, user_id)
@@ -170,12 +192,13 @@ class ChartCache:
 
 def charts_of(state: State, desk: Desk, user_id: str, query: Query) -> Mapping[str, bytes]:
     """Every chart of the user's report, from the app's short-lived cache when the page's other images have
-    just drawn them. The report is asked of the desk each time: a right taken away counts at once."""
+    just drawn them. The report is asked of the desk each time (a right taken away counts at once), outside the
+    drawing lock, so computing one user's figures does not hold up everyone's charts."""
+    report = metrics(desk, user_id, query, query.chart_by(datetime.now(UTC).date()))
     with DRAWING:
         cache = getattr(state, "report_charts", None)
         if not isinstance(cache, ChartCache):
             cache = state.report_charts = ChartCache()
-        report = metrics(desk, user_id, query, query.chart_by(datetime.now(UTC).date()))
         key = (user_id, query)
         kept = cache.get(key)
         if kept is not None:
