@@ -105,7 +105,15 @@ def test_an_agent_without_the_reviewer_right_is_refused_scoring(handled: Handled
     assert answer.status_code == 303
     assert reviews_of(handled, "ana") == []
     flashed = Seen(browser.get(answer.headers["location"]).text).flash()
-    assert flashed is not None and not flashed[0] and "no reviewer right" in flashed[1]
+    assert flashed is not None and not flashed[0] and "needs the reviewer right; ask an admin" in flashed[1]
+
+
+def test_the_score_page_says_why_a_user_without_the_reviewer_right_cannot_score(handled: Handled) -> None:
+    page = handled.shop.client("ana").get(f"/quality/conversations/{handled.opera[0]}")
+
+    assert page.status_code == 200
+    assert "Scoring conversations needs the reviewer right" in Seen(page.text).text
+    assert "Save the review" not in page.text
 
 
 def test_every_form_needs_the_csrf_token(handled: Handled) -> None:

@@ -29,6 +29,7 @@ from closedloop import (
     NotFound,
     QualityFigures,
     Review,
+    Right,
     Scorecard,
 )
 from closedloop_console.pages import display, flash
@@ -38,6 +39,7 @@ from closedloop_console.web import checked_form, desk_of, render, signed_in
 T = TypeVar("T")
 NOT_APPLICABLE = "na"
 NOTHING = "-"
+NO_REVIEWER_RIGHT = "Scoring conversations needs the reviewer right; ask an admin to give it to you."
 
 
 def last_month(now: datetime) -> str:
@@ -173,6 +175,14 @@ async def visible(request: Request, user_id: str) -> Conversation:
         raise HTTPException(404) from None  # an id that cannot exist (blank, a NUL) is as missing as any other
 
 
+def may_score(desk: Desk, user_id: str) -> bool:
+    """Whether the user holds the reviewer right, so the page offers the scorecard only to those who may use it."""
+    try:
+        return desk.user(user_id).has(Right.REVIEWER)
+    except ClosedLoopError:
+        return False
+
+
 def scorecard_of(desk: Desk, user_id: str, wanted: str) -> Scorecard:
     for card in desk.qa.scorecards(user_id):
         if card.id == wanted:
@@ -193,6 +203,8 @@ async def review_form(request: Request) -> Response:
         customer=display.customer_name(conversation),
         scorecard=card,
         back=request.query_params.get("cycle", ""),
+        may_score=await run_in_threadpool(may_score, desk, user_id),
+        no_right=NO_REVIEWER_RIGHT,
         flash=flash.take(request),
     )
 
@@ -219,6 +231,8 @@ async def score(request: Request) -> Response:
     form = await checked_form(request)
     card = await run_in_threadpool(scorecard_of, desk, user_id, form.get("scorecard") or "default")
     back = request.url_for("quality_review", conversation_id=conversation.id).path
+    if not await run_in_threadpool(may_score, desk, user_id):
+        return flash.back_to(request, back, NO_REVIEWER_RIGHT, ok=False)
 
     def made() -> Review:
         ratings = ratings_from(card, form)
