@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from closedloop import AccessDenied, ClosedLoopError, Desk, InvalidInput, NotFound, Suggestion
+from closedloop import AccessDenied, ClosedLoopError, Desk, InvalidInput, NotFound, Status, Suggestion
 from closedloop_console.pages import flash
 from closedloop_console.pages.customer_file import visible
 from closedloop_console.web import checked_form, desk_of, signed_in
@@ -71,6 +71,14 @@ def call(desk: Desk, conversation_id: str, user_id: str, form: Mapping[str, str]
     return "Call logged."
 
 
+def read(desk: Desk, conversation_id: str, user_id: str, _form: Mapping[str, str]) -> str:
+    """Mark the customer's reply read; the desk leaves anything else untouched, so the page must not claim it did."""
+    if desk.conversation(conversation_id, by=user_id).status is not Status.UNREAD_CUSTOMER_REPLY:
+        raise InvalidInput("there is no unread customer reply here, so nothing was marked as read")
+    desk.mark_read(conversation_id, by=user_id)
+    return "Marked as read."
+
+
 def simple(change: Callable[..., object], done: str) -> Action:
     """An action that needs nothing but the conversation and the user."""
 
@@ -87,7 +95,7 @@ ACTIONS: dict[str, Action] = {
     "call": call,
     "hold": simple(Desk.hold, "On hold: it stays at the top of the inbox until released."),
     "release": simple(Desk.release, "Released from hold."),
-    "read": simple(Desk.mark_read, "Marked as read."),
+    "read": read,
     "done": simple(Desk.mark_done, "Marked done."),
     "spam": simple(Desk.mark_spam, "Marked as spam."),
     "reopen": simple(Desk.reopen, "Reopened: it is back in the inbox."),
