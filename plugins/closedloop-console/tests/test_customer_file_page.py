@@ -165,6 +165,7 @@ def test_an_unread_customer_answer_is_marked_read(shop: Shop) -> None:
         ("call", {"summary": "Spoke.", "minutes": "9" * 5000}, "whole number of minutes"),
         ("reply", {"body": "Hello", "channel": "carrier pigeon"}, "by email or on the review platform"),
         ("release", {}, "is not on hold"),
+        ("note", {"body": "Called.", "alert_status": "in_progress"}, "this conversation has no alert, so there is"),
         ("read", {}, "no unread customer reply here, so nothing was marked as read"),
         ("reopen", {}, "only done or spam ones can be reopened"),
     ],

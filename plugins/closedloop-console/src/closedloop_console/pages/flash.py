@@ -10,6 +10,8 @@ import attrs
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
+from closedloop_console.pages.wording import plain
+
 SESSION_FLASH = "flash"
 #: A message longer than this is cut: the session is a cookie, and browsers keep cookies under 4 KB.
 MAX_FLASH = 600
@@ -22,6 +24,7 @@ class Flash:
 
 
 def leave(request: Request, text: str, *, ok: bool = True) -> None:
+    text = text if ok else plain(text)  # a refusal may be the desk's developer's sentence
     shortened = text if len(text) <= MAX_FLASH else text[: MAX_FLASH - 1] + "…"
     request.session[SESSION_FLASH] = {"text": shortened, "ok": ok}
 
