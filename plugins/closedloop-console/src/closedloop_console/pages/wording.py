@@ -13,11 +13,12 @@ from importlib.resources import files
 @functools.cache
 def rewordings() -> tuple[tuple[re.Pattern[str], str], ...]:
     data = tomllib.loads(files("closedloop_console.pages").joinpath("wording.toml").read_text(encoding="utf-8"))
-    return tuple((re.compile(entry["pattern"]), entry["say"]) for entry in data["plain"])
+    # the replacement is plain text: a backslash in it is a backslash, not a group reference
+    return tuple((re.compile(entry["pattern"]), entry["say"].replace("\\", "\\\\")) for entry in data["plain"])
 
 
 def plain(refusal: str) -> str:
     """``refusal`` with every known developer's phrase replaced by the agent's."""
     for pattern, say in rewordings():
-        refusal = pattern.sub(lambda _match, say=say: say, refusal)
+        refusal = pattern.sub(say, refusal)
     return refusal
