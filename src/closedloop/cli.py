@@ -40,6 +40,7 @@ __all__ = [
     "open_desk",
     "progress_bar",
     "require_database",
+    "smtp_from_environment",
     "url_option",
 ]
 
@@ -97,6 +98,16 @@ def open_desk(url: str | None, *, must_exist: bool = True, **settings: Any) -> D
         if os.environ.get(variable) and settings.get(name) is None:
             settings[name] = os.environ[variable]
     return Desk.open(url, **settings)
+
+
+def smtp_from_environment() -> dict[str, object] | None:
+    """The SMTP settings ``closedloop worker`` reads from ``CLOSEDLOOP_SMTP_*``, or None when none is set.
+
+    Public so that a plugin's command opens its desk with the same email channel as the worker (``smtp=``).
+    """
+    from closedloop.commands.worker import smtp_from_environment as read
+
+    return read()
 
 
 def require_database(url: str) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 import os
+import socket
 
 import click
 
-from closedloop.cli import DEMO_FILE, database_url, examples, open_desk, url_option
+from closedloop import Desk, NotFound
+from closedloop.cli import DEMO_FILE, database_url, examples, open_desk, smtp_from_environment, url_option
 from closedloop_console.passwords import hash_password, read_password_file
 
 #: Where ``console`` reads the key that signs its sessions, so that they outlive a restart.
@@ -57,9 +59,21 @@ def console(
             "`closedloop console hash-password`"
         )
     hashes = read_password_file(password_file)
+    if not hashes:
+        raise click.UsageError(f'the password file {password_file} names nobody: add a user = "argon2 hash" line')
     secret = os.environ.get(SECRET_VARIABLE) or None
+    if secret is not None and len(secret) < 32:
+        raise click.UsageError(
+            f"${SECRET_VARIABLE} must be at least 32 characters; make one with secrets.token_urlsafe()"
+        )
     url = database_url(url, fallback=f"sqlite:///{DEMO_FILE}")
-    with open_desk(url) as desk:
+    if url.startswith("memory:"):
+        raise click.UsageError("the console needs a database with users (--url sqlite:///...); memory:// is empty")
+    check_address(host, port)
+    # The outbox's email goes out through `closedloop worker`; the same CLOSEDLOOP_SMTP_* settings give this
+    # desk its email channel, so that a reply by email can be queued at all
+    with open_desk(url, smtp=smtp_from_environment()) as desk:
+        check_users(desk, hashes, password_file)
         app = create_app(desk, passwords=hashes, secret_key=secret, https_only=https_only)
         # The start-up's objects (modules, templates, the database's metadata) live as long as the process: kept out
         # of the full collections, those take a few ms instead of pausing every request for over 100 ms
@@ -81,3 +95,31 @@ def hash_password_command() -> None:
     """Read a password without echo, twice, and print its argon2 hash for the --passwords file."""
     password = click.prompt("Password", hide_input=True, confirmation_prompt=True, err=True)
     click.echo(hash_password(password))
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse, before saying the console is on, an address that does not resolve or a port already taken."""
+    try:
+        found = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        raise click.UsageError(f"--host {host!r} is not an address of this machine or a name that resolves") from None
+    family, kind, protocol, _, address = found[0]
+    with socket.socket(family, kind, protocol) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise click.UsageError(
+                f"cannot listen on {host}:{port} ({error.strerror}); choose another --port or --host"
+            ) from None
+
+
+def check_users(desk: Desk, hashes: dict[str, str], password_file: str) -> None:
+    """Refuse a password for someone the desk does not know: that line could never sign in."""
+    for user_id in hashes:
+        try:
+            desk.user(user_id)
+        except NotFound:
+            raise click.UsageError(
+                f"{user_id!r} in {password_file} is not a user of the desk; add the user or remove the line"
+            ) from None
