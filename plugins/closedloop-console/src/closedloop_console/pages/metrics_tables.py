@@ -8,11 +8,11 @@ The figures and their wording follow ``closedloop report`` (``docs/metrics.md``)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 
 import attrs
 
 from closedloop import Figures, RatingKind, Report, Score
+from closedloop.reporting import duration, number, percent, points, score_figure
 
 NOTHING = "-"
 KIND_LABELS = {
@@ -35,47 +35,8 @@ class Table:
     note: str = ""
 
 
-def percent(value: float | None) -> str:
-    return NOTHING if value is None else f"{value:.1f}%"
-
-
-def points(value: float | None) -> str:
-    """An NPS with its sign: +0.0 reads as a score, not as a missing figure."""
-    return NOTHING if value is None else f"{value:+.1f}"
-
-
-def number(value: float | None) -> str:
-    return NOTHING if value is None else f"{value:.2f}"
-
-
-def duration(value: timedelta | None) -> str:
-    """A span as a person says it: 45s, 12m, 5h 05m, 2d 03h."""
-    if value is None:
-        return NOTHING
-    seconds = round(value.total_seconds())
-    days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3_600)
-    minutes, seconds = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours:02d}h"
-    if hours:
-        return f"{hours}h {minutes:02d}m"
-    return f"{minutes}m" if minutes else f"{seconds}s"
-
-
 def counts(values: Mapping[str, int]) -> str:
     return ", ".join(f"{key.replace('_', ' ')} {count}" for key, count in values.items()) or "none"
-
-
-def headline(score: Score) -> str:
-    """The figure a score's kind is known by: NPS points, CSAT %, CES % easy, else the mean."""
-    if score.kind is RatingKind.NPS:
-        return f"NPS {points(score.nps)}"
-    if score.kind is RatingKind.CSAT:
-        return f"CSAT {percent(score.csat)}"
-    if score.kind is RatingKind.CES:
-        return f"{percent(score.easy_share)} easy"
-    return f"mean {number(score.mean)}"
 
 
 def split(score: Score) -> str:
@@ -93,7 +54,7 @@ def split(score: Score) -> str:
 
 def scores(figures: Figures) -> Table:
     rows = tuple(
-        (score.key, KIND_LABELS.get(score.kind, score.kind.value), str(score.answers), headline(score),
+        (score.key, KIND_LABELS.get(score.kind, score.kind.value), str(score.answers), score_figure(score),
          number(score.mean), split(score))
         for score in figures.scores
     )  # fmt: skip
