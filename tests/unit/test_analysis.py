@@ -41,6 +41,9 @@ def sentiment_of(analyzer: OfflineAnalyzer, text: str, concept: str, language: s
         ("Super accueil, merci !", "en", "fr"),  # short, left at the default locale
         ("Personnel adorable !", "en", "fr"),
         ("Friendly staff, slow service", "fr", "en"),
+        # words shared by several languages ("de", "la", "was") do not make a text English or French
+        ("Het eten was heel lekker maar de bediening was traag.", "fr", "nl"),
+        ("Servicio de la casa muy bien, la comida a la plancha.", "en", "es"),
     ],
 )
 def test_the_language_of_a_comment_is_detected_whatever_its_locale_says(text: str, hint: str, language: str) -> None:
