@@ -99,9 +99,9 @@ class Desk:
         return cls(store, chosen, manager, registry)
 
     def close(self) -> None:
-        """Close the store, and each registered channel and review source that has a ``close()`` (a
-        connector's HTTP client, an SMTP connection); an object registered in both roles is closed once."""
-        parts = [*self.registry.channels.values(), *self.registry.sources.values()]
+        """Close the store, and each registered channel, review source and analyzer that has a ``close()`` (a
+        connector's HTTP client, an SMTP connection, a second process); an object in two roles is closed once."""
+        parts = [*self.registry.channels.values(), *self.registry.sources.values(), *self.registry.analyzers]
         for part in {id(part): part for part in parts}.values():
             close = getattr(part, "close", None)
             if callable(close):
