@@ -30,6 +30,7 @@ from closedloop.app import (
     privacy,
     replies,
     retention,
+    search,
     sync,
 )
 from closedloop.app.access import UserRef
@@ -212,6 +213,13 @@ class Desk:
             self.context, user, folder=folder, category=category, places=places, limit=limit, after=after
         )
 
+    def search(
+        self, user: UserRef, text: str, *, folder: Folder | str | None = None,
+        places: Iterable[str] | str | None = None, limit: int = 50, after: str | None = None,
+    ) -> Page[Conversation]:  # fmt: skip
+        """The user's conversations whose customer or text holds every word of ``text``, newest first."""
+        return search.search(self.context, user, text, folder=folder, places=places, limit=limit, after=after)
+
     def counts(self, user: UserRef, places: Iterable[str] | str | None = None) -> Counts:
         """How many conversations the user sees in each folder, and in each category of the inbox."""
         return inbox.counts(self.context, user, places)
@@ -371,13 +379,8 @@ class Desk:
         return outbox.messages(self.context, status, conversation_id)
 
     def dispatch(self, limit: int | None = 100) -> DispatchReport:
-        """Send what is due in the outbox, a batch per channel, and record what happened.
-
-        Messages are claimed first (committed, with a lease), then sent outside any transaction, then their
-        outcome is recorded. A dispatcher that dies in between leaves its messages claimed until the lease
-        ends; they are then sent again with the same Message-ID, so nothing is lost. On PostgreSQL, several
-        dispatchers skip each other's claimed rows and never send the same message at once.
-        """
+        """Send what is due in the outbox, a batch per channel, and record what happened; claimed with a lease
+        first and sent outside any transaction, so nothing is lost or sent twice at once (``docs/email.md``)."""
         return outbox.dispatch(self.context, limit)
 
     def retry(self, message_id: str, *, by: UserRef) -> OutboundMessage:

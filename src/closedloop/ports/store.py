@@ -2,7 +2,7 @@
 
 A use case opens ``store.transaction()`` and reaches each kind of record through its repository
 (``tx.directory``, ``tx.conversations``, ``tx.outbox``, ``tx.tokens``, ``tx.markers``, ``tx.library``,
-``tx.reports``, ``tx.quality``, ``tx.privacy``), so
+``tx.reports``, ``tx.quality``, ``tx.privacy``, ``tx.search``), so
 everything it reads and writes is kept, or undone, together.
 
 Every store raises the same errors for the same situations, and the shipped contract suite
@@ -41,6 +41,7 @@ from closedloop.domain.privacy import ErasureRecord
 from closedloop.domain.quality import Review, Scorecard
 from closedloop.domain.reports import Report
 from closedloop.domain.sampling import Cycle, Handled
+from closedloop.domain.search import SearchQuery
 from closedloop.domain.templates import Template
 
 #: What tells feedback items apart: ``(source, platform, external_id)``.
@@ -242,6 +243,17 @@ class Reports(Protocol):
         their facts, which the contract suite checks."""
 
 
+class Search(Protocol):
+    """Conversations found by their customer or their text (:mod:`closedloop.domain.search`). A store keeps
+    what it searches in step with each conversation it adds or saves, in the same transaction, so an erased
+    customer is no longer found, and nothing of them is left in what it searches."""
+
+    def find(self, query: SearchQuery) -> Sequence[Conversation | UnreadableConversation]:
+        """Up to ``query.limit`` conversations matching every word of the query, newest activity first (descending
+        :func:`~closedloop.domain.search.search_key`), past ``query.after``; one that cannot be read back comes
+        as an :class:`UnreadableConversation` in its place."""
+
+
 class StoreTransaction(Protocol):
     """One use case's view of the store: each aggregate's repository, inside one transaction."""
 
@@ -263,6 +275,8 @@ class StoreTransaction(Protocol):
     def quality(self) -> Quality: ...
     @property
     def privacy(self) -> Privacy: ...
+    @property
+    def search(self) -> Search: ...
 
 
 @runtime_checkable

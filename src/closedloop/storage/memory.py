@@ -42,6 +42,7 @@ from closedloop.registry import Registry
 from closedloop.settings import Settings
 from closedloop.storage.memory_privacy import MemoryPrivacy
 from closedloop.storage.memory_quality import MemoryQuality
+from closedloop.storage.memory_search import MemorySearch
 
 _MISSING = object()
 
@@ -123,6 +124,7 @@ class MemoryTransaction:
         self.reports = MemoryReports(store, self._log)
         self.quality = MemoryQuality(store, self._log)
         self.privacy = MemoryPrivacy(store, self._log)
+        self.search = MemorySearch(store)
 
     def undo(self) -> None:
         self._log.undo()

@@ -1,6 +1,6 @@
 """Writing new conversations in bulk, in the driver's own SQL, which skips SQLAlchemy's per-row handling.
 
-The statement and its parameters, and the rows of the conversations' facts, are built ahead
+The statement and its parameters, and the rows of the conversations' facts and words, are built ahead
 (:meth:`EncodedConversations.of`), so that bulk intake can build them on the thread that prepares a batch while
 another thread writes the batch before.
 """
@@ -26,6 +26,7 @@ from closedloop.storage.sql.rows import (
     indexed_values,
     takes_json_rows,
 )
+from closedloop.storage.sql.search import search_rows
 
 #: One row a statement, run by the driver's ``executemany``.
 _INSERT_CONVERSATION = {
@@ -56,6 +57,7 @@ class EncodedConversations(list[Conversation]):
     rows: list[tuple[Any, ...]]  # their columns, in insertion order: the document or where it lies
     counts: Counter[CountKey]  # what they add to the inbox counts
     facts: FactRows  # what the metrics read of them
+    search_rows: list[tuple[str, str]]  # the words they are found by
 
     @classmethod
     def of(cls, conversations: Sequence[Conversation], dialect: Dialect) -> EncodedConversations:
@@ -82,4 +84,5 @@ class EncodedConversations(list[Conversation]):
             encoded.parameters = encoded.rows
         encoded.counts = Counter(row[PLACE_FOLDER_PRIORITY] for row in encoded.rows)
         encoded.facts = FactRows.of(conversations)
+        encoded.search_rows = search_rows(conversations)
         return encoded

@@ -24,6 +24,7 @@ from closedloop.storage.sql.counts import CountKey, add_to_counts, read_counts
 from closedloop.storage.sql.duplicates import refused_as
 from closedloop.storage.sql.facts import replace_facts
 from closedloop.storage.sql.rows import FEEDBACK_KEY_COLUMNS, conversation_row
+from closedloop.storage.sql.search import add_rows, replace_words
 
 _table = schema.conversations
 #: What saving a conversation changes besides its document: the columns the inbox orders and counts by.
@@ -33,7 +34,7 @@ _SAVED_COLUMNS = ("folder", "priority", "updated_us", "version", "document")
 class SqlConversations:
     """Conversations as the columns the inbox orders, counts and finds duplicates by, beside the whole
     conversation as one JSON document: what is read back, decoded once per version through the cache. Their
-    facts for the metrics are written with them (:mod:`.facts`)."""
+    facts for the metrics (:mod:`.facts`) and their words for searching (:mod:`.search`) are written with them."""
 
     def __init__(self, connection: Connection, decodings: TransactionDecodings) -> None:
         self.connection = connection
@@ -67,6 +68,7 @@ class SqlConversations:
             self.connection.exec_driver_sql(conversations.statement, conversations.parameters)
         add_to_counts(self.connection, conversations.counts)
         conversations.facts.write(self.connection)
+        add_rows(self.connection, conversations.search_rows)
 
     def get(self, conversation_id: str, *, lock: bool = False) -> Conversation:
         """With ``lock``, ``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite leaves the clause out, and needs none,
@@ -100,6 +102,7 @@ class SqlConversations:
         moved[(conversation.place_id, row["folder"], row["priority"])] += 1
         add_to_counts(self.connection, moved)
         replace_facts(self.connection, conversation)
+        replace_words(self.connection, conversation)
         return attrs.evolve(conversation, version=conversation.version + 1)
 
     def page(self, query: InboxQuery) -> list[Conversation | UnreadableConversation]:

@@ -82,8 +82,15 @@ def page_ids(connection: Connection, query: InboxQuery) -> list[str]:
 def page(
     connection: Connection, decodings: TransactionDecodings, query: InboxQuery
 ) -> list[Conversation | UnreadableConversation]:
-    """The page's conversations: their versions first, so that only those not in the cache are read whole."""
-    ids = page_ids(connection, query)
+    """The page's conversations, in inbox order."""
+    return loaded(connection, decodings, page_ids(connection, query))
+
+
+def loaded(
+    connection: Connection, decodings: TransactionDecodings, ids: list[str]
+) -> list[Conversation | UnreadableConversation]:
+    """These conversations, in this order: their versions first, so that only those not in the cache are read
+    whole (a search's results are read back the same way)."""
     if not ids:
         return []
     table = schema.conversations

@@ -18,6 +18,10 @@ the conversation. Scorecards and review cycles are documents by id.
 Reply links are indexed by conversation, so an erasure removes a conversation's links without a scan. Erasure
 records keep, beside their document, when they were made (the order they are listed in) and until when they
 are kept (what forgetting them looks up).
+
+``cl_search`` holds each conversation's words for searching, and an index over them that the migration makes
+per database (:mod:`.search`); its ``id`` is what SQLite's full-text index knows each row by, so it is kept
+as an ``INTEGER PRIMARY KEY`` there, which no ``VACUUM`` renumbers.
 """
 
 from __future__ import annotations
@@ -175,4 +179,13 @@ erasures = Table(
     Column("keep_until_us", BigInteger, nullable=False),
     Column("document", Text, nullable=False),
     Index("ix_cl_erasures_keep_until", "keep_until_us"),
+)
+
+search = Table(
+    "cl_search",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("conversation_id", String, nullable=False),
+    Column("words", Text, nullable=False),
+    UniqueConstraint("conversation_id", name="uq_cl_search_conversation"),
 )

@@ -22,15 +22,17 @@ from closedloop.storage.sql.bulk import EncodedConversations
 from closedloop.storage.sql.cache import CACHE_SIZE, ConversationCache, TransactionDecodings
 from closedloop.storage.sql.checkpoints import Checkpointer
 from closedloop.storage.sql.conversations import SqlConversations
+from closedloop.storage.sql.directory import DirectoryCache, SqlDirectory
 from closedloop.storage.sql.engine import READ_ONLY, make_engine
 from closedloop.storage.sql.failures import translating
 from closedloop.storage.sql.migrate import ensure_current
 from closedloop.storage.sql.outbox import SqlOutbox
 from closedloop.storage.sql.privacy import SqlPrivacy
 from closedloop.storage.sql.quality import SqlQuality
-from closedloop.storage.sql.records import SqlDirectory, SqlLibrary, SqlMarkers, SqlTokens
+from closedloop.storage.sql.records import SqlLibrary, SqlMarkers, SqlTokens
 from closedloop.storage.sql.reports import SqlReports
 from closedloop.storage.sql.scrubbing import empty_log
+from closedloop.storage.sql.search import SqlSearch, merge_index
 from closedloop.storage.sql.urls import adoption_asked, parsed
 
 __all__ = ["SqlStore", "SqlTransaction"]
@@ -42,6 +44,7 @@ class SqlStore:
     def __init__(self, engine: Engine, cache_size: int = CACHE_SIZE) -> None:
         self.engine = engine
         self.cache = ConversationCache(cache_size)
+        self.directory_cache = DirectoryCache()
         # an in-memory SQLite database is one connection: threads take turns with it, a transaction each
         self.one_connection = isinstance(engine.pool, StaticPool)
         self.turns: AbstractContextManager[object] = threading.Lock() if self.one_connection else nullcontext()
@@ -66,7 +69,7 @@ class SqlStore:
             if self.checkpoints is not None:
                 self.checkpoints.before_transaction(connection)
             with connection.begin():
-                transaction = SqlTransaction(connection, self.cache)
+                transaction = SqlTransaction(connection, self.cache, self.directory_cache)
                 yield transaction
         transaction.decodings.publish()  # only once committed: a rolled-back read may not be the truth
         if self.checkpoints is not None:
@@ -90,16 +93,17 @@ class SqlStore:
         with translating(self.engine.url), self.engine.connect() as connection:
             connection.execution_options(**{READ_ONLY: True, "postgresql_readonly": True})
             with connection.begin():
-                transaction = SqlTransaction(connection, self.cache)
+                transaction = SqlTransaction(connection, self.cache, self.directory_cache)
                 yield transaction
         transaction.decodings.publish()
 
     def scrub(self) -> None:
         """Make what erasures deleted or overwrote unreadable from the database's files.
 
-        On a SQLite file, ``secure_delete`` already zeroes what a row held in the database file; this empties
-        the write-ahead log, which keeps earlier versions of pages until then (:mod:`.scrubbing`). An
-        in-memory SQLite database has no files. PostgreSQL is left as it is: it keeps old row versions until
+        On a SQLite file, ``secure_delete`` already zeroes what a row held in the database file; this merges
+        the full-text index, which keeps deleted words until then (:mod:`.search`), and empties the write-ahead
+        log, which keeps earlier versions of pages until then (:mod:`.scrubbing`). An in-memory SQLite
+        database has no files. PostgreSQL is left as it is: it keeps old row versions until
         its vacuum reuses their space, and its own log and archives for as long as its operator configured, on a
         server this store reaches only as a client; reclaiming them (``VACUUM FULL``, log retention) is the
         operator's to schedule, since it locks tables or touches backups.
@@ -107,6 +111,8 @@ class SqlStore:
         if self.engine.dialect.name != "sqlite" or self.one_connection:
             return
         with translating(self.engine.url), self.engine.connect() as connection:
+            with connection.begin():
+                merge_index(connection)
             empty_log(connection)
 
     def close(self) -> None:
@@ -116,10 +122,10 @@ class SqlStore:
 class SqlTransaction:
     """One use case's connection, inside one database transaction, and the repositories that share it."""
 
-    def __init__(self, connection: Connection, cache: ConversationCache) -> None:
+    def __init__(self, connection: Connection, cache: ConversationCache, directory: DirectoryCache) -> None:
         self.connection = connection
         self.decodings = TransactionDecodings(cache)
-        self.directory = SqlDirectory(connection)
+        self.directory = SqlDirectory(connection, directory)
         self.conversations = SqlConversations(connection, self.decodings)
         self.outbox = SqlOutbox(connection)
         self.tokens = SqlTokens(connection)
@@ -128,3 +134,4 @@ class SqlTransaction:
         self.reports = SqlReports(connection)
         self.quality = SqlQuality(connection)
         self.privacy = SqlPrivacy(connection)
+        self.search = SqlSearch(connection, self.decodings)

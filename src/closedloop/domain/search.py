@@ -1,0 +1,133 @@
+"""Finding conversations by their customer or their text: the words a conversation is found by, and a search.
+
+Both sides are folded alike (compatibility decomposition, accents dropped, case folded) and split into words of
+letters and digits, so ``Élodie`` is found by ``elodie`` and ``jane.doe@example.com`` by its four words. A word
+of the search matches a word of the conversation that begins with it, and every word of the search must match.
+A phone number is also kept as its digits run together (``+33 6 12 34 56 78`` as ``33612345678``), so a number
+typed whole finds it.
+
+Results come newest activity first: descending ``(updated, id)``, the search key, which the keyset cursor
+holds, so a page costs the same however deep it is.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+
+import attrs
+
+from closedloop.domain.conversation import CUSTOMER_VISIBLE, Conversation, Folder
+from closedloop.domain.errors import InvalidInput
+from closedloop.domain.moments import microseconds
+from closedloop.domain.text import shown
+
+#: The longest search text taken: a name, an address, a few words of a comment.
+MAX_SEARCH_TEXT = 200
+#: The most words one search may hold.
+MAX_SEARCH_WORDS = 12
+#: Words are kept and compared up to this many characters; a longer word is cut on both sides alike.
+MAX_WORD = 60
+
+_WORD = re.compile(r"[^\W_]+")
+
+SearchKey = tuple[int, str]
+
+
+def fold(text: str) -> str:
+    """The text without accents and case, as the search compares it."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+
+
+def words_of(text: str) -> list[str]:
+    """The folded words of a text, in order, each cut to :data:`MAX_WORD` characters."""
+    return [word[:MAX_WORD] for word in _WORD.findall(fold(text))]
+
+
+def _texts(conversation: Conversation) -> Iterator[str]:
+    """What a conversation is found by: its customer, their comments and answers, and what was said between
+    them and the team (notes and other internal entries are left out)."""
+    feedback = conversation.feedback
+    yield from (feedback.contact.name, feedback.contact.email, feedback.contact.tel)
+    yield from (comment.text for comment in feedback.comments)
+    yield from feedback.answers.values()
+    yield from (entry.body for entry in conversation.history if entry.kind in CUSTOMER_VISIBLE)
+
+
+def searchable_words(conversation: Conversation) -> str:
+    """The distinct words a conversation is found by, separated by spaces, in the order they first occur:
+    what a store indexes, and compares again when the conversation is saved."""
+    seen: dict[str, None] = {}
+    for text in _texts(conversation):
+        for word in words_of(text):
+            seen[word] = None
+    digits = "".join(filter(str.isdigit, conversation.feedback.contact.tel))
+    if digits:
+        seen[digits[:MAX_WORD]] = None
+    return " ".join(seen)
+
+
+def matches_words(indexed: Iterable[str], wanted: Iterable[str]) -> bool:
+    """Whether every wanted word begins one of the indexed words."""
+    words = tuple(indexed)
+    return all(any(word.startswith(prefix) for word in words) for prefix in wanted)
+
+
+def search_key(conversation: Conversation) -> SearchKey:
+    """The key results are sorted on, in descending order: the last update, then the id."""
+    return (microseconds(conversation.last_updated_at), conversation.id)
+
+
+@attrs.frozen
+class SearchCursor:
+    """Where a page of results ended: the search key of its last item."""
+
+    key: SearchKey
+
+    def encode(self) -> str:
+        return base64.urlsafe_b64encode(json.dumps(["s", *self.key]).encode("utf-8")).decode("ascii")
+
+    @classmethod
+    def decode(cls, text: object) -> SearchCursor:
+        try:
+            if not isinstance(text, str):
+                raise TypeError("not a cursor")
+            mark, updated, item_id = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
+            if mark != "s" or type(updated) is not int or not isinstance(item_id, str):
+                raise TypeError("not a cursor")
+            return cls((updated, item_id))
+        except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeError):
+            raise InvalidInput(
+                f"{shown(text)} is not a search cursor; pass the .next of a previous page of the same search as after="
+            ) from None
+
+    @classmethod
+    def after(cls, conversation: Conversation) -> SearchCursor:
+        return cls(search_key(conversation))
+
+
+@attrs.frozen(kw_only=True)
+class SearchQuery:
+    """One page of a search, already narrowed to the place ids the user may see (``None``: all) and to its
+    folders. ``words`` are folded (:func:`words_of`); stores return up to ``limit`` items, newest activity
+    first, past ``after``."""
+
+    place_ids: frozenset[str] | None
+    folders: frozenset[Folder]
+    words: tuple[str, ...]
+    limit: int = 50
+    after: SearchCursor | None = None
+
+    def matches(self, conversation: Conversation) -> bool:
+        if self.place_ids is not None and conversation.place_id not in self.place_ids:
+            return False
+        if conversation.folder not in self.folders:
+            return False
+        if self.after is not None and not search_key(conversation) < self.after.key:
+            return False
+        return matches_words(searchable_words(conversation).split(), self.words)

@@ -1,0 +1,125 @@
+"""Searching conversations in SQL: each conversation's words (:func:`~closedloop.domain.search.searchable_words`)
+as one row of ``cl_search``, written with the conversation, and an index over them that finds a word's prefix
+without reading every row.
+
+- On SQLite, ``cl_search_index`` is an FTS5 table over ``cl_search`` (external content: it keeps the index,
+  not the text), kept in step by triggers on ``cl_search``. FTS5 records a deletion as a tombstone beside the
+  words it deletes until its segments are merged, so after an erasure :func:`merge_index` merges them all,
+  leaving none of the erased words in the file.
+- On PostgreSQL, a GIN index over the words as a ``tsvector`` (``array_to_tsvector``, so the words are taken as
+  they are, without a text search configuration) answers ``'word':*`` prefix queries.
+
+The migration that adds them (0009) fills them from the conversations already stored.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import BindParameter, Connection, TextClause, bindparam, text
+
+from closedloop.domain.conversation import Conversation
+from closedloop.domain.inbox import UnreadableConversation
+from closedloop.domain.search import SearchQuery, searchable_words
+from closedloop.storage.sql import inbox
+from closedloop.storage.sql.cache import TransactionDecodings
+from closedloop.storage.sql.rows import MARKS
+
+#: PostgreSQL's expression the GIN index is built on; a query must use the very same expression.
+VECTOR = "array_to_tsvector(string_to_array(cl_search.words, ' '))"
+_INSERT = {style: f"INSERT INTO cl_search (conversation_id, words) VALUES ({mark}, {mark})" for style, mark in MARKS}
+#: A saved conversation's words, written only when they changed, so that most saves leave the index alone.
+_REPLACE = text(
+    "INSERT INTO cl_search (conversation_id, words) VALUES (:conversation_id, :words) "
+    "ON CONFLICT (conversation_id) DO UPDATE SET words = excluded.words WHERE cl_search.words <> excluded.words"
+)
+
+
+def search_rows(conversations: Iterable[Conversation]) -> list[tuple[str, str]]:
+    """The ``cl_search`` rows of new conversations: their id and words."""
+    return [(conversation.id, searchable_words(conversation)) for conversation in conversations]
+
+
+def add_rows(connection: Connection, rows: Sequence[tuple[str, str]]) -> None:
+    """Index new conversations (their rows from :func:`search_rows`)."""
+    if rows:
+        connection.exec_driver_sql(_INSERT[connection.dialect.paramstyle], rows)
+
+
+def replace_words(connection: Connection, conversation: Conversation) -> None:
+    """Make the index say what a saved conversation says now."""
+    connection.execute(_REPLACE, {"conversation_id": conversation.id, "words": searchable_words(conversation)})
+
+
+def merge_index(connection: Connection) -> None:
+    """Merge SQLite's index into one segment, which drops deleted words for good; nothing to do elsewhere."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("INSERT INTO cl_search_index(cl_search_index) VALUES ('optimize')")
+
+
+@functools.lru_cache(maxsize=32)
+def _statement(dialect: str, scoped: bool, after: bool) -> TextClause:
+    """The statement that finds a page's ids, newest activity first, built once per shape."""
+    if dialect == "sqlite":  # the index first (CROSS JOIN keeps that order), then each match's conversation
+        source = (
+            "cl_search_index CROSS JOIN cl_search ON cl_search.id = cl_search_index.rowid "
+            "CROSS JOIN cl_conversations c ON c.id = cl_search.conversation_id"
+        )
+        matching = "cl_search_index MATCH :match"
+    else:
+        source = "cl_search JOIN cl_conversations c ON c.id = cl_search.conversation_id"
+        matching = f"{VECTOR} @@ CAST(:match AS tsquery)"
+    conditions = [matching, "c.folder IN :folders"]
+    if scoped:
+        conditions.append("c.place_id IN :places")
+    if after:
+        conditions.append("(c.updated_us < :after_updated OR (c.updated_us = :after_updated AND c.id < :after_id))")
+    statement = text(
+        f"SELECT c.id FROM {source} WHERE {' AND '.join(conditions)} ORDER BY c.updated_us DESC, c.id DESC LIMIT :limit"
+    )
+    expanding: list[BindParameter[Any]] = [bindparam("folders", expanding=True)]
+    if scoped:
+        expanding.append(bindparam("places", expanding=True))
+    return statement.bindparams(*expanding)
+
+
+def match_expression(dialect: str, words: Sequence[str]) -> str:
+    """Every word as a prefix, in the query language of the dialect's index. The words hold only letters and
+    digits (:func:`~closedloop.domain.search.words_of`), so quoting them is enough."""
+    if dialect == "sqlite":
+        return " AND ".join(f'"{word}"*' for word in words)
+    return " & ".join(f"'{word}':*" for word in words)
+
+
+def find(
+    connection: Connection, decodings: TransactionDecodings, query: SearchQuery
+) -> list[Conversation | UnreadableConversation]:
+    places = query.place_ids
+    if (places is not None and not places) or not query.folders or not query.words:
+        return []
+    dialect = connection.dialect.name
+    parameters: dict[str, Any] = {
+        "match": match_expression(dialect, query.words),
+        "folders": sorted(folder.value for folder in query.folders),
+        "limit": query.limit,
+    }
+    if places is not None:
+        parameters["places"] = sorted(places)
+    if query.after is not None:
+        parameters["after_updated"], parameters["after_id"] = query.after.key
+    statement = _statement(dialect, places is not None, query.after is not None)
+    ids = [row.id for row in connection.execute(statement, parameters)]
+    return inbox.loaded(connection, decodings, ids)
+
+
+class SqlSearch:
+    """Conversations found by their customer or their text, through the index of :mod:`.search`."""
+
+    def __init__(self, connection: Connection, decodings: TransactionDecodings) -> None:
+        self.connection = connection
+        self.decodings = decodings
+
+    def find(self, query: SearchQuery) -> list[Conversation | UnreadableConversation]:
+        return find(self.connection, self.decodings, query)
