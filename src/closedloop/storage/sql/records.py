@@ -1,4 +1,4 @@
-"""The SQL store's smaller repositories: the directory, reply links, markers and the library.
+"""The SQL store's smaller repositories: reply links, markers and the library (the directory: :mod:`.directory`).
 
 Most of what they keep is a JSON document by key, only ever read whole; a reply link is used up with a
 conditional update, so that it works exactly once even when two posts race. A document that cannot be read
@@ -8,24 +8,22 @@ what a user may see and templates what a customer is told, so a list is never sh
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Connection, Table, and_, delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from closedloop.domain.customer import ReplyToken
 from closedloop.domain.errors import AlreadyStored, NotFound, UsedToken
 from closedloop.domain.moments import from_microseconds, microseconds
-from closedloop.domain.people import Place, PlaceGroup, User
 from closedloop.domain.templates import Template
-from closedloop.domain.text import flattened
 from closedloop.serialization import encode
 from closedloop.storage.sql import schema
 from closedloop.storage.sql.documents import read_document
 from closedloop.storage.sql.duplicates import insert_new
 from closedloop.storage.sql.lookups import value_by_key
+from closedloop.storage.sql.upserts import upsert
 
 T = TypeVar("T")
 
@@ -33,49 +31,6 @@ T = TypeVar("T")
 def _read(document: str, cls: type[T], table: Table, record: str) -> T:
     """A document of ``table``; ``record`` names it when it cannot be read."""
     return read_document(document, cls, record, f"restore its row in {table.name} from a backup, or delete that row")
-
-
-def _upsert(connection: Connection, table: Table, row: Mapping[str, Any], keys: Sequence[str]) -> None:
-    """Insert a row, or replace the one with the same ``keys``."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(table)
-    changes = {name: statement.excluded[name] for name in row if name not in keys}
-    connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes), [row])
-
-
-class SqlDirectory:
-    """Places as rows of their own, since intake checks every item's place against their ids alone; groups and
-    users as JSON documents by id, since they are only ever read whole."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-
-    def places(self) -> Mapping[str, Place]:
-        rows = self.connection.execute(select(schema.places.c.id, schema.places.c.name))
-        # a name stored by an earlier release may hold a line break, which a place refuses now: read it as a space
-        return {row.id: Place(id=row.id, name=flattened(row.name)) for row in rows}
-
-    def place_ids(self) -> frozenset[str]:
-        return frozenset(self.connection.execute(select(schema.places.c.id)).scalars())
-
-    def groups(self) -> Mapping[str, PlaceGroup]:
-        table = schema.groups
-        rows = self.connection.execute(select(table.c.id, table.c.document))
-        return {row.id: _read(row.document, PlaceGroup, table, f"group {row.id!r}") for row in rows}
-
-    def put_place(self, place: Place) -> None:
-        _upsert(self.connection, schema.places, {"id": place.id, "name": place.name}, ["id"])
-
-    def put_group(self, group: PlaceGroup) -> None:
-        _upsert(self.connection, schema.groups, {"id": group.id, "document": encode(group)}, ["id"])
-
-    def get_user(self, user_id: str) -> User | None:
-        table = schema.users
-        document = value_by_key(self.connection, table.c.document, user_id)
-        return None if document is None else _read(document, User, table, f"user {user_id!r}")
-
-    def put_user(self, user: User) -> None:
-        _upsert(self.connection, schema.users, {"id": user.id, "document": encode(user)}, ["id"])
 
 
 class SqlTokens:
@@ -140,7 +95,7 @@ class SqlMarkers:
         return value_by_key(self.connection, schema.markers.c.value, name)
 
     def put(self, name: str, value: str) -> None:
-        _upsert(self.connection, schema.markers, {"name": name, "value": value}, ["name"])
+        upsert(self.connection, schema.markers, {"name": name, "value": value}, ["name"])
 
 
 class SqlLibrary:
@@ -160,7 +115,7 @@ class SqlLibrary:
 
     def put_common_replies(self, user_id: str, replies: tuple[str, ...]) -> None:
         row = {"user_id": user_id, "document": encode(list(replies))}
-        _upsert(self.connection, schema.common_replies, row, ["user_id"])
+        upsert(self.connection, schema.common_replies, row, ["user_id"])
 
     def templates(self) -> Sequence[Template]:
         table = schema.templates
@@ -173,7 +128,7 @@ class SqlLibrary:
         return None if document is None else _read(document, Template, table, f"template {template_id!r}")
 
     def put_template(self, template: Template) -> None:
-        _upsert(self.connection, schema.templates, {"id": template.id, "document": encode(template)}, ["id"])
+        upsert(self.connection, schema.templates, {"id": template.id, "document": encode(template)}, ["id"])
 
     def delete_template(self, template_id: str) -> None:
         table = schema.templates
