@@ -11,7 +11,7 @@ SQLite and PostgreSQL stores run::
 
 It exercises every method of every repository of :mod:`closedloop.ports.store`, one module per repository
 (``directory``, ``conversations`` and ``inbox``, ``outbox``, ``tokens``, ``markers``, ``library``,
-``reports``, ``quality``, ``privacy``) and one for the transaction itself; each part can also be subclassed
+``reports``, ``quality``, ``privacy``, ``search``) and one for the transaction itself; each part can also be subclassed
 alone while a store is being written.
 
 A store that also offers :class:`closedloop.ports.ReadsBesideWrites` subclasses
@@ -30,6 +30,7 @@ from closedloop.testing.contract.outbox import OutboxContract
 from closedloop.testing.contract.privacy import PrivacyContract
 from closedloop.testing.contract.quality import QualityContract
 from closedloop.testing.contract.reports import ReportsContract
+from closedloop.testing.contract.search import SearchContract
 from closedloop.testing.contract.store import StoreContract
 from closedloop.testing.contract.tokens import TokensContract
 from closedloop.testing.contract.transactions import TransactionContract
@@ -46,6 +47,7 @@ __all__ = [
     "QualityContract",
     "ReadsBesideWritesContract",
     "ReportsContract",
+    "SearchContract",
     "StoreContract",
     "TokensContract",
     "TransactionContract",

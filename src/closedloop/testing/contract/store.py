@@ -11,6 +11,7 @@ from closedloop.testing.contract.outbox import OutboxContract
 from closedloop.testing.contract.privacy import PrivacyContract
 from closedloop.testing.contract.quality import QualityContract
 from closedloop.testing.contract.reports import ReportsContract
+from closedloop.testing.contract.search import SearchContract
 from closedloop.testing.contract.tokens import TokensContract
 from closedloop.testing.contract.transactions import TransactionContract
 
@@ -27,5 +28,6 @@ class StoreContract(
     ReportsContract,
     QualityContract,
     PrivacyContract,
+    SearchContract,
 ):
     """The behaviour closedloop relies on from a store. Not collected itself: its name lacks ``Test``."""
