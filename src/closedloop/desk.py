@@ -56,7 +56,7 @@ from closedloop.domain.feedback import Feedback
 from closedloop.domain.inbox import Counts, Page
 from closedloop.domain.messages import Delivery, OutboundMessage
 from closedloop.domain.metrics import DEFAULT_WINDOW, Bucketing
-from closedloop.domain.people import Place, PlaceGroup, User
+from closedloop.domain.people import Place, PlaceGroup, PlacesSeen, User
 from closedloop.domain.reports import Report
 from closedloop.plugins import Hooks, make_plugin_manager, plugin_names
 from closedloop.ports import Channel, Store
@@ -85,11 +85,8 @@ class Desk:
 
     @classmethod
     def open(cls, url: str | None = None, *, store: Store | None = None, **settings: Any) -> Desk:
-        """Open a desk on the store at ``url`` (default: a new in-memory store), or on an open ``store``
-        that other desks may share.
-
-        ``settings`` are the fields of :class:`closedloop.settings.Settings`; unknown names are refused.
-        """
+        """Open a desk on the store at ``url`` (default: a new in-memory store), or on an open ``store`` that
+        other desks may share; ``settings`` are the fields of :class:`closedloop.settings.Settings`."""
         url, store = url_or_store(url, store)
         chosen = Settings.from_keywords(settings)
         manager = make_plugin_manager(chosen)
@@ -138,6 +135,10 @@ class Desk:
     def user(self, ref: UserRef) -> User:
         return directory.get_user(self.context, ref)
 
+    def places(self, user: UserRef) -> PlacesSeen:
+        """The places the user sees and the groups they may filter by, in order of name (all, for an admin)."""
+        return directory.places_seen(self.context, user)
+
     def ingest(self, feedback: Feedback) -> Conversation:
         """Open a conversation for new feedback; the same ``(source, platform, external_id)`` returns the
         conversation already stored, unchanged."""
@@ -158,8 +159,8 @@ class Desk:
         called with the report after each batch is committed, so a long import can show how far it got;
         running the same import again after an interruption skips what was already taken in.
 
-        On a store that reads beside its writer (a SQLite file, PostgreSQL), one batch is written on a second
-        thread while the next is prepared; the input is then read one batch ahead of what is committed.
+        The input is read a batch early so analyzers can start on it; a store that reads beside its writer (a
+        SQLite file, PostgreSQL) stores one batch on a second thread while the next is prepared: 3 at most.
         """
         return intake.ingest_many(self.context, items, batch_size=batch_size, progress=progress)
 

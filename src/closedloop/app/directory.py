@@ -12,7 +12,7 @@ from collections.abc import Collection
 from closedloop.app import access, arguments
 from closedloop.app.context import Context
 from closedloop.domain.errors import AlreadyStored, InvalidInput
-from closedloop.domain.people import Place, PlaceGroup, User
+from closedloop.domain.people import Place, PlaceGroup, PlacesSeen, User
 from closedloop.domain.text import shown
 
 
@@ -55,6 +55,14 @@ def get_user(ctx: Context, ref: access.UserRef) -> User:
     ref = arguments.user_ref(ref, "user")
     with ctx.store.transaction() as tx:
         return access.user(tx, ref)
+
+
+def places_seen(ctx: Context, ref: access.UserRef) -> PlacesSeen:
+    """The places and groups the user sees, from the store's decoded directory (the SQL store keeps it between
+    transactions, and any change to it is seen by the next one)."""
+    ref = arguments.user_ref(ref, "user")
+    with ctx.reading() as tx:
+        return PlacesSeen.of(access.user(tx, ref), tx.directory.places(), tx.directory.groups())
 
 
 def check_known(owner: str, what: str, named: Collection[str], known: Collection[str], add: str) -> None:

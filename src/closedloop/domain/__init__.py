@@ -63,7 +63,7 @@ from closedloop.domain.metrics import (
     Score,
     Volume,
 )
-from closedloop.domain.people import Place, PlaceGroup, Right, Role, Scope, User
+from closedloop.domain.people import Place, PlaceGroup, PlacesSeen, Right, Role, Scope, User
 from closedloop.domain.privacy import ErasureRecord, PersonalData, RetentionPolicy
 from closedloop.domain.quality import (
     CategoryRating,
@@ -148,6 +148,7 @@ __all__ = [
     "PersonalData",
     "Place",
     "PlaceGroup",
+    "PlacesSeen",
     "PlatformReply",
     "PlatformReview",
     "QualityFigures",

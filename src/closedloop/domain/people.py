@@ -138,3 +138,32 @@ class Scope:
             else:
                 raise InvalidInput(f"{item!r} is neither a place id nor a group id known to this desk")
         return frozenset(chosen)
+
+
+def _by_name(item: Place | PlaceGroup) -> tuple[str, str]:
+    return item.name.casefold(), item.id
+
+
+@attrs.frozen(kw_only=True)
+class PlacesSeen:
+    """The places one user sees and the groups they may filter by, each in order of name: what a screen offers
+    them to choose from. An admin sees every place and group; anyone else the places of their scope and the
+    groups they belong to."""
+
+    places: tuple[Place, ...]
+    groups: tuple[PlaceGroup, ...]
+    _names: Mapping[str, str] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_names", {place.id: place.name for place in self.places})
+
+    @classmethod
+    def of(cls, user: User, places: Mapping[str, Place], groups: Mapping[str, PlaceGroup]) -> PlacesSeen:
+        scope = Scope.of(user, groups)
+        own = groups.values() if user.role is Role.ADMIN else [groups[g] for g in user.groups if g in groups]
+        seen = [place for place in places.values() if scope.allows(place.id)]
+        return cls(places=tuple(sorted(seen, key=_by_name)), groups=tuple(sorted(own, key=_by_name)))
+
+    def name_of(self, place_id: str) -> str:
+        """The place's name, or its id when the user does not see it (a place removed from their scope)."""
+        return self._names.get(place_id, place_id)
