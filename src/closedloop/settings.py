@@ -45,6 +45,9 @@ class Settings:
     privacy_key: str | None = None
     # the offline analyzer's concepts: a closedloop.analysis.Taxonomy, a TOML file's path, or None for the default
     taxonomy: Any = None
+    # whether bulk intake analyses its next batch in a second process while storing the current one (the same
+    # findings, sooner); None: when this process may run on two cores or more
+    analysis_process: bool | None = None
     # the offline assistant's wording: a folder of <language>.toml files overriding the built-in ones, or None
     draft_templates: Any = None
     extra: dict[str, Any] = attrs.field(factory=dict)
@@ -71,8 +74,13 @@ class Settings:
                 raise InvalidInput(f"{name} must be a list; got {shown(given[name])}")
         if any(not isinstance(name, str) for name in given.get("blocked_plugins", ())):
             raise InvalidInput("blocked_plugins must list plugin names (texts)")
-        if "load_entry_points" in given and not isinstance(given["load_entry_points"], bool):
-            raise InvalidInput(f"load_entry_points must be True or False; got {shown(given['load_entry_points'])}")
+        for name in ("load_entry_points", "analysis_process"):
+            if (
+                name in given
+                and not isinstance(given[name], bool)
+                and not (name == "analysis_process" and given[name] is None)
+            ):
+                raise InvalidInput(f"{name} must be True or False; got {shown(given[name])}")
         if "retry" in given and not isinstance(given["retry"], RetryPolicy):
             raise InvalidInput(f"retry must be a closedloop.RetryPolicy; got {shown(given['retry'])}")
         if "retention" in given and not isinstance(given["retention"], RetentionPolicy):

@@ -6,12 +6,17 @@ again over stored conversations after the taxonomy changed.
 
 from __future__ import annotations
 
+import logging
+import sys
 import threading
+from collections import deque
 from collections.abc import Iterable, Sequence
+from concurrent.futures import Future
 from functools import lru_cache
 
 from closedloop.analysis.language import detect_language_of_words
 from closedloop.analysis.lexicon import lexicon_for
+from closedloop.analysis.offprocess import ANSWER_WITHIN, AnalysisProcess, Found, cores_available
 from closedloop.analysis.scoring import Reading, read
 from closedloop.analysis.sentences import chunks
 from closedloop.analysis.taxonomy import Taxonomy
@@ -24,9 +29,16 @@ from closedloop.registry import Registry
 from closedloop.settings import Settings
 
 NAME = "offline"
+logger = logging.getLogger("closedloop.analysis")
 
 #: How much of one text the analyzer reads: far more than any review or survey answer.
 LONGEST_READ = 20_000
+#: Batches sent ahead to the second process and not yet asked for; older ones are let go (their feedback was
+#: found stored already, so nobody asks).
+AHEAD = 3
+#: The second process starts once this many texts were announced ahead: about a quarter of a second of analysis,
+#: so small intakes (and test suites) never pay for a process that would not pay off.
+START_AFTER = 5_000
 
 
 class OfflineAnalyzer:
@@ -39,16 +51,73 @@ class OfflineAnalyzer:
 
     name = NAME
 
-    def __init__(self, taxonomy: Taxonomy | None = None) -> None:
+    def __init__(self, taxonomy: Taxonomy | None = None, *, second_process: bool | None = None) -> None:
+        """``second_process``: whether bulk intake may analyse its next batch in a second process while it
+        stores the current one; ``None`` (the default) when this process may run on two cores or more."""
         if taxonomy is not None and not isinstance(taxonomy, Taxonomy):
             raise InvalidInput(f"OfflineAnalyzer takes a closedloop.analysis.Taxonomy or None; got {shown(taxonomy)}")
+        if second_process is not None and not isinstance(second_process, bool):
+            raise InvalidInput(f"second_process must be True, False or None; got {shown(second_process)}")
         self.taxonomy = taxonomy if taxonomy is not None else Taxonomy.default()
         self._vocabularies: dict[str, Vocabulary | None] = {}
         self._lock = threading.Lock()
+        if second_process is None:
+            second_process = cores_available() >= 2 and bool(sys.executable)
+        self._process = AnalysisProcess(self.taxonomy.as_dict()) if second_process else None
+        self._ahead: deque[tuple[Future[Found], dict[tuple[str, str], int]]] = deque(maxlen=AHEAD)
+        self._announced = 0
+
+    def analyze_ahead(self, texts: Sequence[str], *, languages: Sequence[str]) -> None:
+        """Start analysing texts that ``analyze`` will soon be asked for, in the second process if there is one
+        (started once ``START_AFTER`` texts were announced); without one, or before it is ready, this does
+        nothing."""
+        process = self._process
+        self._announced += len(texts)
+        if process is None or self._announced < START_AFTER or not process.usable:
+            return
+        positions = {(text, hint): index for index, (text, hint) in enumerate(zip(texts, languages, strict=True))}
+        future = process.submit(texts, languages)
+        with self._lock:
+            self._ahead.append((future, positions))
+
+    def close(self) -> None:
+        """End the second process, if one was started; the analyzer works on without it."""
+        if self._process is not None:
+            self._process.close()
 
     def analyze(self, texts: Sequence[str], *, languages: Sequence[str]) -> Sequence[Iterable[Concept]]:
         """The concepts of each text, in order; ``languages[i]`` is the hint for text ``i``. Only a text's first
-        ``LONGEST_READ`` characters are read, so one pasted document cannot hold up an import."""
+        ``LONGEST_READ`` characters are read, so one pasted document cannot hold up an import. Texts sent ahead
+        are taken from the second process's answer."""
+        if self._ahead:
+            return self._answered_ahead(texts, languages)
+        return self._analyze_here(texts, languages)
+
+    def _answered_ahead(self, texts: Sequence[str], languages: Sequence[str]) -> list[list[Concept]]:
+        """The texts sent ahead taken from their answers (waited for), the others analysed here."""
+        keys = list(zip(texts, languages, strict=True))
+        answers: dict[tuple[str, str], list[Concept]] = {}
+        with self._lock:
+            matching = [entry for entry in self._ahead if not entry[1].keys().isdisjoint(keys)]
+            for entry in matching:
+                self._ahead.remove(entry)
+        for future, positions in matching:
+            try:
+                found = future.result(timeout=ANSWER_WITHIN)
+            except Exception:  # the process failed or is late: these texts are analysed here
+                if self._process is not None:
+                    self._process.close()
+                continue
+            for key, index in positions.items():
+                answers[key] = [_concept(name, sentiment) for name, sentiment in found[index]]
+            logger.debug("%d texts analysed in the second process", len(positions))
+        missing = [key for key in keys if key not in answers]
+        if missing:
+            here = self._analyze_here([text for text, _ in missing], [hint for _, hint in missing])
+            answers.update(zip(missing, here, strict=True))
+        return [answers[key] for key in keys]
+
+    def _analyze_here(self, texts: Sequence[str], languages: Sequence[str]) -> list[list[Concept]]:
         found: list[list[Concept]] = []
         concept = _concept
         vocabularies = self._vocabularies
@@ -103,4 +172,6 @@ def _concept(name: str, sentiment: float) -> Concept:
 
 @hookimpl
 def closedloop_register_analyzers(registry: Registry, settings: Settings) -> None:
-    registry.add_analyzer(OfflineAnalyzer(Taxonomy.from_setting(settings.taxonomy)))
+    registry.add_analyzer(
+        OfflineAnalyzer(Taxonomy.from_setting(settings.taxonomy), second_process=settings.analysis_process)
+    )

@@ -7,7 +7,7 @@ conversation with its alert and its analyzers' concepts, and the plugins hear of
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from closedloop.app import arguments
@@ -25,7 +25,7 @@ from closedloop.app.batches import (
 )
 from closedloop.app.conflicts import retrying_on_conflict
 from closedloop.app.context import Context
-from closedloop.app.opening import open_fresh, sort_batch
+from closedloop.app.opening import analyze_ahead, open_fresh, sort_batch
 from closedloop.domain.conversation import Conversation
 from closedloop.domain.errors import DuplicateFeedback, InvalidInput
 from closedloop.domain.feedback import Feedback
@@ -77,9 +77,8 @@ def ingest_many(
     bulk = store.writing_in_bulk() if isinstance(store, WritesInBulk) else contextlib.nullcontext()
     with bulk, BatchWriter(lambda batch: write_batch(ctx, batch)) as writer:
         try:
-            for items_of_batch in batched(enumerate(given), size):
+            for chunk in read_ahead(ctx, batched(enumerate(given), size)):
                 with collector_paused():
-                    chunk = read_chunk(items_of_batch)
                     prepared = prepare_beside_writer(ctx, chunk.readable, writer.in_flight)
                 settle(ctx, writer, report, progress)
                 if prepared is None:
@@ -91,6 +90,30 @@ def ingest_many(
         finally:  # the batch in flight is seen through even when the next one failed
             settle(ctx, writer, report, progress)
     return report
+
+
+def read_ahead(ctx: Context, batches: Iterable[list[tuple[int, object]]]) -> Iterator[Chunk]:
+    """The input's chunks, each read one batch early so the analyzers can start on it (``analyze_ahead``)
+    while the one before is opened and stored. An input that fails still has its whole batches taken in."""
+    waiting: Chunk | None = None
+    batches = iter(batches)
+    while True:
+        try:
+            items_of_batch = next(batches, None)
+        except Exception:
+            if waiting is not None:
+                yield waiting
+            raise
+        if items_of_batch is None:
+            break
+        with collector_paused():
+            chunk = read_chunk(items_of_batch)
+        if waiting is not None:
+            analyze_ahead(ctx, [feedback for _position, feedback in chunk.readable])
+            yield waiting
+        waiting = chunk
+    if waiting is not None:
+        yield waiting
 
 
 def settle(ctx: Context, writer: BatchWriter, report: IngestReport, progress: Progress) -> None:
