@@ -45,7 +45,6 @@ from feedback_data import feedback_items, place_ids
 from closedloop import Desk, Place, PlaceGroup, Role, User
 from closedloop.domain.alerts import Alert, AlertStatus
 from closedloop.domain.conversation import Actor, ActorKind, Conversation, Interaction, InteractionKind, Status
-from closedloop_console.pages.places import seen_by
 from closedloop_console.passwords import hash_password
 
 T = TypeVar("T")
@@ -165,7 +164,7 @@ def baseline(url: str, agents: list[str], runs: int) -> dict[str, list[float]]:
         return result
 
     def inbox_page(desk: Desk, agent: str) -> object:
-        return desk.inbox(agent, limit=PAGE), desk.counts(agent), seen_by(desk, agent)
+        return desk.inbox(agent, limit=PAGE), desk.counts(agent), desk.places(agent)
 
     with Desk.open(url, load_entry_points=False) as desk:
         for run in range(runs + 5):

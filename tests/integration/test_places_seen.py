@@ -45,6 +45,8 @@ def test_a_place_is_named_by_its_name_and_one_out_of_sight_by_its_id(desk: Desk)
     seen = desk.places("max")
     assert seen.name_of("lyon") == "Lyon Centre"
     assert seen.name_of("paris") == "paris"
+    assert seen.offers("lyon") and seen.offers("south")
+    assert not seen.offers("paris") and not seen.offers("capital") and not seen.offers("nowhere")
 
 
 def test_places_groups_and_rights_changed_through_the_desk_are_seen_at_once(desk: Desk) -> None:

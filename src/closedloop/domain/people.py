@@ -167,3 +167,7 @@ class PlacesSeen:
     def name_of(self, place_id: str) -> str:
         """The place's name, or its id when the user does not see it (a place removed from their scope)."""
         return self._names.get(place_id, place_id)
+
+    def offers(self, place_or_group_id: str) -> bool:
+        """Whether the id is one of these places or groups: a filter a screen may show this user."""
+        return place_or_group_id in self._names or any(group.id == place_or_group_id for group in self.groups)

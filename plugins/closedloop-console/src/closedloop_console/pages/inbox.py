@@ -1,5 +1,7 @@
 """The inbox (``/``): folders and the inbox's categories with their counts, a place filter, a page of rows in
-priority order with a link to the next, and marking the ticked rows done or spam in one post (``/bulk``)."""
+priority order with a link to the next, and marking the ticked rows done or spam in one post (``/bulk``). With
+``q``, the page lists the conversations of the folder and place that match it instead (``desk.search``), newest
+activity first, in the same rows."""
 
 from __future__ import annotations
 
@@ -13,12 +15,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from closedloop import Category, ClosedLoopError, Conversation, Counts, Desk, Folder, InvalidInput, Page
-from closedloop_console.pages import display, flash
-from closedloop_console.pages.places import Directory, seen_by
+from closedloop import Category, ClosedLoopError, Conversation, Counts, Desk, Folder, InvalidInput, Page, PlacesSeen
+from closedloop_console.pages import display, flash, wording
 from closedloop_console.web import checked_form, desk_of, render, signed_in
 
 PAGE_SIZE = 50
+#: The longest search the box takes (as the desk does); a longer one from a hand-made URL is cut there.
+MAX_SEARCH = 200
 #: The most rows one bulk post may change: a few pages' worth; a longer list is no form the console made.
 MAX_BULK = 500
 FOLDER_LABELS = {Folder.INBOX: "Inbox", Folder.DONE: "Done", Folder.SPAM: "Spam"}
@@ -33,11 +36,13 @@ BULK_ACTIONS: dict[str, tuple[str, BulkChange]] = {
 
 @attrs.frozen
 class Filter:
-    """What the inbox shows: a folder, in the inbox a category, and a place or group (None: every one)."""
+    """What the inbox shows: a folder, in the inbox a category, and a place or group (None: every one); or,
+    with ``search``, what matches it in the folder and place (categories then do not apply)."""
 
     folder: Folder = Folder.INBOX
     category: Category | None = None
     place: str | None = None
+    search: str | None = None
 
     def query(self, after: str | None = None) -> str:
         """The query string of this view (``after``: of its page after that cursor), or empty for the inbox."""
@@ -45,17 +50,22 @@ class Filter:
             ("folder", self.folder.value if self.folder is not Folder.INBOX else None),
             ("category", self.category.value if self.category is not None else None),
             ("place", self.place),
+            ("q", self.search),
             ("after", after),
         ]
         text = urlencode([(name, value) for name, value in pairs if value])
         return f"?{text}" if text else ""
 
     def in_folder(self, folder: Folder) -> Filter:
-        """The same place in another folder (categories are the inbox's only)."""
-        return Filter(folder, None, self.place)
+        """The same place and search in another folder (categories are the inbox's only)."""
+        return Filter(folder, None, self.place, self.search)
 
     def in_category(self, category: Category | None) -> Filter:
-        return attrs.evolve(self, category=category)
+        """A category of the inbox, leaving any search: a search lists every category."""
+        return attrs.evolve(self, category=category, search=None)
+
+    def without_search(self) -> Filter:
+        return attrs.evolve(self, search=None)
 
 
 def read_filter(values: Mapping[str, str]) -> Filter:
@@ -65,7 +75,9 @@ def read_filter(values: Mapping[str, str]) -> Filter:
         category = Category(values["category"]) if values.get("category") else None
     except ValueError:
         raise HTTPException(400, "There is no such folder or category.") from None
-    return Filter(folder, category if folder is Folder.INBOX else None, values.get("place") or None)
+    search = " ".join((values.get("q") or "").split())[:MAX_SEARCH] or None
+    category = category if folder is Folder.INBOX and search is None else None
+    return Filter(folder, category, values.get("place") or None, search)
 
 
 @attrs.frozen
@@ -86,7 +98,7 @@ class Row:
     delivery_failed: bool
 
 
-def row(conversation: Conversation, directory: Directory) -> Row:
+def row(conversation: Conversation, directory: PlacesSeen) -> Row:
     alert = conversation.alert
     return Row(
         id=conversation.id,
@@ -114,7 +126,7 @@ async def inbox(request: Request) -> Response:
     view = read_filter(request.query_params)
     after = request.query_params.get("after") or None
     # One trip to a worker thread for all the desk calls: under load each trip waits its turn for the GIL
-    directory, counts, page = await run_in_threadpool(read_inbox, desk, user_id, view, after)
+    directory, counts, page, refusal = await run_in_threadpool(read_inbox, desk, user_id, view, after)
     folders = [(folder, FOLDER_LABELS[folder], counts.folders.get(folder, 0)) for folder in Folder]
     # Category lists its members most urgent first: the order the inbox shows them in
     categories = [(category, CATEGORY_LABELS[category], counts.categories.get(category, 0)) for category in Category]
@@ -131,6 +143,7 @@ async def inbox(request: Request) -> Response:
         unreadable=len(page.unreadable),
         next_query=view.query(after=page.next) if page.next else None,
         first_query=view.query() if after else None,
+        search_refusal=refusal,
         flash=flash.take(request),
         bulk_actions=[(name, label) for name, (label, _) in BULK_ACTIONS.items()],
     )
@@ -138,17 +151,25 @@ async def inbox(request: Request) -> Response:
 
 def read_inbox(
     desk: Desk, user_id: str, view: Filter, after: str | None
-) -> tuple[Directory, Counts, Page[Conversation]]:
-    """The places the user sees, the counts and the page of ``view``: all the inbox page asks of the desk."""
-    directory = seen_by(desk, user_id)
+) -> tuple[PlacesSeen, Counts, Page[Conversation], str | None]:
+    """The places the user sees, the counts and the page of ``view``: all the inbox page asks of the desk; and
+    when the desk refused the search text, why (the page is then empty)."""
+    directory = desk.places(user_id)
     if view.place is not None and not directory.offers(view.place):
         raise HTTPException(404)  # the same answer for a place that does not exist and one the user may not see
+    counts = desk.counts(user_id, view.place)
     try:
-        counts = desk.counts(user_id, view.place)
-        page = desk.inbox(user_id, view.folder, view.category, view.place, limit=PAGE_SIZE, after=after)
-    except InvalidInput:
-        raise HTTPException(400) from None  # a cursor that is not one of ours: the filter was checked above
-    return directory, counts, page
+        if view.search is None:
+            page = desk.inbox(user_id, view.folder, view.category, view.place, limit=PAGE_SIZE, after=after)
+        else:
+            page = desk.search(
+                user_id, view.search, folder=view.folder, places=view.place, limit=PAGE_SIZE, after=after
+            )
+    except InvalidInput as refusal:
+        if view.search is None or after is not None:
+            raise HTTPException(400) from None  # a cursor that is not one of ours: the filter was checked above
+        return directory, counts, Page([], None), wording.plain(str(refusal))  # the search text, said why
+    return directory, counts, page, None
 
 
 async def bulk(request: Request) -> Response:

@@ -33,7 +33,6 @@ from closedloop import (
     Scorecard,
 )
 from closedloop_console.pages import display, flash
-from closedloop_console.pages.places import seen_by
 from closedloop_console.web import checked_form, desk_of, render, signed_in
 
 T = TypeVar("T")
@@ -146,7 +145,7 @@ def overview(desk: Desk, user_id: str, period: str, cycle: str) -> dict[str, Any
 def default_cycle(desk: Desk, user_id: str, period: str) -> str:
     """The cycle of the period for the places the user sees, as ``desk.qa.assign`` names it when they drew it
     (``2026-03@gare,opera``), when there is one; else the cycle of every place (``2026-03``)."""
-    places = ",".join(sorted(choice.id for choice in seen_by(desk, user_id).places))
+    places = ",".join(sorted(place.id for place in desk.places(user_id).places))
     narrower = f"{period}@{places}"
     _, refusal = attempt(lambda: desk.qa.progress(narrower, by=user_id))
     return period if refusal or not places else narrower

@@ -28,7 +28,6 @@ from starlette.routing import Route
 from closedloop import Desk, InvalidInput, NotConfigured, Report
 from closedloop.reporting import write_charts
 from closedloop_console.pages.metrics_tables import tables
-from closedloop_console.pages.places import seen_by
 from closedloop_console.web import desk_of, render, signed_in
 
 BUCKETS = {"": "No buckets", "day": "Day", "week": "Week", "month": "Month", "place": "Place", "group": "Group",
@@ -119,7 +118,7 @@ def metrics(desk: Desk, user_id: str, query: Query, by: str | None) -> Report:
 async def reports(request: Request) -> Response:
     user_id = signed_in(request)
     desk = desk_of(request)
-    directory = await run_in_threadpool(seen_by, desk, user_id)
+    directory = await run_in_threadpool(desk.places, user_id)
     error = ""
     report: Report | None = None
     try:
@@ -161,7 +160,7 @@ async def chart(request: Request) -> Response:
         query = read_query(request.query_params, datetime.now(UTC).date())
     except InvalidInput:
         raise HTTPException(400) from None
-    directory = await run_in_threadpool(seen_by, desk, user_id)
+    directory = await run_in_threadpool(desk.places, user_id)
     if query.place is not None and not directory.offers(query.place):
         raise HTTPException(404)
     try:
