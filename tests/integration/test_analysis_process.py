@@ -168,3 +168,24 @@ def test_a_second_process_that_cannot_start_is_done_without(tmp_path: Path, monk
 def test_the_setting_takes_only_true_false_or_none(value: object) -> None:
     with pytest.raises(InvalidInput, match="analysis_process must be True or False"):
         Desk.open(analysis_process=value)
+
+
+def test_analysing_stored_conversations_again_uses_the_second_process_with_the_same_findings(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="closedloop.analysis")
+    for name in ("helped.db", "alone.db"):
+        with open_desk(tmp_path / name, blocked_plugins=["closedloop.analysis.offline"]) as unanalysed:
+            unanalysed.ingest_many(feedback(COUNT), batch_size=BATCH)
+    with Desk.open(f"sqlite:///{tmp_path / 'helped.db'}", load_entry_points=False, analysis_process=True) as desk:
+        report = desk.analyze(batch_size=BATCH)
+        assert (report.analyzed, report.changed) == (COUNT, COUNT)
+        deadline = time.monotonic() + 60
+        while not answered_by_the_process(caplog) and time.monotonic() < deadline:
+            assert desk.analyze(batch_size=BATCH).changed == 0
+        assert answered_by_the_process(caplog), "the second process never answered"
+    with Desk.open(f"sqlite:///{tmp_path / 'alone.db'}", load_entry_points=False, analysis_process=False) as desk:
+        desk.analyze(batch_size=BATCH)
+    found = analyses(tmp_path / "helped.db")
+    assert found == analyses(tmp_path / "alone.db")
+    assert "[]" not in found.values()

@@ -8,13 +8,13 @@ A conversation whose comments changed meanwhile (a review edited during a sync) 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 
 import attrs
 
 from closedloop.app import access, arguments
 from closedloop.app.context import Context
-from closedloop.app.opening import analyze
+from closedloop.app.opening import analyze, analyze_ahead
 from closedloop.domain.conversation import Conversation, Folder
 from closedloop.domain.errors import NotFound
 from closedloop.domain.inbox import Cursor, InboxQuery
@@ -52,6 +52,19 @@ def analyze_stored(
     with ctx.store.transaction() as tx:
         place_ids = access.narrow(tx, None, wanted)
         report = AnalysisReport(total=sum(tx.conversations.counts(place_ids).values()))
+    waiting: list[Conversation] = []
+    for page in stored_pages(ctx, place_ids, size):  # each page is announced to the analyzers a page early
+        if waiting:
+            analyze_ahead(ctx, [conversation.feedback for conversation in page])
+            reanalyzed(ctx, waiting, report, progress)
+        waiting = page
+    if waiting:
+        reanalyzed(ctx, waiting, report, progress)
+    return report
+
+
+def stored_pages(ctx: Context, place_ids: frozenset[str] | None, size: int) -> Iterator[list[Conversation]]:
+    """The readable conversations of ``place_ids``, a page of at most ``size`` at a time, folder by folder."""
     for folder in Folder:
         cursor: Cursor | None = None
         while True:
@@ -59,13 +72,16 @@ def analyze_stored(
                 page = tx.conversations.page(InboxQuery(place_ids=place_ids, folder=folder, limit=size, after=cursor))
             readable = [entry for entry in page if isinstance(entry, Conversation)]
             if readable:
-                reanalyze(ctx, readable, report)
-                if progress is not None:
-                    progress(attrs.evolve(report, failures=list(report.failures)))  # a copy the caller may keep
+                yield readable
             if len(page) < size:
                 break
             cursor = Cursor.after(page[-1])
-    return report
+
+
+def reanalyzed(ctx: Context, batch: list[Conversation], report: AnalysisReport, progress: Progress) -> None:
+    reanalyze(ctx, batch, report)
+    if progress is not None:
+        progress(attrs.evolve(report, failures=list(report.failures)))  # a copy the caller may keep
 
 
 def reanalyze(ctx: Context, batch: list[Conversation], report: AnalysisReport) -> None:
