@@ -103,13 +103,14 @@ class OfflineAnalyzer:
                 self._ahead.remove(entry)
         for future, positions in matching:
             try:
-                found = future.result(timeout=ANSWER_WITHIN)
+                distinct, found = future.result(timeout=ANSWER_WITHIN)
             except Exception:  # the process failed or is late: these texts are analysed here
                 if self._process is not None:
                     self._process.close()
                 continue
+            concepts = [_concept(name, sentiment) for name, sentiment in distinct]
             for key, index in positions.items():
-                answers[key] = [_concept(name, sentiment) for name, sentiment in found[index]]
+                answers[key] = [concepts[position] for position in found[index]]
             logger.debug("%d texts analysed in the second process", len(positions))
         missing = [key for key in keys if key not in answers]
         if missing:

@@ -28,7 +28,8 @@ logger = logging.getLogger("closedloop.analysis")
 
 #: How long a batch sent ahead is waited for before it is analysed here instead (and the process given up).
 ANSWER_WITHIN = 60.0
-Found = list[list[tuple[str, float]]]
+#: A batch's answer: its distinct (concept, sentiment) pairs, and each text's positions among them.
+Found = tuple[list[list[Any]], list[list[int]]]
 
 
 def cores_available() -> int:
@@ -62,7 +63,8 @@ class AnalysisProcess:
         return self._ready.is_set() and not self._failed
 
     def submit(self, texts: Sequence[str], languages: Sequence[str]) -> Future[Found]:
-        """Send texts to analyse; the future gives one list of (concept, sentiment) pairs per text."""
+        """Send texts to analyse; the future gives the batch's distinct [concept, sentiment] pairs, and each
+        text's positions among them."""
         future: Future[Found] = Future()
         with self._lock:
             child = self._child
@@ -142,7 +144,7 @@ class AnalysisProcess:
                 if answer[1] is None:
                     future.set_exception(RuntimeError(answer[2]))
                 else:
-                    future.set_result([[(name, sentiment) for name, sentiment in found] for found in answer[1]])
+                    future.set_result((answer[1], answer[2]))
         except (OSError, ValueError, msgspec.DecodeError) as error:
             with self._lock:
                 self._give_up(f"its answer could not be read: {error}")

@@ -7,8 +7,9 @@ in frames: a four-byte big-endian length, then a MessagePack body.
 
 - The parent's first frame is the taxonomy (``Taxonomy.as_dict()``); the child answers ``["ready"]`` once its
   analyzer is built.
-- Each later frame is ``[number, texts, languages]``; the answer is ``[number, concepts]``, one list of
-  ``[name, sentiment]`` pairs per text, or ``[number, None, reason]`` when the analyzer failed.
+- Each later frame is ``[number, texts, languages]``; the answer is ``[number, concepts, found]``: the distinct
+  ``[name, sentiment]`` pairs of the batch, and for each text the positions of its own among them (a batch names
+  a few hundred, so each is decoded once); or ``[number, None, reason]`` when the analyzer failed.
 - The child ends when its input ends, as it does when the parent exits.
 """
 
@@ -17,9 +18,13 @@ from __future__ import annotations
 import os
 import struct
 import sys
-from typing import IO, Any
+from collections.abc import Iterable
+from typing import IO, TYPE_CHECKING, Any
 
 import msgspec
+
+if TYPE_CHECKING:
+    from closedloop.domain.conversation import Concept
 
 HEADER = struct.Struct(">I")
 
@@ -39,6 +44,13 @@ def write_frame(stream: IO[bytes], body: bytes) -> None:
     stream.flush()
 
 
+def numbered(found: Iterable[Iterable[Concept]]) -> tuple[list[tuple[str, float]], list[list[int]]]:
+    """The distinct concepts of a batch, and each text's as positions among them."""
+    positions: dict[Concept, int] = {}
+    of_texts = [[positions.setdefault(concept, len(positions)) for concept in concepts] for concepts in found]
+    return [(concept.name, concept.sentiment) for concept in positions], of_texts
+
+
 def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
     """Answer the parent's frames until its input ends."""
     from closedloop.analysis.offline import OfflineAnalyzer  # after the frames' helpers: a failed import is told
@@ -54,8 +66,7 @@ def serve(requests: IO[bytes], answers: IO[bytes]) -> None:
         number, texts, languages = decode(frame)
         answer: list[Any]
         try:
-            found = analyzer.analyze(texts, languages=languages)
-            answer = [number, [[(concept.name, concept.sentiment) for concept in concepts] for concepts in found]]
+            answer = [number, *numbered(analyzer.analyze(texts, languages=languages))]
         except Exception as error:  # any failure is the parent's to report; this process goes on
             answer = [number, None, f"{type(error).__name__}: {error}"]
         write_frame(answers, encode(answer))
