@@ -33,3 +33,5 @@ def test_every_benchmark_runs_and_reports_its_ratio(tmp_path: Path) -> None:
     assert rows[1][4] != "nan", "the 12,000 database is deep enough for a page 10,000 items down"
     assert re.search(r"page \+ counts cold, 12,000 / 1,000: \d+\.\d\d", output), output
     assert re.search(r"ratio dispatch / smtplib\s+\d+\.\d\d", output), output
+    assert re.search(r"ratio on / off\s+\d+\.\d\d", output), output
+    assert re.search(r"ratio one process / off\s+\d+\.\d\d", output), output
