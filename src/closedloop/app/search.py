@@ -10,7 +10,7 @@ from closedloop.app.context import Context
 from closedloop.domain.conversation import Conversation, Folder
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.inbox import Page, UnreadableConversation, check_page_size
-from closedloop.domain.search import MAX_SEARCH_TEXT, MAX_SEARCH_WORDS, SearchCursor, SearchQuery, words_of
+from closedloop.domain.search import MAX_SEARCH_TEXT, MAX_SEARCH_WORDS, SearchCursor, SearchQuery, joined, words_of
 from closedloop.domain.text import shown
 
 #: Text that is a phone number and nothing else: digits, with the usual signs between them.
@@ -60,8 +60,9 @@ def _cursor(entry: Conversation | UnreadableConversation) -> SearchCursor:
 
 
 def search_words(ctx: Context, text: object) -> tuple[str, ...]:
-    """The folded words to look for. A phone number typed alone is one word, its digits as the desk writes
-    the number internationally (read in its ``default_region``), or as typed when it cannot read it."""
+    """The folded words to look for. An email address typed alone is one word (:func:`joined`), and so is a
+    phone number, its digits as the desk writes the number internationally (read in its ``default_region``),
+    or as typed when it cannot read it."""
     if not isinstance(text, str) or not text.strip():
         raise InvalidInput(f"search text must be some words, a name, an email or a phone number; got {shown(text)}")
     if len(text) > MAX_SEARCH_TEXT:
@@ -73,6 +74,8 @@ def search_words(ctx: Context, text: object) -> tuple[str, ...]:
     if _PHONE.fullmatch(stripped) and len(digits) >= PHONE_DIGITS:
         number = ctx.contacts.phone(stripped)
         return (digits if number is None else number.lstrip("+"),)
+    if "@" in stripped and not any(char.isspace() for char in stripped) and joined(stripped):
+        return (joined(stripped),)
     words = tuple(dict.fromkeys(words_of(stripped)))
     if not words:
         raise InvalidInput(f"search text needs a letter or a digit to look for; got {shown(text)}")

@@ -3,8 +3,9 @@
 Both sides are folded alike (compatibility decomposition, accents dropped, case folded) and split into words of
 letters and digits, so ``Élodie`` is found by ``elodie`` and ``jane.doe@example.com`` by its four words. A word
 of the search matches a word of the conversation that begins with it, and every word of the search must match.
-A phone number is also kept as its digits run together (``+33 6 12 34 56 78`` as ``33612345678``), so a number
-typed whole finds it.
+An email address and a phone number are also kept whole, as their letters and digits run together
+(:func:`joined`: ``jane.doe@example.com`` as ``janedoeexamplecom``, ``+33 6 12 34 56 78`` as ``33612345678``), so
+one typed whole is one rare word to look up rather than several common ones (``example``, ``com``).
 
 Results come newest activity first: descending ``(updated, id)``, the search key, which the keyset cursor
 holds, so a page costs the same however deep it is.
@@ -49,6 +50,11 @@ def words_of(text: str) -> list[str]:
     return [word[:MAX_WORD] for word in _WORD.findall(fold(text))]
 
 
+def joined(text: str) -> str:
+    """An address or a number as one word: its folded letters and digits run together."""
+    return "".join(words_of(text))[:MAX_WORD]
+
+
 def _texts(conversation: Conversation) -> Iterator[str]:
     """What a conversation is found by: its customer, their comments and answers, and what was said between
     them and the team (notes and other internal entries are left out)."""
@@ -66,9 +72,10 @@ def searchable_words(conversation: Conversation) -> str:
     for text in _texts(conversation):
         for word in words_of(text):
             seen[word] = None
-    digits = "".join(filter(str.isdigit, conversation.feedback.contact.tel))
-    if digits:
-        seen[digits[:MAX_WORD]] = None
+    contact = conversation.feedback.contact
+    for whole in (joined(contact.email), "".join(filter(str.isdigit, contact.tel))[:MAX_WORD]):
+        if whole:
+            seen[whole] = None
     return " ".join(seen)
 
 
