@@ -34,6 +34,9 @@ T = TypeVar("T")
 
 #: The marker whose value changes with every write to the directory.
 STAMP_MARKER = "directory:stamp"
+#: The stamp's query, built once: it runs in nearly every transaction, and building a statement costs more than
+#: running it.
+STAMP_QUERY = select(schema.markers.c.value).where(schema.markers.c.name == STAMP_MARKER)
 #: The most users one stamp's cache keeps; past it, users are read from their rows (a sign-in form can be
 #: sent any number of made-up user ids, which must not grow the cache without end).
 MAX_CACHED_USERS = 10_000
@@ -85,7 +88,7 @@ class SqlDirectory:
         if self.wrote:
             return None
         if self.decoded is None:
-            stamp = value_by_key(self.connection, schema.markers.c.value, STAMP_MARKER)
+            stamp = self.connection.execute(STAMP_QUERY).scalar()
             self.decoded = self.cache.under(stamp or "")
         return self.decoded
 
