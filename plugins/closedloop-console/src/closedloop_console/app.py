@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import BaseRoute, Mount
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from closedloop import AccessDenied, Desk, InvalidInput, NotFound
@@ -88,8 +88,12 @@ def create_app(
         routes.extend(SignIn(book, limiter or LoginLimiter()).routes())
     routes.append(Mount("/static", StaticFiles(packages=[("closedloop_console", "static")]), name="static"))
     routes.extend(page_routes())
+    # the templates ship inside the package and do not change while it runs: no looking at their files per page
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("closedloop_console", "templates"), autoescape=True, trim_blocks=True
+        loader=jinja2.PackageLoader("closedloop_console", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        auto_reload=False,
     )
     environment.globals["url_for"] = _url_for
     app = Starlette(
@@ -119,6 +123,7 @@ def create_app(
     app.state.session_lifetime = SESSION_LIFETIME_SECONDS
     app.state.ended_sessions = EndedSessions(SESSION_LIFETIME_SECONDS)
     app.state.templates = environment
+    app.state.routes_by_name = {route.name: route for route in routes if isinstance(route, Route | Mount)}
     return app
 
 
@@ -128,10 +133,12 @@ def _url_for(context: Mapping[str, object], name: str, /, **path_params: object)
     request = context["request"]
     if not isinstance(request, Request):
         raise InvalidInput("url_for needs the request in the template's context; render with web.render")
-    # What request.url_for(...).path gives, without building an absolute URL per link (a page has 60 of them)
-    router = request.scope.get("router") or request.app
-    root_path: str = request.scope.get("app_root_path", request.scope.get("root_path", ""))
-    return root_path.rstrip("/") + str(router.url_path_for(name, **path_params))
+    # What request.url_for(...).path gives, without building an absolute URL per link (a page has 60 of them), and
+    # asking the console's route of that name alone rather than every route in turn (each raises NoMatchFound when
+    # not it); the root path is where the console is mounted (and where its server is, behind a proxy)
+    route = request.app.state.routes_by_name.get(name) or request.app
+    root_path: str = request.scope.get("root_path", "")
+    return root_path.rstrip("/") + str(route.url_path_for(name, **path_params))
 
 
 async def _to_sign_in(request: Request, error: Exception) -> Response:

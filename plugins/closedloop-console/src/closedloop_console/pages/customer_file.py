@@ -7,8 +7,8 @@ does not exist, one of a place the user does not see, and an id of no valid shap
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 import attrs
 from starlette.concurrency import run_in_threadpool
@@ -22,12 +22,14 @@ from closedloop import (
     AlertStatus,
     Concept,
     CustomerFile,
+    Desk,
     InvalidInput,
     NotFound,
     Status,
     UnreadableRecord,
 )
 from closedloop_console.pages import display, flash, reply_box
+from closedloop_console.pages.drafts import DraftBook, drafts_of
 from closedloop_console.web import desk_of, render, signed_in
 
 T = TypeVar("T")
@@ -89,14 +91,29 @@ def possible(file: CustomerFile) -> Possible:
     )
 
 
+def read_file(
+    desk: Desk, user_id: str, conversation_id: str, query: Mapping[str, str], drafts: DraftBook
+) -> tuple[CustomerFile, dict[str, Any]] | None:
+    """The file and what its response module shows; None when the user may not see it (or it does not exist)."""
+    try:
+        file = desk.customer_file(conversation_id, by=user_id)
+    except HIDDEN:
+        return None
+    return file, reply_box.gather(query, drafts, desk, user_id, file, possible(file).reply_channel)
+
+
 async def customer_file(request: Request) -> Response:
     user_id = signed_in(request)
     desk = desk_of(request)
     conversation_id = request.path_params["conversation_id"]
-    file = await visible(request, lambda: desk.customer_file(conversation_id, by=user_id))
+    query = dict(request.query_params)
+    # One trip to a worker thread for all the desk calls: under load each trip waits its turn for the GIL
+    found = await run_in_threadpool(read_file, desk, user_id, conversation_id, query, drafts_of(request))
+    if found is None:
+        raise HTTPException(404)
+    file, response_module = found
     conversation, feedback, alert = file.conversation, file.feedback, file.alert
     can = possible(file)
-    response_module = await reply_box.context(request, desk, user_id, file, can.reply_channel)
     return render(
         request,
         "customer_file.html",

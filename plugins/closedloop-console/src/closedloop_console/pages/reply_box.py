@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import attrs
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
 
 from closedloop import (
     TONES,
@@ -26,7 +24,7 @@ from closedloop import (
     Template,
 )
 from closedloop_console.pages import display
-from closedloop_console.pages.drafts import Draft, DraftBook, drafts_of
+from closedloop_console.pages.drafts import Draft, DraftBook
 
 #: The keys that work on the customer file (shortcuts.js), and what each does: the page lists them.
 SHORTCUTS = [
@@ -138,6 +136,8 @@ def shown_failure(message: OutboundMessage) -> FailedMessage:
 def gather(
     query: Mapping[str, str], drafts: DraftBook, desk: Desk, user_id: str, file: CustomerFile, channel: str | None
 ) -> dict[str, Any]:
+    """Everything ``respond.html`` needs (``channel``: where a reply would go now); the page asks for it on a worker
+    thread, with the customer file, in one trip."""
     conversation_id = file.conversation.id
     filled = fill(query, drafts, desk, user_id, conversation_id)
     common: list[str] = desk.common_replies(user_id).list()
@@ -153,11 +153,3 @@ def gather(
         "failed_messages": failed_messages(desk, conversation_id),
         "shortcuts": SHORTCUTS,
     }
-
-
-async def context(
-    request: Request, desk: Desk, user_id: str, file: CustomerFile, channel: str | None
-) -> dict[str, Any]:
-    """Everything ``respond.html`` needs, read off the event loop (``channel``: where a reply would go now)."""
-    query = dict(request.query_params)
-    return await run_in_threadpool(gather, query, drafts_of(request), desk, user_id, file, channel)
