@@ -126,9 +126,10 @@ def test_what_the_customer_and_the_team_write_is_found_and_a_note_is_not(desk: D
 def test_results_come_a_page_at_a_time_without_gaps_or_repeats(desk: Desk, clock: FakeClock) -> None:
     made = []
     for number in range(10, 17):
-        clock.advance(seconds=1 if number % 2 else 0)  # some share an instant, and come in id order
+        clock.advance(seconds=1 if number % 2 else 0)  # some share an instant: the order they came in holds
         made.append(desk.ingest(feedback(number, clock, "opera", Contact(name=f"Guest {number}"), "Lovely evening")))
-    newest_first = sorted(made, key=lambda conversation: (conversation.last_updated_at, conversation.id), reverse=True)
+    desk.note(made[2].id, by="ana", body="Called back")  # a change moves it first
+    newest_first = [made[2], *(conversation for conversation in made[::-1] if conversation is not made[2])]
     seen: list[str] = []
     after = None
     while True:

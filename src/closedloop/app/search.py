@@ -29,7 +29,8 @@ def search(
     limit: int,
     after: str | None,
 ) -> Page[Conversation]:
-    """A page of the user's conversations that match ``text``, newest activity first; ``page.next`` is the
+    """A page of the user's conversations that match ``text``, newest activity first (by position,
+    :mod:`closedloop.domain.search`); ``page.next`` is the
     ``after`` of the next page. A conversation that cannot be read back is an id in ``page.unreadable``."""
     user = arguments.user_ref(user, "user")
     words = search_words(ctx, text)
@@ -42,21 +43,14 @@ def search(
         place_ids = access.narrow(tx, member, wanted)
         query = SearchQuery(place_ids=place_ids, folders=folders, words=words, limit=limit + 1, after=cursor)
         found = tx.search.find(query)
-    entries = found[:limit]
+    shown_here = found[:limit]
+    entries = [item.entry for item in shown_here]
     more = len(found) > limit
-    last = entries[-1] if entries else None
     return Page(
         [entry for entry in entries if isinstance(entry, Conversation)],
-        _cursor(last).encode() if more and last is not None else None,
+        SearchCursor(shown_here[-1].position).encode() if more and shown_here else None,
         unreadable=tuple(entry.id for entry in entries if isinstance(entry, UnreadableConversation)),
     )
-
-
-def _cursor(entry: Conversation | UnreadableConversation) -> SearchCursor:
-    if isinstance(entry, Conversation):
-        return SearchCursor.after(entry)
-    _priority, updated, conversation_id = entry.key
-    return SearchCursor((updated, conversation_id))
 
 
 def search_words(ctx: Context, text: object) -> tuple[str, ...]:

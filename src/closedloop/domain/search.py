@@ -7,8 +7,11 @@ An email address and a phone number are also kept whole, as their letters and di
 (:func:`joined`: ``jane.doe@example.com`` as ``janedoeexamplecom``, ``+33 6 12 34 56 78`` as ``33612345678``), so
 one typed whole is one rare word to look up rather than several common ones (``example``, ``com``).
 
-Results come newest activity first: descending ``(updated, id)``, the search key, which the keyset cursor
-holds, so a page costs the same however deep it is.
+Results come newest activity first, by *position*: a number a store gives a conversation when it stores it,
+and again whenever it saves it with a new last update, higher each time. The index keeps its entries in that
+order, so a search reads matches from the newest down and stops at a page, whatever the number of matches;
+the keyset cursor holds the last position of a page. (A change that keeps the last update, such as analysing
+again, keeps the position; conversations taken in together keep the order they were given in.)
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import attrs
 
 from closedloop.domain.conversation import CUSTOMER_VISIBLE, Conversation, Folder
 from closedloop.domain.errors import InvalidInput
-from closedloop.domain.moments import microseconds
+from closedloop.domain.inbox import UnreadableConversation
 from closedloop.domain.text import shown
 
 #: The longest search text taken: a name, an address, a few words of a comment.
@@ -35,8 +38,6 @@ MAX_SEARCH_WORDS = 12
 MAX_WORD = 60
 
 _WORD = re.compile(r"[^\W_]+")
-
-SearchKey = tuple[int, str]
 
 
 def fold(text: str) -> str:
@@ -85,44 +86,45 @@ def matches_words(indexed: Iterable[str], wanted: Iterable[str]) -> bool:
     return all(any(word.startswith(prefix) for word in words) for prefix in wanted)
 
 
-def search_key(conversation: Conversation) -> SearchKey:
-    """The key results are sorted on, in descending order: the last update, then the id."""
-    return (microseconds(conversation.last_updated_at), conversation.id)
+@attrs.frozen
+class Found:
+    """A conversation a search found (or one a store holds but cannot read back), with its position: a number
+    the store gives a conversation when it is added, and again each time it is saved with a new last update, so
+    that the higher comes first."""
+
+    position: int
+    entry: Conversation | UnreadableConversation
 
 
 @attrs.frozen
 class SearchCursor:
-    """Where a page of results ended: the search key of its last item."""
+    """Where a page of results ended: the position of its last item."""
 
-    key: SearchKey
+    position: int
 
     def encode(self) -> str:
-        return base64.urlsafe_b64encode(json.dumps(["s", *self.key]).encode("utf-8")).decode("ascii")
+        return base64.urlsafe_b64encode(json.dumps(["s", self.position]).encode("utf-8")).decode("ascii")
 
     @classmethod
     def decode(cls, text: object) -> SearchCursor:
         try:
             if not isinstance(text, str):
                 raise TypeError("not a cursor")
-            mark, updated, item_id = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
-            if mark != "s" or type(updated) is not int or not isinstance(item_id, str):
+            mark, position = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
+            if mark != "s" or type(position) is not int:
                 raise TypeError("not a cursor")
-            return cls((updated, item_id))
+            return cls(position)
         except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeError):
             raise InvalidInput(
                 f"{shown(text)} is not a search cursor; pass the .next of a previous page of the same search as after="
             ) from None
 
-    @classmethod
-    def after(cls, conversation: Conversation) -> SearchCursor:
-        return cls(search_key(conversation))
-
 
 @attrs.frozen(kw_only=True)
 class SearchQuery:
     """One page of a search, already narrowed to the place ids the user may see (``None``: all) and to its
-    folders. ``words`` are folded (:func:`words_of`); stores return up to ``limit`` items, newest activity
-    first, past ``after``."""
+    folders. ``words`` are folded (:func:`words_of`); stores return up to ``limit`` items, highest position
+    first, below ``after``."""
 
     place_ids: frozenset[str] | None
     folders: frozenset[Folder]
@@ -130,11 +132,11 @@ class SearchQuery:
     limit: int = 50
     after: SearchCursor | None = None
 
-    def matches(self, conversation: Conversation) -> bool:
+    def matches(self, conversation: Conversation, position: int) -> bool:
         if self.place_ids is not None and conversation.place_id not in self.place_ids:
             return False
         if conversation.folder not in self.folders:
             return False
-        if self.after is not None and not search_key(conversation) < self.after.key:
+        if self.after is not None and position >= self.after.position:
             return False
         return matches_words(searchable_words(conversation).split(), self.words)

@@ -41,7 +41,7 @@ from closedloop.domain.privacy import ErasureRecord
 from closedloop.domain.quality import Review, Scorecard
 from closedloop.domain.reports import Report
 from closedloop.domain.sampling import Cycle, Handled
-from closedloop.domain.search import SearchQuery
+from closedloop.domain.search import Found, SearchQuery
 from closedloop.domain.templates import Template
 
 #: What tells feedback items apart: ``(source, platform, external_id)``.
@@ -248,10 +248,10 @@ class Search(Protocol):
     what it searches in step with each conversation it adds or saves, in the same transaction, so an erased
     customer is no longer found, and nothing of them is left in what it searches."""
 
-    def find(self, query: SearchQuery) -> Sequence[Conversation | UnreadableConversation]:
-        """Up to ``query.limit`` conversations matching every word of the query, newest activity first (descending
-        :func:`~closedloop.domain.search.search_key`), past ``query.after``; one that cannot be read back comes
-        as an :class:`UnreadableConversation` in its place."""
+    def find(self, query: SearchQuery) -> Sequence[Found]:
+        """Up to ``query.limit`` conversations matching every word of the query, highest position first, below
+        ``query.after``. A conversation's position rises each time it is added or saved with a new last update,
+        and never otherwise; one that cannot be read back comes as an :class:`UnreadableConversation`."""
 
 
 class StoreTransaction(Protocol):

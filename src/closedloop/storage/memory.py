@@ -42,7 +42,7 @@ from closedloop.registry import Registry
 from closedloop.settings import Settings
 from closedloop.storage.memory_privacy import MemoryPrivacy
 from closedloop.storage.memory_quality import MemoryQuality
-from closedloop.storage.memory_search import MemorySearch
+from closedloop.storage.memory_search import MemorySearch, place_in_search
 
 _MISSING = object()
 
@@ -66,6 +66,7 @@ class MemoryStore:
         self.reviews: dict[str, Review] = {}
         self.cycles: dict[str, Cycle] = {}
         self.erasures: dict[str, ErasureRecord] = {}
+        self.search_positions: dict[str, int] = {}
 
     @classmethod
     def from_url(cls, url: str, settings: Settings) -> MemoryStore:
@@ -187,6 +188,7 @@ class MemoryConversations(_Repository):
             stored = conversation if conversation.version == 1 else attrs.evolve(conversation, version=1)
             self._log.set(self._store.conversations, conversation.id, stored)
             self._log.set(self._store.keys, conversation.feedback.key, conversation.id)
+            place_in_search(self._store, self._log, stored, None)
 
     def get(self, conversation_id: str, *, lock: bool = False) -> Conversation:
         """``lock`` needs nothing more here: the store's lock already keeps other transactions waiting."""
@@ -204,6 +206,7 @@ class MemoryConversations(_Repository):
             )
         saved = attrs.evolve(conversation, version=conversation.version + 1)
         self._log.set(self._store.conversations, conversation.id, saved)
+        place_in_search(self._store, self._log, saved, current)
         return saved
 
     def page(self, query: InboxQuery) -> list[Conversation]:

@@ -81,7 +81,9 @@ class SqlConversations:
 
     def save(self, conversation: Conversation) -> Conversation:
         before = self.connection.execute(
-            select(_table.c.place_id, _table.c.folder, _table.c.priority).where(_table.c.id == conversation.id)
+            select(_table.c.place_id, _table.c.folder, _table.c.priority, _table.c.updated_us).where(
+                _table.c.id == conversation.id
+            )
         ).first()
         if before is None:
             raise NotFound(f"no conversation has id {conversation.id!r}")
@@ -102,7 +104,7 @@ class SqlConversations:
         moved[(conversation.place_id, row["folder"], row["priority"])] += 1
         add_to_counts(self.connection, moved)
         replace_facts(self.connection, conversation)
-        replace_words(self.connection, conversation)
+        replace_words(self.connection, conversation, moved=before.updated_us != row["updated_us"])
         return attrs.evolve(conversation, version=conversation.version + 1)
 
     def page(self, query: InboxQuery) -> list[Conversation | UnreadableConversation]:

@@ -21,8 +21,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Connection, TextClause, bindparam, text
 
 from closedloop.domain.conversation import Conversation
-from closedloop.domain.inbox import UnreadableConversation
-from closedloop.domain.search import SearchQuery, searchable_words
+from closedloop.domain.search import Found, SearchQuery, searchable_words
 from closedloop.storage.sql import inbox
 from closedloop.storage.sql.cache import TransactionDecodings
 from closedloop.storage.sql.rows import MARKS
@@ -30,11 +29,10 @@ from closedloop.storage.sql.rows import MARKS
 #: PostgreSQL's expression the GIN index is built on; a query must use the very same expression.
 VECTOR = "array_to_tsvector(string_to_array(cl_search.words, ' '))"
 _INSERT = {style: f"INSERT INTO cl_search (conversation_id, words) VALUES ({mark}, {mark})" for style, mark in MARKS}
-#: A saved conversation's words, written only when they changed, so that most saves leave the index alone.
-_REPLACE = text(
-    "INSERT INTO cl_search (conversation_id, words) VALUES (:conversation_id, :words) "
-    "ON CONFLICT (conversation_id) DO UPDATE SET words = excluded.words WHERE cl_search.words <> excluded.words"
-)
+#: A saved conversation's words when its last update is unchanged: written only if they changed, in place.
+_REWRITE = text("UPDATE cl_search SET words = :words WHERE conversation_id = :conversation_id AND words <> :words")
+_REMOVE = text("DELETE FROM cl_search WHERE conversation_id = :conversation_id")
+_ADD = text("INSERT INTO cl_search (conversation_id, words) VALUES (:conversation_id, :words)")
 
 
 def search_rows(conversations: Iterable[Conversation]) -> list[tuple[str, str]]:
@@ -48,9 +46,15 @@ def add_rows(connection: Connection, rows: Sequence[tuple[str, str]]) -> None:
         connection.exec_driver_sql(_INSERT[connection.dialect.paramstyle], rows)
 
 
-def replace_words(connection: Connection, conversation: Conversation) -> None:
-    """Make the index say what a saved conversation says now."""
-    connection.execute(_REPLACE, {"conversation_id": conversation.id, "words": searchable_words(conversation)})
+def replace_words(connection: Connection, conversation: Conversation, *, moved: bool) -> None:
+    """Make the index say what a saved conversation says now; ``moved`` (its last update changed) gives it a new
+    row, whose id (its position) is higher than every other, so that it comes first."""
+    values = {"conversation_id": conversation.id, "words": searchable_words(conversation)}
+    if moved:
+        connection.execute(_REMOVE, values)
+        connection.execute(_ADD, values)
+    else:
+        connection.execute(_REWRITE, values)
 
 
 def merge_index(connection: Connection) -> None:
@@ -61,23 +65,26 @@ def merge_index(connection: Connection) -> None:
 
 @functools.lru_cache(maxsize=32)
 def _statement(dialect: str, scoped: bool, after: bool) -> TextClause:
-    """The statement that finds a page's ids, newest activity first, built once per shape."""
+    """The statement that finds a page's positions and ids, highest position first, built once per shape. The
+    index hands its matches over from the highest position down, and the walk stops at a page's worth of them
+    in the folders and places asked, so a word most conversations hold costs little more than a rare one."""
     if dialect == "sqlite":  # the index first (CROSS JOIN keeps that order), then each match's conversation
         source = (
             "cl_search_index CROSS JOIN cl_search ON cl_search.id = cl_search_index.rowid "
             "CROSS JOIN cl_conversations c ON c.id = cl_search.conversation_id"
         )
-        matching = "cl_search_index MATCH :match"
+        matching, position = "cl_search_index MATCH :match", "cl_search_index.rowid"
     else:
         source = "cl_search JOIN cl_conversations c ON c.id = cl_search.conversation_id"
-        matching = f"{VECTOR} @@ CAST(:match AS tsquery)"
+        matching, position = f"{VECTOR} @@ CAST(:match AS tsquery)", "cl_search.id"
     conditions = [matching, "c.folder IN :folders"]
     if scoped:
         conditions.append("c.place_id IN :places")
     if after:
-        conditions.append("(c.updated_us < :after_updated OR (c.updated_us = :after_updated AND c.id < :after_id))")
+        conditions.append(f"{position} < :after")
     statement = text(
-        f"SELECT c.id FROM {source} WHERE {' AND '.join(conditions)} ORDER BY c.updated_us DESC, c.id DESC LIMIT :limit"
+        f"SELECT {position} AS position, c.id FROM {source} WHERE {' AND '.join(conditions)} "
+        f"ORDER BY {position} DESC LIMIT :limit"
     )
     expanding: list[BindParameter[Any]] = [bindparam("folders", expanding=True)]
     if scoped:
@@ -93,9 +100,7 @@ def match_expression(dialect: str, words: Sequence[str]) -> str:
     return " & ".join(f"'{word}':*" for word in words)
 
 
-def find(
-    connection: Connection, decodings: TransactionDecodings, query: SearchQuery
-) -> list[Conversation | UnreadableConversation]:
+def find(connection: Connection, decodings: TransactionDecodings, query: SearchQuery) -> list[Found]:
     places = query.place_ids
     if (places is not None and not places) or not query.folders or not query.words:
         return []
@@ -108,10 +113,11 @@ def find(
     if places is not None:
         parameters["places"] = sorted(places)
     if query.after is not None:
-        parameters["after_updated"], parameters["after_id"] = query.after.key
+        parameters["after"] = query.after.position
     statement = _statement(dialect, places is not None, query.after is not None)
-    ids = [row.id for row in connection.execute(statement, parameters)]
-    return inbox.loaded(connection, decodings, ids)
+    rows = connection.execute(statement, parameters).all()
+    entries = inbox.loaded(connection, decodings, [row.id for row in rows])
+    return [Found(row.position, entry) for row, entry in zip(rows, entries, strict=True)]
 
 
 class SqlSearch:
@@ -121,5 +127,5 @@ class SqlSearch:
         self.connection = connection
         self.decodings = decodings
 
-    def find(self, query: SearchQuery) -> list[Conversation | UnreadableConversation]:
+    def find(self, query: SearchQuery) -> list[Found]:
         return find(self.connection, self.decodings, query)

@@ -31,7 +31,7 @@ class SearchContract(ContractBase):
               ) -> list[str]:  # fmt: skip
         query = SearchQuery(place_ids=places, folders=folders, words=tuple(words_of(text)), limit=500)
         with store.transaction() as tx:
-            return [conversation.id for conversation in tx.search.find(query)]
+            return [found.entry.id for found in tx.search.find(query)]
 
     @pytest.fixture
     def searchable(self, store: Store, clock: FakeClock) -> Store:
@@ -89,13 +89,20 @@ class SearchContract(ContractBase):
             with store.transaction() as tx:
                 page = list(tx.search.find(query))
             assert len(page) <= 4
-            seen += [entry.id for entry in page]
+            seen += [found.entry.id for found in page]
             if len(page) < 4:
                 break
-            last = page[-1]
-            assert isinstance(last, Conversation)
-            after = SearchCursor.after(last)
+            after = SearchCursor(page[-1].position)
         assert seen == ["c0004", *(f"c{n:04}" for n in range(12, -1, -1) if n != 4)]
+
+    def test_a_save_that_keeps_the_last_update_keeps_the_place_in_the_order(self, searchable: Store) -> None:
+        with searchable.transaction() as tx:  # as analysing again does: new concepts, the same last update
+            tx.conversations.save(attrs.evolve(tx.conversations.get("c0001"), on_hold=True))
+        assert self.found(searchable, "cafe") == ["c0003", "c0001"]
+        with searchable.transaction() as tx:
+            touched = tx.conversations.get("c0001")
+            tx.conversations.save(attrs.evolve(touched, last_updated_at=touched.last_updated_at + timedelta(days=1)))
+        assert self.found(searchable, "cafe") == ["c0001", "c0003"]
 
     def test_what_a_save_adds_or_takes_out_is_found_or_no_longer_found(
         self, searchable: Store, clock: FakeClock
