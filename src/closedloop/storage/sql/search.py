@@ -5,7 +5,7 @@ without reading every row.
 - On SQLite, ``cl_search_index`` is an FTS5 table over ``cl_search`` (external content: it keeps the index,
   not the text), kept in step by triggers on ``cl_search``. FTS5 records a deletion as a tombstone beside the
   words it deletes until its segments are merged, so after an erasure :func:`merge_index` merges them all,
-  leaving none of the erased words in the file.
+  leaving none of the erased words in the file, a step per transaction.
 - On PostgreSQL, a GIN index over the words as a ``tsvector`` (``array_to_tsvector``, so the words are taken as
   they are, without a text search configuration) answers ``'word':*`` prefix queries.
 
@@ -33,6 +33,10 @@ _INSERT = {style: f"INSERT INTO cl_search (conversation_id, words) VALUES ({mark
 _REWRITE = text("UPDATE cl_search SET words = :words WHERE conversation_id = :conversation_id AND words <> :words")
 _REMOVE = text("DELETE FROM cl_search WHERE conversation_id = :conversation_id")
 _ADD = text("INSERT INTO cl_search (conversation_id, words) VALUES (:conversation_id, :words)")
+#: One step of merging every segment of SQLite's index into one (a negative count: all of them, this many pages).
+_MERGE_STEP = "INSERT INTO cl_search_index(cl_search_index, rank) VALUES ('merge', ?)"
+#: How many pages of the index one step of a merge writes: a few megabytes, a fraction of a second.
+MERGE_STEP_PAGES = 1000
 
 
 def search_rows(conversations: Iterable[Conversation]) -> list[tuple[str, str]]:
@@ -58,9 +62,22 @@ def replace_words(connection: Connection, conversation: Conversation, *, moved: 
 
 
 def merge_index(connection: Connection) -> None:
-    """Merge SQLite's index into one segment, which drops deleted words for good; nothing to do elsewhere."""
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("INSERT INTO cl_search_index(cl_search_index) VALUES ('optimize')")
+    """Merge SQLite's index into one segment, which drops deleted words for good; nothing to do elsewhere.
+
+    The merge rewrites the whole index (seconds on a million conversations), so it goes a step of
+    :data:`MERGE_STEP_PAGES` pages per transaction, letting other writers in between, until a step finds
+    nothing left to merge (it then changes fewer than two rows, as FTS5 documents)."""
+    if connection.dialect.name != "sqlite":
+        return
+    database = connection.connection.driver_connection
+    if database is None:
+        raise RuntimeError("the SQLite connection was closed before its search index could be merged")
+    while True:
+        with connection.begin():
+            before = database.total_changes
+            connection.exec_driver_sql(_MERGE_STEP, (-MERGE_STEP_PAGES,))
+            if database.total_changes - before < 2:
+                return
 
 
 @functools.lru_cache(maxsize=32)

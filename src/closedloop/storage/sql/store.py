@@ -111,8 +111,7 @@ class SqlStore:
         if self.engine.dialect.name != "sqlite" or self.one_connection:
             return
         with translating(self.engine.url), self.engine.connect() as connection:
-            with connection.begin():
-                merge_index(connection)
+            merge_index(connection)
             empty_log(connection)
 
     def close(self) -> None:
