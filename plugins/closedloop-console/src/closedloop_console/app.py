@@ -33,6 +33,8 @@ Authenticate = Callable[[Request], str | None]
 #: How long a built-in sign-in lasts, however active the user: a working day and a bit.
 SESSION_LIFETIME_SECONDS = 12 * 60 * 60
 SESSION_COOKIE = "closedloop_console"
+#: How many links' paths the templates' url_for keeps (the rows of the inbox pages agents look at).
+MAX_KEPT_PATHS = 8192
 
 PROBLEMS = {
     400: "This request could not be read.",
@@ -124,6 +126,7 @@ def create_app(
     app.state.ended_sessions = EndedSessions(SESSION_LIFETIME_SECONDS)
     app.state.templates = environment
     app.state.routes_by_name = {route.name: route for route in routes if isinstance(route, Route | Mount)}
+    app.state.route_paths = {}
     return app
 
 
@@ -136,9 +139,22 @@ def _url_for(context: Mapping[str, object], name: str, /, **path_params: object)
     # What request.url_for(...).path gives, without building an absolute URL per link (a page has 60 of them), and
     # asking the console's route of that name alone rather than every route in turn (each raises NoMatchFound when
     # not it); the root path is where the console is mounted (and where its server is, behind a proxy)
-    route = request.app.state.routes_by_name.get(name) or request.app
     root_path: str = request.scope.get("root_path", "")
-    return root_path.rstrip("/") + str(route.url_path_for(name, **path_params))
+    return root_path.rstrip("/") + _route_path(request.app, name, tuple(path_params.items()))
+
+
+def _route_path(app: Starlette, name: str, path_params: tuple[tuple[str, object], ...]) -> str:
+    """The path of the app's route of that name, kept once made: the inbox's rows, shown again and again, then
+    link to their files without asking the route each time (a few thousand paths are kept, then they start over)."""
+    known: dict[tuple[str, tuple[tuple[str, object], ...]], str] = app.state.route_paths
+    path = known.get((name, path_params))
+    if path is None:
+        route = app.state.routes_by_name.get(name) or app
+        path = str(route.url_path_for(name, **dict(path_params)))
+        if len(known) >= MAX_KEPT_PATHS:
+            known.clear()
+        known[(name, path_params)] = path
+    return path
 
 
 async def _to_sign_in(request: Request, error: Exception) -> Response:
