@@ -68,11 +68,8 @@ __all__ = ["DEFAULT_URL", "Desk", "DispatchReport"]
 
 
 class Desk:
-    """Everything an application does with feedback, from intake to closing the loop.
-
-    Open one with :meth:`Desk.open`; it owns its store and plugin manager, so close it (or use it as a
-    context manager) when done.
-    """
+    """Everything an application does with feedback, from intake to closing the loop. Open one with
+    :meth:`Desk.open`; it owns its store and plugin manager, so close it (or use it as a context manager)."""
 
     def __init__(self, store: Store, settings: Settings, plugins: pluggy.PluginManager, registry: Registry) -> None:
         self.store = store
@@ -289,6 +286,9 @@ class Desk:
     def forward(self, conversation_id: str, *, by: UserRef, to: UserRef, note: str = "") -> Conversation:
         """Hand the conversation to a colleague who can see its place; they become its assignee."""
         return handoffs.forward(self.context, conversation_id, by, to, note)
+
+    def colleagues(self, conversation_id: str, *, by: UserRef) -> list[User]:
+        return directory.colleagues(self.context, conversation_id, by)
 
     def delegate(self, conversation_id: str, *, by: UserRef, note: str = "") -> Conversation:
         """Hand the conversation to customer service, at the desk's ``customer_service_email``."""

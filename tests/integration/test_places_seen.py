@@ -4,11 +4,25 @@ after any change to the directory, made through this desk, another desk on the s
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from closedloop import Desk, InvalidInput, NotFound, Place, PlaceGroup, PlacesSeen, Role, User
+from closedloop import (
+    AccessDenied,
+    Contact,
+    Desk,
+    Feedback,
+    InvalidInput,
+    NotFound,
+    Place,
+    PlaceGroup,
+    PlacesSeen,
+    Role,
+    Source,
+    User,
+)
 
 
 def seed(desk: Desk) -> Desk:
@@ -97,3 +111,25 @@ def test_an_unknown_or_malformed_user_is_refused_with_what_to_do(desk: Desk) -> 
         desk.places("")
     with pytest.raises(InvalidInput):
         desk.places(42)  # type: ignore[arg-type]
+
+
+def test_colleagues_are_the_others_with_an_email_who_see_the_conversations_place(desk: Desk) -> None:
+    desk.add_user(User(id="admin", name="Ada Admin", role=Role.ADMIN, email="ada@example.com"), replace=True)
+    desk.add_user(User(id="zoe", name="Zoé Zola", places={"lyon"}, email="zoe@example.com"))
+    desk.add_user(User(id="bea", name="Béa Blanc", groups={"south"}, email="bea@example.com"))
+    desk.add_user(User(id="paula", name="Paula Paris", places={"paris"}, email="paula@example.com"))
+    conversation = desk.ingest(
+        Feedback(
+            source=Source.SURVEY, external_id="c-1", place_id="lyon", received_at=datetime(2026, 1, 1, tzinfo=UTC),
+            contact=Contact(name="Claire", email="claire@example.com"),
+        )
+    ).id  # fmt: skip
+    # max sees lyon but has no email; paula and alice do not see lyon
+    assert [user.id for user in desk.colleagues(conversation, by="zoe")] == ["admin", "bea"]
+    assert [user.id for user in desk.colleagues(conversation, by="admin")] == ["bea", "zoe"]
+    with pytest.raises(AccessDenied):
+        desk.colleagues(conversation, by="paula")
+    with pytest.raises(NotFound):
+        desk.colleagues("no-such-conversation", by="zoe")
+    with pytest.raises(InvalidInput):
+        desk.colleagues("", by="zoe")

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from closedloop.app import access, arguments
 from closedloop.app.context import Context
 from closedloop.domain.errors import AlreadyStored, InvalidInput
-from closedloop.domain.people import Place, PlaceGroup, PlacesSeen, User
+from closedloop.domain.people import Place, PlaceGroup, PlacesSeen, Scope, User
 from closedloop.domain.text import shown
 
 
@@ -63,6 +63,21 @@ def places_seen(ctx: Context, ref: access.UserRef) -> PlacesSeen:
     ref = arguments.user_ref(ref, "user")
     with ctx.reading() as tx:
         return PlacesSeen.of(access.user(tx, ref), tx.directory.places(), tx.directory.groups())
+
+
+def colleagues(ctx: Context, conversation_id: str, by: access.UserRef) -> list[User]:
+    """The other users who can see the conversation's place and have an email address, by name: whom it can be
+    forwarded to."""
+    conversation_id, by = arguments.identifier(conversation_id, "conversation_id"), arguments.user_ref(by, "by")
+    with ctx.reading() as tx:
+        conversation, member = access.visible(tx, conversation_id, by)
+        groups = tx.directory.groups()
+        found = [
+            user
+            for user in tx.directory.users().values()
+            if user.id != member.id and user.email and Scope.of(user, groups).allows(conversation.place_id)
+        ]
+    return sorted(found, key=lambda user: (user.name.casefold(), user.id))
 
 
 def check_known(owner: str, what: str, named: Collection[str], known: Collection[str], add: str) -> None:

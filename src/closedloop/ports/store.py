@@ -66,6 +66,9 @@ class Directory(Protocol):
     def get_user(self, user_id: str) -> User | None:
         """The user, or None when no user has that id."""
 
+    def users(self) -> Mapping[str, User]:
+        """Every user, by id: whom a conversation can be handed to."""
+
     def put_user(self, user: User) -> None: ...
 
 

@@ -161,6 +161,9 @@ class MemoryDirectory(_Repository):
     def get_user(self, user_id: str) -> User | None:
         return self._store.users.get(user_id)
 
+    def users(self) -> Mapping[str, User]:
+        return dict(self._store.users)
+
     def put_user(self, user: User) -> None:
         self._log.set(self._store.users, user.id, user)
 

@@ -51,6 +51,7 @@ class Decoded:
         self.place_ids: frozenset[str] | None = None
         self.groups: Mapping[str, PlaceGroup] | None = None
         self.users: dict[str, User | None] = {}
+        self.every_user: Mapping[str, User] | None = None
 
 
 class DirectoryCache:
@@ -131,6 +132,17 @@ class SqlDirectory:
         found = None if document is None else _read(document, User, table, f"user {user_id!r}")
         if kept is not None and len(kept.users) < MAX_CACHED_USERS:
             kept.users[user_id] = found
+        return found
+
+    def users(self) -> Mapping[str, User]:
+        kept = self._kept()
+        if kept is not None and kept.every_user is not None:
+            return kept.every_user
+        table = schema.users
+        rows = self.connection.execute(select(table.c.id, table.c.document))
+        found = MappingProxyType({row.id: _read(row.document, User, table, f"user {row.id!r}") for row in rows})
+        if kept is not None:
+            kept.every_user = found
         return found
 
     def put_place(self, place: Place) -> None:

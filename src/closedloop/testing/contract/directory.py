@@ -14,6 +14,7 @@ class DirectoryContract(ContractBase):
             assert tx.directory.place_ids() == frozenset()
             assert dict(tx.directory.groups()) == {}
             assert tx.directory.get_user("nobody") is None
+            assert dict(tx.directory.users()) == {}
 
     def test_places_groups_and_users_are_stored_and_replaced(self, store: Store) -> None:
         with store.transaction() as tx:
@@ -27,6 +28,7 @@ class DirectoryContract(ContractBase):
             assert tx.directory.groups() == {"g": PlaceGroup(id="g", name="G", place_ids={"a"})}
             assert tx.directory.get_user("u") == User(id="u", name="U", places={"a"})
             assert tx.directory.get_user("nobody") is None
+            assert tx.directory.users() == {"u": User(id="u", name="U", places={"a"})}
 
     def test_a_group_or_user_put_again_replaces_the_stored_one_in_a_later_transaction(self, store: Store) -> None:
         with store.transaction() as tx:
@@ -43,5 +45,6 @@ class DirectoryContract(ContractBase):
         with store.transaction() as tx:
             assert tx.directory.groups() == {"g": renamed_group, "h": PlaceGroup(id="h", name="H", place_ids={"c"})}
             assert tx.directory.get_user("u") == promoted
+            assert tx.directory.users() == {"u": promoted}
             assert tx.directory.place_ids() == frozenset({"a", "b", "c"})
             assert set(tx.directory.places()) == {"a", "b", "c"}
