@@ -185,6 +185,15 @@ def test_forward_delegate_and_share_hand_the_conversation_on(shop: Shop) -> None
     assert "Refund please." in [entry.body for entry in history]
 
 
+def test_forward_offers_the_colleagues_who_see_the_place_by_name(shop: Shop) -> None:
+    conversation = shop.survey().id
+    offered = shop.client("ana").get(page(conversation)).text
+    select = re.search(r'<select id="forward-to" name="to" required>(.*?)</select>', offered, re.S)
+    assert select is not None, "the forward form asks for a typed user id"
+    # Bruno sees another place; Paula and Mia see it but have no email address to be sent it at
+    assert re.findall(r'<option value="([^"]+)">([^<]+)</option>', select.group(1)) == [("carla", "Carla Vidal")]
+
+
 def test_a_failed_message_is_listed_and_retried(shop: Shop) -> None:
     conversation = shop.survey().id
     shop.desk.reply(conversation, by="ana", body="Sorry about the soup.")

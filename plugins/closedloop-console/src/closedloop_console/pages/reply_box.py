@@ -151,5 +151,6 @@ def gather(
         "limit": limit,
         "over_limit": limit is not None and limit.over(filled.text),
         "failed_messages": failed_messages(desk, conversation_id),
+        "colleagues": desk.colleagues(conversation_id, by=user_id),
         "shortcuts": SHORTCUTS,
     }
