@@ -26,6 +26,10 @@ from closedloop.storage.sql import inbox
 from closedloop.storage.sql.cache import TransactionDecodings
 from closedloop.storage.sql.rows import MARKS
 
+#: How many matches a PostgreSQL search takes from the index at first: fewer, and they are all of them.
+MATCHES_AT_ONCE = 5_000
+#: How many of the newest rows a PostgreSQL search then checks one by one before it asks for every match.
+WALK_ROWS = 20_000
 #: PostgreSQL's expression the GIN index is built on; a query must use the very same expression.
 VECTOR = "array_to_tsvector(string_to_array(cl_search.words, ' '))"
 _INSERT = {style: f"INSERT INTO cl_search (conversation_id, words) VALUES ({mark}, {mark})" for style, mark in MARKS}
@@ -80,11 +84,17 @@ def merge_index(connection: Connection) -> None:
                 return
 
 
-@functools.lru_cache(maxsize=32)
-def _statement(dialect: str, scoped: bool, after: bool) -> TextClause:
-    """The statement that finds a page's positions and ids, highest position first, built once per shape. The
-    index hands its matches over from the highest position down, and the walk stops at a page's worth of them
-    in the folders and places asked, so a word most conversations hold costs little more than a rare one."""
+@functools.lru_cache(maxsize=64)
+def _statement(dialect: str, way: str, scoped: bool, after: bool) -> TextClause:
+    """The statement that finds a page's positions and ids, highest position first, built once per shape.
+
+    On SQLite (``way`` "index") the full-text index hands its matches over from the highest position down,
+    and the walk stops at a page's worth of them in the folders and places asked, so a word most conversations
+    hold costs little more than a rare one. PostgreSQL's GIN index gives its matches in no order, so there
+    a search first walks the newest :data:`WALK_ROWS` rows by position, checking each (``way`` "walk": enough
+    for a common word), and only when that falls short of a page asks the index for every match ("index":
+    few, since the word is rare), kept apart in a materialized query so the planner cannot turn it into a walk
+    of the whole table."""
     if dialect == "sqlite":  # the index first (CROSS JOIN keeps that order), then each match's conversation
         source = (
             "cl_search_index CROSS JOIN cl_search ON cl_search.id = cl_search_index.rowid "
@@ -92,15 +102,27 @@ def _statement(dialect: str, scoped: bool, after: bool) -> TextClause:
         )
         matching, position = "cl_search_index MATCH :match", "cl_search_index.rowid"
     else:
-        source = "cl_search JOIN cl_conversations c ON c.id = cl_search.conversation_id"
-        matching, position = f"{VECTOR} @@ CAST(:match AS tsquery)", "cl_search.id"
+        below = "WHERE id < :after" if after else ""
+        if way == "walk":
+            rows = f"SELECT id, conversation_id, words FROM cl_search {below} ORDER BY id DESC LIMIT :walk"
+            source = f"({rows}) cl_search JOIN cl_conversations c ON c.id = cl_search.conversation_id"
+        elif way == "ids":
+            rows = "SELECT id, conversation_id FROM cl_search WHERE id = ANY(:ids)"
+            source = "matches cl_search JOIN cl_conversations c ON c.id = cl_search.conversation_id"
+        else:
+            rows = f"SELECT id, conversation_id FROM cl_search WHERE {VECTOR} @@ CAST(:match AS tsquery)"
+            rows += " AND id < :after" if after else ""
+            source = "matches cl_search JOIN cl_conversations c ON c.id = cl_search.conversation_id"
+        matching = f"{VECTOR} @@ CAST(:match AS tsquery)" if way == "walk" else "TRUE"
+        position = "cl_search.id"
     conditions = [matching, "c.folder IN :folders"]
     if scoped:
         conditions.append("c.place_id IN :places")
-    if after:
+    if after and dialect == "sqlite":
         conditions.append(f"{position} < :after")
+    common = "" if dialect == "sqlite" or way == "walk" else f"WITH matches AS MATERIALIZED ({rows}) "
     statement = text(
-        f"SELECT {position} AS position, c.id FROM {source} WHERE {' AND '.join(conditions)} "
+        f"{common}SELECT {position} AS position, c.id FROM {source} WHERE {' AND '.join(conditions)} "
         f"ORDER BY {position} DESC LIMIT :limit"
     )
     expanding: list[BindParameter[Any]] = [bindparam("folders", expanding=True)]
@@ -131,10 +153,44 @@ def find(connection: Connection, decodings: TransactionDecodings, query: SearchQ
         parameters["places"] = sorted(places)
     if query.after is not None:
         parameters["after"] = query.after.position
-    statement = _statement(dialect, places is not None, query.after is not None)
-    rows = connection.execute(statement, parameters).all()
+    shape = (places is not None, query.after is not None)
+    if dialect == "sqlite":
+        rows = connection.execute(_statement(dialect, "index", *shape), parameters).all()
+    else:
+        rows = _postgresql_rows(connection, parameters, shape, query.limit)
     entries = inbox.loaded(connection, decodings, [row.id for row in rows])
     return [Found(row.position, entry) for row, entry in zip(rows, entries, strict=True)]
+
+
+def _postgresql_rows(connection: Connection, parameters: dict[str, Any], shape: tuple[bool, bool], limit: int) -> Any:
+    """A page's positions and ids on PostgreSQL: from the index's matches when they are few (a rare word);
+    else from a walk of the newest rows (a common word finds a page soon); else, for a word neither rare nor
+    found in the newest rows of the places asked, from all of the index's matches."""
+    # The planner cannot tell a rare word from a common one in a prepared statement, and may read the whole
+    # table rather than the index: the first matches always come from the index
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    capped = connection.execute(_FIRST_MATCHES[shape[1]], {**parameters, "cap": MATCHES_AT_ONCE}).all()
+    connection.exec_driver_sql("SET LOCAL enable_seqscan = on")
+    if len(capped) < MATCHES_AT_ONCE:
+        ids = [row.id for row in capped]
+        return (
+            connection.execute(_statement("postgresql", "ids", *shape), {**parameters, "ids": ids}).all() if ids else []
+        )
+    rows = connection.execute(_statement("postgresql", "walk", *shape), {**parameters, "walk": WALK_ROWS}).all()
+    if len(rows) < limit:
+        rows = connection.execute(_statement("postgresql", "index", *shape), parameters).all()
+    return rows
+
+
+#: The first matches of PostgreSQL's index, in no order, without and with a cursor.
+_FIRST_MATCHES = {
+    after: text(
+        f"SELECT id FROM cl_search WHERE {VECTOR} @@ CAST(:match AS tsquery)"
+        + (" AND id < :after" if after else "")
+        + " LIMIT :cap"
+    )
+    for after in (False, True)
+}
 
 
 class SqlSearch:
