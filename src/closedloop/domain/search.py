@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
 import unicodedata
@@ -38,12 +39,25 @@ MAX_SEARCH_WORDS = 12
 MAX_WORD = 60
 
 _WORD = re.compile(r"[^\W_]+")
+LAST_MARK_PLANE_END = 0x20000
 
 
 def fold(text: str) -> str:
-    """The text without accents and case, as the search compares it."""
+    """The text without accents and case, as the search compares it. Every conversation taken in is folded, so
+    plain ASCII (most text) is only lowered and accents are dropped by one ``str.translate``."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    if not decomposed.isascii():
+        decomposed = decomposed.translate(_combining_marks())
+    return decomposed.casefold()
+
+
+@functools.cache
+def _combining_marks() -> dict[int, None]:
+    """Every combining mark (a nonzero combining class) mapped to nothing, made on first use. Unicode has none
+    from U+20000 on (the planes of ideographs and private use), so the search stops there."""
+    return {point: None for point in range(LAST_MARK_PLANE_END) if unicodedata.combining(chr(point))}
 
 
 def words_of(text: str) -> list[str]:
