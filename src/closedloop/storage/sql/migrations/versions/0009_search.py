@@ -1,6 +1,7 @@
 """Search: each conversation's words in ``cl_search``, with an index that finds a word by its beginning (an FTS5
 table kept in step by triggers on SQLite, a GIN index on PostgreSQL; see ``closedloop.storage.sql.search``).
-Filled from the conversations already stored.
+Filled from the conversations already stored, in id order, so that until they change they come in the order
+they were made (a row's id is its place in the order of results).
 
 Revision ID: 0009
 Revises: 0008
