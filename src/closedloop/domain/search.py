@@ -40,6 +40,8 @@ MAX_WORD = 60
 
 _WORD = re.compile(r"[^\W_]+")
 LAST_MARK_PLANE_END = 0x20000
+#: Anything but ASCII and the combining accents of Latin letters (U+0300 to U+036F)
+_BEYOND_LATIN_ACCENTS = re.compile("[^\x00-\x7f\u0300-\u036f]")
 
 
 def fold(text: str) -> str:
@@ -48,9 +50,9 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    if not decomposed.isascii():
-        decomposed = decomposed.translate(_combining_marks())
-    return decomposed.casefold()
+    if not _BEYOND_LATIN_ACCENTS.search(decomposed):  # Latin letters and their accents: the accents simply go
+        return decomposed.encode("ascii", "ignore").decode("ascii").lower()
+    return decomposed.translate(_combining_marks()).casefold()
 
 
 @functools.cache
@@ -83,10 +85,7 @@ def _texts(conversation: Conversation) -> Iterator[str]:
 def searchable_words(conversation: Conversation) -> str:
     """The distinct words a conversation is found by, separated by spaces, in the order they first occur:
     what a store indexes, and compares again when the conversation is saved."""
-    seen: dict[str, None] = {}
-    for text in _texts(conversation):
-        for word in words_of(text):
-            seen[word] = None
+    seen = dict.fromkeys(words_of("\n".join(_texts(conversation))))  # folded and cut together: a line break is no word
     contact = conversation.feedback.contact
     for whole in (joined(contact.email), "".join(filter(str.isdigit, contact.tel))[:MAX_WORD]):
         if whole:
