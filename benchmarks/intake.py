@@ -3,7 +3,8 @@
 The two sides take turns, a round of ``ROUND`` items each, so a disk or processor that changes speed during
 the run slows both alike, and both databases grow alike. Each side gets its input made in advance, so only
 the intake itself is timed: the desk gets Feedback objects; the baseline gets the very rows the desk's store
-wrote in that round (read back from the desk's database: each conversation and the facts the metrics read),
+wrote in that round (read back from the desk's database: each conversation, the facts the metrics read and the
+words searches find it by),
 in the same order and transactions of the same size, into a database with the same schema, indexes and
 settings (WAL, synchronous=NORMAL, foreign keys). The offline analyzer is blocked: it is the same work on both
 sides' behalf, and ``analysis.py`` measures it.
@@ -26,8 +27,9 @@ ROUND = 50_000
 BATCH = 1_000
 COLUMNS = [column.name for column in schema.conversations.columns]
 INSERT = f"INSERT INTO cl_conversations ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
-#: The facts table the store writes beside each conversation, with its columns.
-FACT_TABLES = [(schema.facts.name, [column.name for column in schema.facts.columns])]
+#: The tables the store writes beside each conversation (the metrics' facts, the search words, whose full-text
+#: index the schema's triggers keep on both sides), with their columns.
+FACT_TABLES = [(table.name, [column.name for column in table.columns]) for table in (schema.facts, schema.search)]
 ANALYZER = "closedloop.analysis.offline"
 
 

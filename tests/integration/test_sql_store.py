@@ -47,6 +47,7 @@ from closedloop.domain.inbox import priority
 from closedloop.serialization import decode
 from closedloop.storage.sql import schema
 from closedloop.storage.sql.conversations import SqlConversations
+from closedloop.storage.sql.directory import STAMP_MARKER
 from closedloop.storage.sql.engine import make_engine
 from closedloop.storage.sql.migrate import (
     SchemaOutdated,
@@ -162,8 +163,10 @@ def dump(url: str) -> dict[str, list[tuple[Any, ...]]]:
 
 def as_upgrades_keep(tables: dict[str, list[tuple[Any, ...]]]) -> dict[str, list[tuple[Any, ...]]]:
     """A count row of zero says the same as no row; an upgrade that recounts keeps only the others. An upgrade
-    that fills the search index numbers its rows afresh (a row's id is its place in the order of results)."""
+    that fills the search index numbers its rows afresh (a row's id is its place in the order of results). The
+    directory's stamp says only when the directory last changed, for the caches: a new one is made at need."""
     kept = dict(tables)
+    kept["cl_markers"] = [row for row in tables.get("cl_markers", []) if STAMP_MARKER not in row]
     kept["cl_inbox_counts"] = [row for row in tables["cl_inbox_counts"] if row[-1] != 0]
     kept["cl_search"] = sorted(row[1:] for row in tables.get("cl_search", []))
     return kept
