@@ -5,6 +5,8 @@ and, on SQL, conversations stored before the search existed found once the datab
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -77,6 +79,10 @@ def fill(desk: Desk, clock: FakeClock) -> None:
     desk.ingest(
         feedback(3, clock, "opera", Contact(name="Bob Stone", email="bob@example.net"), "The dessert was divine")
     )
+
+
+def forged(cursor: list[object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(cursor).encode("utf-8")).decode("ascii")
 
 
 def found(page: closedloop.Page[closedloop.Conversation]) -> list[str]:
@@ -157,6 +163,10 @@ def test_results_come_a_page_at_a_time_without_gaps_or_repeats(desk: Desk, clock
         ({"limit": True}, "limit must be a whole number"),
         ({"after": "not-a-cursor"}, "not a search cursor"),
         ({"after": Cursor((1, 2, "x")).encode()}, "not a search cursor"),
+        ({"after": forged(["s", 10**30, "x"])}, "not a search cursor"),
+        ({"after": forged(["s", -(2**63) - 1, "x"])}, "not a search cursor"),
+        ({"text": "cla\ud800ire"}, "control character or half of a surrogate pair"),
+        ({"text": "claire\x00"}, "control character or half of a surrogate pair"),
         ({"places": "nowhere"}, "nowhere"),
     ],
 )
@@ -170,6 +180,27 @@ def test_bad_input_is_refused_with_what_to_do_and_changes_nothing(
         desk.search("admin", **call)  # type: ignore[arg-type]
     assert desk.search("admin", "claire") == before
     assert desk.counts("admin") == counts
+
+
+def test_a_cursor_only_continues_its_own_search(desk: Desk) -> None:
+    page = desk.search("admin", "example", limit=1)
+    assert page.next is not None
+    for other in ({"text": "claire"}, {"text": "example", "folder": "done"}, {"text": "example", "places": "lyon"}):
+        call: dict[str, object] = {"text": "example", "limit": 1, "after": page.next, **other}
+        with pytest.raises(closedloop.InvalidInput, match="continues another search"):
+            desk.search("admin", **call)  # type: ignore[arg-type]
+    assert desk.search("admin", "example", limit=1, after=page.next).items != page.items
+
+
+def test_an_inbox_cursor_with_a_number_no_store_holds_is_refused(desk: Desk) -> None:
+    for cursor in ([0, 10**30, "x"], [10**30, 0, "x"], [0, -(2**63) - 1, "x"]):
+        with pytest.raises(closedloop.InvalidInput, match="not an inbox cursor"):
+            desk.inbox("admin", after=forged(cursor))
+
+
+def test_a_domain_typed_alone_finds_the_addresses_at_it(desk: Desk) -> None:
+    assert found(desk.search("admin", "@example.com")) == found(desk.search("admin", "example.com"))
+    assert found(desk.search("admin", "@example.com"))
 
 
 def test_an_unknown_user_is_refused(desk: Desk) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 
 from closedloop.app import access, arguments
@@ -10,11 +11,21 @@ from closedloop.app.context import Context
 from closedloop.domain.conversation import Conversation, Folder
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.inbox import Page, UnreadableConversation, check_page_size
-from closedloop.domain.search import MAX_SEARCH_TEXT, MAX_SEARCH_WORDS, SearchCursor, SearchQuery, joined, words_of
+from closedloop.domain.search import (
+    MAX_SEARCH_TEXT,
+    MAX_SEARCH_WORDS,
+    SearchCursor,
+    SearchQuery,
+    fingerprint,
+    joined,
+    words_of,
+)
 from closedloop.domain.text import shown
 
 #: Text that is a phone number and nothing else: digits, with the usual signs between them.
 _PHONE = re.compile(r"\+?[\d\s().\-/]+")
+#: Unicode categories of characters no search is typed with: controls (but whitespace) and lone surrogates.
+UNTYPABLE = frozenset({"Cc", "Cs"})
 #: The fewest digits that make typed text a phone number rather than, say, a year.
 PHONE_DIGITS = 6
 
@@ -37,7 +48,8 @@ def search(
     folders = frozenset(Folder) if folder is None else frozenset({arguments.member(Folder, folder, "folder")})
     wanted = arguments.optional_identifiers(places, "places")
     check_page_size(limit)
-    cursor = None if after is None else SearchCursor.decode(after)
+    this_search = fingerprint(words, folders, wanted)
+    cursor = None if after is None else SearchCursor.decode(after, search=this_search)
     with ctx.store.transaction() as tx:
         member = access.user(tx, user)
         place_ids = access.narrow(tx, member, wanted)
@@ -48,7 +60,7 @@ def search(
     more = len(found) > limit
     return Page(
         [entry for entry in entries if isinstance(entry, Conversation)],
-        SearchCursor(shown_here[-1].position).encode() if more and shown_here else None,
+        SearchCursor(shown_here[-1].position, this_search).encode() if more and shown_here else None,
         unreadable=tuple(entry.id for entry in entries if isinstance(entry, UnreadableConversation)),
     )
 
@@ -63,12 +75,17 @@ def search_words(ctx: Context, text: object) -> tuple[str, ...]:
         raise InvalidInput(
             f"search text is at most {MAX_SEARCH_TEXT} characters; got {len(text)}: search for a few words of it"
         )
+    if any(unicodedata.category(char) in UNTYPABLE and not char.isspace() for char in text):
+        raise InvalidInput(
+            "search text holds a control character or half of a surrogate pair, which nobody types; "
+            f"search for the words around it: got {shown(text)}"
+        )
     stripped = text.strip()
     digits = "".join(filter(str.isdigit, stripped))
     if _PHONE.fullmatch(stripped) and len(digits) >= PHONE_DIGITS:
         number = ctx.contacts.phone(stripped)
         return (digits if number is None else number.lstrip("+"),)
-    if "@" in stripped and not any(char.isspace() for char in stripped) and joined(stripped):
+    if "@" in stripped[1:] and not any(char.isspace() for char in stripped) and joined(stripped):
         return (joined(stripped),)
     words = tuple(dict.fromkeys(words_of(stripped)))
     if not words:

@@ -38,6 +38,15 @@ def inbox_key(conversation: Conversation) -> InboxKey:
     return (priority(conversation.category), microseconds(conversation.last_updated_at), conversation.id)
 
 
+#: The integers a store can compare with what it holds: a 64-bit database integer's range.
+SMALLEST_STORED, LARGEST_STORED = -(2**63), 2**63 - 1
+
+
+def stored_integer(value: object) -> bool:
+    """Whether a cursor's number is a whole number a store can hold (a forged one may be any size)."""
+    return type(value) is int and SMALLEST_STORED <= value <= LARGEST_STORED
+
+
 @attrs.frozen
 class Cursor:
     """Where a page ended: the inbox key of its last item."""
@@ -51,7 +60,7 @@ class Cursor:
     def decode(cls, text: str) -> Cursor:
         try:
             rank, updated, item_id = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
-            if not (isinstance(rank, int) and isinstance(updated, int) and isinstance(item_id, str)):
+            if not (stored_integer(rank) and stored_integer(updated) and isinstance(item_id, str)):
                 raise TypeError("not a cursor")
             return cls((rank, updated, item_id))
         except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeError):

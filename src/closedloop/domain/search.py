@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import hashlib
 import json
 import re
 import unicodedata
@@ -28,7 +29,7 @@ import attrs
 
 from closedloop.domain.conversation import CUSTOMER_VISIBLE, Conversation, Folder
 from closedloop.domain.errors import InvalidInput
-from closedloop.domain.inbox import UnreadableConversation
+from closedloop.domain.inbox import UnreadableConversation, stored_integer
 from closedloop.domain.text import shown
 
 #: The longest search text taken: a name, an address, a few words of a comment.
@@ -111,26 +112,40 @@ class Found:
 
 @attrs.frozen
 class SearchCursor:
-    """Where a page of results ended: the position of its last item."""
+    """Where a page of results ended: the position of its last item, and a fingerprint of the search (its words,
+    folders and places), since a position only means something in the search that gave it."""
 
     position: int
+    search: str
 
     def encode(self) -> str:
-        return base64.urlsafe_b64encode(json.dumps(["s", self.position]).encode("utf-8")).decode("ascii")
+        return base64.urlsafe_b64encode(json.dumps(["s", self.position, self.search]).encode("utf-8")).decode("ascii")
 
     @classmethod
-    def decode(cls, text: object) -> SearchCursor:
+    def decode(cls, text: object, *, search: str) -> SearchCursor:
+        """The cursor ``text`` encodes, refused unless it comes from the search whose fingerprint is ``search``."""
         try:
             if not isinstance(text, str):
                 raise TypeError("not a cursor")
-            mark, position = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
-            if mark != "s" or type(position) is not int:
+            mark, position, fingerprint = json.loads(base64.urlsafe_b64decode(text.encode("ascii")))
+            if mark != "s" or not stored_integer(position) or not isinstance(fingerprint, str):
                 raise TypeError("not a cursor")
-            return cls(position)
         except (ValueError, TypeError, AttributeError, binascii.Error, UnicodeError):
             raise InvalidInput(
                 f"{shown(text)} is not a search cursor; pass the .next of a previous page of the same search as after="
             ) from None
+        if fingerprint != search:
+            raise InvalidInput(
+                "this cursor continues another search (other words, folder or places); pass the .next of a previous "
+                "page of this same search as after=, or leave after out to start from the first page"
+            )
+        return cls(position, fingerprint)
+
+
+def fingerprint(words: Iterable[str], folders: Iterable[Folder], places: Iterable[str] | None) -> str:
+    """A short fingerprint of what a search looks for and where, that its cursors carry."""
+    described = [list(words), sorted(folder.value for folder in folders), None if places is None else sorted(places)]
+    return hashlib.sha256(json.dumps(described).encode("utf-8")).hexdigest()[:16]
 
 
 @attrs.frozen(kw_only=True)

@@ -92,7 +92,7 @@ class SearchContract(ContractBase):
             seen += [found.entry.id for found in page]
             if len(page) < 4:
                 break
-            after = SearchCursor(page[-1].position)
+            after = SearchCursor(page[-1].position, search="")  # a store reads only the position
         assert seen == ["c0004", *(f"c{n:04}" for n in range(12, -1, -1) if n != 4)]
 
     def test_a_save_that_keeps_the_last_update_keeps_the_place_in_the_order(self, searchable: Store) -> None:
