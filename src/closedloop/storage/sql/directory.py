@@ -116,9 +116,7 @@ class SqlDirectory:
         kept = self._kept()
         if kept is not None and kept.groups is not None:
             return kept.groups
-        table = schema.groups
-        rows = self.connection.execute(select(table.c.id, table.c.document))
-        found = MappingProxyType({row.id: _read(row.document, PlaceGroup, table, f"group {row.id!r}") for row in rows})
+        found = self._every(schema.groups, PlaceGroup, "group")
         if kept is not None:
             kept.groups = found
         return found
@@ -138,12 +136,15 @@ class SqlDirectory:
         kept = self._kept()
         if kept is not None and kept.every_user is not None:
             return kept.every_user
-        table = schema.users
-        rows = self.connection.execute(select(table.c.id, table.c.document))
-        found = MappingProxyType({row.id: _read(row.document, User, table, f"user {row.id!r}") for row in rows})
+        found = self._every(schema.users, User, "user")
         if kept is not None:
             kept.every_user = found
         return found
+
+    def _every(self, table: Table, kind: type[T], what: str) -> Mapping[str, T]:
+        """Every record of a table of documents, decoded, by id."""
+        rows = self.connection.execute(select(table.c.id, table.c.document))
+        return MappingProxyType({row.id: _read(row.document, kind, table, f"{what} {row.id!r}") for row in rows})
 
     def put_place(self, place: Place) -> None:
         self._write(schema.places, {"id": place.id, "name": place.name})
