@@ -55,6 +55,7 @@ def test_every_post_without_the_csrf_token_is_refused(client: TestClient, app: S
     actions |= {"/sign-in"}  # its form shows only to a visitor not signed in
     actions |= {"/quality/reviews/some-review/dispute"}  # its form shows only beside a review of one's own work
     actions |= {f"/quality/conversations/{world.opera_conversation}"}  # its form shows only to a reviewer
+    actions |= {f"/conversations/{world.opera_conversation}/respond/share"}  # only with an email channel
     for route in post_routes(app):
         assert any(route.path_regex.match(urlsplit(action).path) for action in actions), (
             f"no form posts to {route.path}"

@@ -1,6 +1,7 @@
 """What an agent does from the customer file (``POST /conversations/{id}/{action}``): reply, note, log a call,
 hold and release, mark read, done or spam, reopen. Each is one desk call made as the signed-in user, then a
-303 back to the file with a line saying what happened, or why the desk refused.
+303 back to the file with a line saying what happened; a refusal shows the file at once (422) saying why, with
+what the agent typed still in its form.
 
 The conversation must be one the user sees before the form is even read: anyone else gets the 404 a
 conversation that does not exist gets, whatever they post.
@@ -18,7 +19,7 @@ from starlette.routing import Route
 
 from closedloop import AccessDenied, ClosedLoopError, Desk, InvalidInput, NotFound, Status, Suggestion
 from closedloop_console.pages import flash
-from closedloop_console.pages.customer_file import visible
+from closedloop_console.pages.customer_file import refused, visible
 from closedloop_console.web import checked_form, desk_of, signed_in
 
 #: An action: given the desk, the conversation, the user and the form, make the change and say what was done.
@@ -117,7 +118,7 @@ async def act(request: Request) -> Response:
     except (NotFound, AccessDenied):
         raise HTTPException(404) from None  # the user lost sight of it between the check and the change
     except ClosedLoopError as refusal:
-        return flash.back_to(request, back, str(refusal), ok=False)
+        return await refused(request, conversation_id, request.path_params["action"], form, str(refusal))
     return flash.back_to(request, back, done)
 
 

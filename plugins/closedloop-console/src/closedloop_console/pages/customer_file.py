@@ -39,6 +39,20 @@ ALERT_CHOICES = [
 ]
 #: Errors that all mean "nothing here you may see": answered with one 404, whichever it was.
 HIDDEN = (NotFound, AccessDenied, InvalidInput, UnreadableRecord)
+#: What an agent typed in each form, by action: the posted field, and the field on the page it goes back in when
+#: the desk refuses the action (so nothing typed is lost).
+KEPT_FIELDS: dict[str, dict[str, str]] = {
+    "reply": {"body": "reply-body"},
+    "send": {"body": "reply-body"},
+    "suggest": {"body": "reply-body"},
+    "rephrase": {"body": "reply-body"},
+    "save": {"body": "reply-body"},
+    "note": {"body": "note-body"},
+    "call": {"summary": "call-summary", "outcome": "call-outcome", "minutes": "call-minutes"},
+    "forward": {"note": "forward-note"},
+    "delegate": {"note": "delegate-note"},
+    "share": {"to": "share-to", "note": "share-note"},
+}
 
 
 async def visible(request: Request, read: Callable[[], T]) -> T:
@@ -92,23 +106,47 @@ def possible(file: CustomerFile) -> Possible:
 
 
 def read_file(
-    desk: Desk, user_id: str, conversation_id: str, query: Mapping[str, str], drafts: DraftBook
+    desk: Desk, user_id: str, conversation_id: str, query: Mapping[str, str], kept: Mapping[str, str], drafts: DraftBook
 ) -> tuple[CustomerFile, dict[str, Any]] | None:
     """The file and what its response module shows; None when the user may not see it (or it does not exist)."""
     try:
         file = desk.customer_file(conversation_id, by=user_id)
     except HIDDEN:
         return None
-    return file, reply_box.gather(query, drafts, desk, user_id, file, possible(file).reply_channel)
+    return file, reply_box.gather(query, kept, drafts, desk, user_id, file, possible(file).reply_channel)
 
 
 async def customer_file(request: Request) -> Response:
+    signed_in(request)
+    query = dict(request.query_params)
+    return await show(request, request.path_params["conversation_id"], query=query, said=flash.take(request))
+
+
+async def refused(
+    request: Request, conversation_id: str, action: str, form: Mapping[str, str], refusal: str
+) -> Response:
+    """The file again, at once (422), saying why the desk refused ``action``, with what the agent typed back in its
+    form: a redirect would have to carry the text in the session's cookie, too small for a long reply."""
+    kept = {shown: form.get(posted, "") for posted, shown in KEPT_FIELDS.get(action, {}).items()}
+    return await show(request, conversation_id, said=flash.refusal(refusal), kept=kept, status_code=422)
+
+
+async def show(
+    request: Request,
+    conversation_id: str,
+    *,
+    said: flash.Flash | None,
+    query: Mapping[str, str] | None = None,
+    kept: Mapping[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    """The customer file as the signed-in user sees it, with the line an action left (``said``)."""
     user_id = signed_in(request)
     desk = desk_of(request)
-    conversation_id = request.path_params["conversation_id"]
-    query = dict(request.query_params)
     # One trip to a worker thread for all the desk calls: under load each trip waits its turn for the GIL
-    found = await run_in_threadpool(read_file, desk, user_id, conversation_id, query, drafts_of(request))
+    found = await run_in_threadpool(
+        read_file, desk, user_id, conversation_id, query or {}, kept or {}, drafts_of(request)
+    )
     if found is None:
         raise HTTPException(404)
     file, response_module = found
@@ -117,6 +155,7 @@ async def customer_file(request: Request) -> Response:
     return render(
         request,
         "customer_file.html",
+        status_code=status_code,
         file=file,
         conversation=conversation,
         feedback=feedback,
@@ -132,7 +171,8 @@ async def customer_file(request: Request) -> Response:
         history=display.show_history(file.history),
         can=can,
         alert_choices=ALERT_CHOICES if alert is not None else [],
-        flash=flash.take(request),
+        flash=said,
+        kept=kept or {},
         **response_module,
     )
 

@@ -23,10 +23,19 @@ class Flash:
     ok: bool = True
 
 
-def leave(request: Request, text: str, *, ok: bool = True) -> None:
+def said(text: str, *, ok: bool = True) -> Flash:
     text = text if ok else plain(text)  # a refusal may be the desk's developer's sentence
-    shortened = text if len(text) <= MAX_FLASH else text[: MAX_FLASH - 1] + "…"
-    request.session[SESSION_FLASH] = {"text": shortened, "ok": ok}
+    return Flash(text if len(text) <= MAX_FLASH else text[: MAX_FLASH - 1] + "…", ok)
+
+
+def refusal(text: str) -> Flash:
+    """A refusal shown on the page answering the post itself, in the agent's words."""
+    return said(text, ok=False)
+
+
+def leave(request: Request, text: str, *, ok: bool = True) -> None:
+    shown = said(text, ok=ok)
+    request.session[SESSION_FLASH] = {"text": shown.text, "ok": shown.ok}
 
 
 def take(request: Request) -> Flash | None:

@@ -15,6 +15,7 @@ import attrs
 
 from closedloop import (
     TONES,
+    Channel,
     ChannelLimits,
     ClosedLoopError,
     CustomerFile,
@@ -87,13 +88,16 @@ def limit_of(limits: ChannelLimits | None) -> Limit:
     return Limit(f"at most {shown}" if shown else "no limit", limits.max_chars, limits.max_bytes)
 
 
-def channel_limits(desk: Desk, file: CustomerFile, channel: str) -> ChannelLimits | None:
-    """The limits of the channel a reply goes through (email, or the review's platform); None when the desk has
-    no such channel, which the reply itself will then say."""
-    name = "email" if channel == "email" else file.feedback.platform
+def reply_channel(desk: Desk, file: CustomerFile, channel: str) -> Channel | None:
+    """The desk's channel a reply goes through (email, or the review's platform); None when the desk has none,
+    so the page offers no reply it could not send."""
+    return registered(desk, "email" if channel == "email" else file.feedback.platform)
+
+
+def registered(desk: Desk, name: str) -> Channel | None:
     try:
-        return desk.channel(name).limits
-    except ClosedLoopError:
+        return desk.channel(name)
+    except ClosedLoopError:  # ChannelUnavailable, or a platform name no channel could have
         return None
 
 
@@ -134,20 +138,34 @@ def shown_failure(message: OutboundMessage) -> FailedMessage:
 
 
 def gather(
-    query: Mapping[str, str], drafts: DraftBook, desk: Desk, user_id: str, file: CustomerFile, channel: str | None
+    query: Mapping[str, str],
+    kept: Mapping[str, str],
+    drafts: DraftBook,
+    desk: Desk,
+    user_id: str,
+    file: CustomerFile,
+    channel: str | None,
 ) -> dict[str, Any]:
     """Everything ``respond.html`` needs (``channel``: where a reply would go now); the page asks for it on a worker
-    thread, with the customer file, in one trip."""
+    thread, with the customer file, in one trip. ``kept`` is what the agent typed in a form the desk refused: its
+    ``reply-body`` goes back in the box in place of anything else (never taken from the query, which anyone can
+    write in a link)."""
     conversation_id = file.conversation.id
-    filled = fill(query, drafts, desk, user_id, conversation_id)
+    if "reply-body" in kept:
+        filled = Filled(kept["reply-body"], drafts.current(user_id, conversation_id))
+    else:
+        filled = fill(query, drafts, desk, user_id, conversation_id)
     common: list[str] = desk.common_replies(user_id).list()
     templates: list[Template] = desk.templates(user_id).list()
-    limit = limit_of(channel_limits(desk, file, channel)) if channel is not None else None
+    through = reply_channel(desk, file, channel) if channel is not None else None
+    limit = limit_of(through.limits) if through is not None else None
     return {
         "filled": filled,
         "common_replies": common,
         "reply_templates": templates,
         "tones": TONES,
+        "reply_ready": through is not None,
+        "email_ready": registered(desk, "email") is not None,
         "limit": limit,
         "over_limit": limit is not None and limit.over(filled.text),
         "failed_messages": failed_messages(desk, conversation_id),

@@ -4,7 +4,8 @@ as a common reply, forward, delegate or share the conversation, and retry a mess
 
 As in ``actions.py``: the conversation must be one the user sees before the form is read (anyone else gets the
 404 of a conversation that does not exist, on GET and POST alike); each action is a desk call made as the
-signed-in user, answered with a 303 back to the file and a one-line message.
+signed-in user, answered with a 303 back to the file and a one-line message (a refusal: the file at once, the
+typed text kept).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from starlette.routing import Route
 
 from closedloop import ClosedLoopError, Delivery, Desk, InvalidInput, Suggestion
 from closedloop_console.pages import actions, flash
-from closedloop_console.pages.customer_file import visible
+from closedloop_console.pages.customer_file import refused, visible
 from closedloop_console.pages.drafts import DraftBook, drafts_of
 from closedloop_console.web import checked_form, desk_of, signed_in
 
@@ -145,7 +146,7 @@ async def respond(request: Request) -> Response:
     try:
         done = await run_in_threadpool(response, asked)
     except ClosedLoopError as refusal:  # a colleague or message not found is said, not a 404: the file is seen
-        return flash.back_to(request, back, str(refusal), ok=False)
+        return await refused(request, conversation_id, request.path_params["action"], form, str(refusal))
     return flash.back_to(request, back + done.query, done.message)
 
 
