@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser_world import CHROMIUM, CHROMIUM_ARGS, missing
 from console_world import CHEAP, PASSWORDS, SECRET, Ticker, World, csrf_of, feedback, sign_in, with_stub
+from playwright.sync_api import Browser, sync_playwright
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -42,3 +44,16 @@ def app(world: World) -> Starlette:
 @pytest.fixture
 def client(app: Starlette) -> TestClient:
     return TestClient(app, follow_redirects=False)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One headless chromium for a test module: starting it takes longer than most tests."""
+    if not CHROMIUM.exists():
+        missing(f"{CHROMIUM} (Debian package chromium) is not installed")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

@@ -10,20 +10,17 @@ from pathlib import Path
 
 import pytest
 from browser_world import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     EVIL,
     Morning,
     Watch,
     browsing,
-    missing,
     password_hashes,
     screenshots,
     serving,
     sign_in,
 )
 from console_world import SECRET
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from starlette.routing import Route
 
 from closedloop import Desk, InteractionKind, Place, Role, Status, User
@@ -35,19 +32,6 @@ from closedloop_web.plugin import standalone_app
 
 NOTHING_HERE = "There is nothing here, or nothing you may see."
 SORRY = "We are sorry your evening fell short of what you came for; dinner is on us next time you visit."
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """One headless chromium for the module: starting it takes longer than most tests."""
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} (Debian package chromium) is not installed")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture

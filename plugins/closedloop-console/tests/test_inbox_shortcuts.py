@@ -10,10 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from browser_world import CHROMIUM, CHROMIUM_ARGS, Watch, browsing, missing, password_hashes, serving, sign_in
+from browser_world import Watch, browsing, password_hashes, serving, sign_in
 from console_world import SECRET
 from console_world import sign_in as sign_in_client
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from starlette.testclient import TestClient
 
 from closedloop import Contact, Desk, Feedback, Place, Rating, RatingKind, Role, Source, User
@@ -32,18 +32,6 @@ def test_the_inbox_lists_its_shortcuts_and_loads_their_script_with_the_page_nonc
     assert client.get(script.group(1)).status_code == 200
     listed = re.findall(r"<dt><kbd>([^<]+)</kbd></dt><dd>([^<]+)</dd>", page.text)
     assert [key for key, _ in listed] == ["j or ↓", "k or ↑", "Enter or o", "x", "/", "?"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} (Debian package chromium) is not installed")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture
