@@ -8,7 +8,9 @@ that changes speed during the run slows both alike, into two databases that grow
 
 The raw side is what one would write by hand: read each line, ``json.loads`` it, and ``executemany`` a row per
 response (its id, source, place, time and the line as its document) into ``cl_conversations`` of a database
-made by closedloop's own migrations, so into a table with the same indexes. closedloop's side maps each row to
+made by closedloop's own migrations, so into a table with the same indexes, and the customer and comments as
+typed into ``cl_search``, whose full-text index SQLite keeps (closedloop folds accents and picks distinct
+words in Python first). closedloop's side maps each row to
 ``Feedback``, checks it, opens its conversation (alert rules, inbox counts, the metrics' facts) and stores it.
 The offline analyzer is blocked for the comparison, as in ``intake.py`` (``analysis.py`` measures it); the
 desk as it comes, analyzer on, is timed on the first part. Peak memory is that of a separate process importing
@@ -56,6 +58,12 @@ RAW_INSERT = (
     "INSERT INTO cl_conversations (id, source, platform, external_id, place_id, folder, priority, updated_us, "
     "version, document) VALUES (?, 'survey', 'formly', ?, ?, 'inbox', ?, ?, 1, ?)"
 )
+
+
+#: What a hand-written loader that offers search would index: the customer and the comments, as typed (SQLite's
+#: full-text index over ``cl_search``, made by closedloop's migrations, cuts and lowers them itself).
+RAW_SEARCH_INSERT = "INSERT INTO cl_search (conversation_id, words) VALUES (?, ?)"
+SEARCHED = ("name", "email", "phone", "visit", "improve")
 
 
 def write_file(path: Path, count: int, places: list[str]) -> None:
@@ -124,25 +132,29 @@ def new_desk(path: Path, places: list[str], *, analyzer: bool = False) -> Desk:
 
 def raw_load(connection: sqlite3.Connection, path: Path, batch: int = 1_000) -> int:
     """What a hand-written loader does: parse each line, insert a row per response, a transaction per batch."""
-    rows = []
+    rows: list[tuple[object, ...]] = []
+    searched: list[tuple[str, str]] = []
     count = 0
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             response = json.loads(line)
             received = datetime.fromisoformat(response["submitted_at"])
+            conversation_id = f"c-{response['response_id']}"
             rows.append((
-                f"c-{response['response_id']}", response["response_id"], response["store"],
+                conversation_id, response["response_id"], response["store"],
                 1 if response["nps"] <= 6 else 2, int(received.timestamp() * 1_000_000), line,
             ))  # fmt: skip
+            searched.append((conversation_id, " ".join(str(response[field]) for field in SEARCHED)))
             if len(rows) == batch:
-                count += _insert(connection, rows)
-                rows = []
-    return count + _insert(connection, rows)
+                count += _insert(connection, rows, searched)
+                rows, searched = [], []
+    return count + _insert(connection, rows, searched)
 
 
-def _insert(connection: sqlite3.Connection, rows: list[tuple[object, ...]]) -> int:
+def _insert(connection: sqlite3.Connection, rows: list[tuple[object, ...]], searched: list[tuple[str, str]]) -> int:
     connection.execute("BEGIN")
     connection.executemany(RAW_INSERT, rows)
+    connection.executemany(RAW_SEARCH_INSERT, searched)
     connection.execute("COMMIT")
     return len(rows)
 
