@@ -127,8 +127,9 @@ def score_figure(score: Score) -> str:
     return f"mean {number(score.mean)}"
 
 
-def score_split(score: Score) -> str:
-    """How the answers split on the kind's scale, so the headline figure can be checked by hand."""
+def score_split(score: Score, *, stars: str = "{star}*:{count}", between: str = "  ") -> str:
+    """How the answers split on the kind's scale, so the headline figure can be checked by hand; ``stars`` and
+    ``between`` write a star rating's counts (a web page may use ★)."""
     if score.kind is RatingKind.NPS:
         return f"promoters {score.promoters}, passives {score.passives}, detractors {score.detractors}"
     if score.kind is RatingKind.CSAT:
@@ -136,7 +137,7 @@ def score_split(score: Score) -> str:
     if score.kind is RatingKind.CES:
         return f"easy (5-7) {score.easy} of {score.answers}"
     if score.kind is RatingKind.STARS:
-        return "  ".join(f"{star}*:{count}" for star, count in sorted(score.distribution.items()))
+        return between.join(stars.format(star=star, count=count) for star, count in sorted(score.distribution.items()))
     return ""
 
 

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 
 import attrs
 
-from closedloop import Figures, RatingKind, Report, Score
-from closedloop.reporting import duration, number, percent, points, score_figure
+from closedloop import Figures, RatingKind, Report
+from closedloop.reporting import duration, number, percent, points, score_figure, score_split
 
 NOTHING = "-"
 KIND_LABELS = {
@@ -39,23 +39,10 @@ def counts(values: Mapping[str, int]) -> str:
     return ", ".join(f"{key.replace('_', ' ')} {count}" for key, count in values.items()) or "none"
 
 
-def split(score: Score) -> str:
-    """How the answers fall on the kind's scale, so the headline can be checked by hand."""
-    if score.kind is RatingKind.NPS:
-        return f"promoters {score.promoters}, passives {score.passives}, detractors {score.detractors}"
-    if score.kind is RatingKind.CSAT:
-        return f"satisfied (4-5) {score.satisfied} of {score.answers}"
-    if score.kind is RatingKind.CES:
-        return f"easy (5-7) {score.easy} of {score.answers}"
-    if score.kind is RatingKind.STARS:
-        return ", ".join(f"{star}★ {count}" for star, count in sorted(score.distribution.items()))
-    return ""
-
-
 def scores(figures: Figures) -> Table:
     rows = tuple(
         (score.key, KIND_LABELS.get(score.kind, score.kind.value), str(score.answers), score_figure(score),
-         number(score.mean), split(score))
+         number(score.mean), score_split(score, stars="{star}★ {count}", between=", "))
         for score in figures.scores
     )  # fmt: skip
     note = "" if rows else "No ratings in this period."
