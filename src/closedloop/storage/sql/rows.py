@@ -7,6 +7,7 @@ that saving compares and bumps one integer.
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -44,6 +45,18 @@ SQLITE_WITH_JSON = (3, 38)
 def takes_json_rows(dialect: Dialect) -> bool:
     """Whether the database inserts many rows from one JSON array (one call instead of one per row)."""
     return dialect.name == "sqlite" and (dialect.server_version_info or ()) >= SQLITE_WITH_JSON
+
+
+def insert_from_json(table: str, columns: Sequence[str]) -> str:
+    """An insert of a batch of rows given as one JSON array of arrays (``?1``), in ``columns`` order, for SQLite
+    (:func:`takes_json_rows`). One statement for the batch takes SQLite a fraction of the time of one statement a
+    row into a table with triggers (the search index's), and the thread that runs it does not come back for
+    Python's lock between rows, which the thread preparing the next batch holds most of the time."""
+    values = ", ".join(f"line ->> {index}" for index in range(len(columns)))
+    return (
+        "WITH batch(line) AS MATERIALIZED (SELECT value FROM json_each(?1)) "
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM batch"
+    )
 
 
 def conversation_row(conversation: Conversation, version: int) -> dict[str, Any]:
