@@ -10,7 +10,10 @@ The raw side is what one would write by hand: read each line, ``json.loads`` it,
 response (its id, source, place, time and the line as its document) into ``cl_conversations`` of a database
 made by closedloop's own migrations, so into a table with the same indexes, and the customer and comments as
 typed into ``cl_search``, whose full-text index SQLite keeps (closedloop folds accents and picks distinct
-words in Python first). closedloop's side maps each row to
+words in Python first). A second raw loader, timed in the same turns, puts each batch's search rows in with
+one statement reading them from a JSON array, as closedloop does: SQLite keeps its full-text index about
+three times faster so than through a statement a row, which makes it the stronger baseline; the ratios
+against both are printed. closedloop's side maps each row to
 ``Feedback``, checks it, opens its conversation (alert rules, inbox counts, the metrics' facts) and stores it.
 The offline analyzer is blocked for the comparison, as in ``intake.py`` (``analysis.py`` measures it); the
 desk as it comes, analyzer on, is timed on the first part. Peak memory is that of a separate process importing
@@ -63,6 +66,10 @@ RAW_INSERT = (
 #: What a hand-written loader that offers search would index: the customer and the comments, as typed (SQLite's
 #: full-text index over ``cl_search``, made by closedloop's migrations, cuts and lowers them itself).
 RAW_SEARCH_INSERT = "INSERT INTO cl_search (conversation_id, words) VALUES (?, ?)"
+#: The same rows in one statement a batch, read from a JSON array of [id, words] pairs.
+RAW_SEARCH_INSERT_AT_ONCE = (
+    "INSERT INTO cl_search (conversation_id, words) SELECT value ->> 0, value ->> 1 FROM json_each(?)"
+)
 SEARCHED = ("name", "email", "phone", "visit", "improve")
 
 
@@ -130,8 +137,9 @@ def new_desk(path: Path, places: list[str], *, analyzer: bool = False) -> Desk:
     return desk
 
 
-def raw_load(connection: sqlite3.Connection, path: Path, batch: int = 1_000) -> int:
-    """What a hand-written loader does: parse each line, insert a row per response, a transaction per batch."""
+def raw_load(connection: sqlite3.Connection, path: Path, batch: int = 1_000, *, at_once: bool = False) -> int:
+    """What a hand-written loader does: parse each line, insert a row per response, a transaction per batch;
+    ``at_once``: the batch's search rows in one statement."""
     rows: list[tuple[object, ...]] = []
     searched: list[tuple[str, str]] = []
     count = 0
@@ -146,15 +154,20 @@ def raw_load(connection: sqlite3.Connection, path: Path, batch: int = 1_000) -> 
             ))  # fmt: skip
             searched.append((conversation_id, " ".join(str(response[field]) for field in SEARCHED)))
             if len(rows) == batch:
-                count += _insert(connection, rows, searched)
+                count += _insert(connection, rows, searched, at_once)
                 rows, searched = [], []
-    return count + _insert(connection, rows, searched)
+    return count + _insert(connection, rows, searched, at_once)
 
 
-def _insert(connection: sqlite3.Connection, rows: list[tuple[object, ...]], searched: list[tuple[str, str]]) -> int:
+def _insert(
+    connection: sqlite3.Connection, rows: list[tuple[object, ...]], searched: list[tuple[str, str]], at_once: bool
+) -> int:
     connection.execute("BEGIN")
     connection.executemany(RAW_INSERT, rows)
-    connection.executemany(RAW_SEARCH_INSERT, searched)
+    if at_once:
+        connection.execute(RAW_SEARCH_INSERT_AT_ONCE, (json.dumps(searched),))
+    else:
+        connection.executemany(RAW_SEARCH_INSERT, searched)
     connection.execute("COMMIT")
     return len(rows)
 
@@ -168,28 +181,30 @@ def raw_connection(path: Path, places: list[str]) -> sqlite3.Connection:
     return connection
 
 
-def time_parts(folder: Path, parts: list[Path], places: list[str]) -> tuple[float, float, int]:
-    """Seconds ``import_file`` and the raw loader spend on every part, in turns; and the rows imported."""
+def time_parts(folder: Path, parts: list[Path], places: list[str]) -> tuple[dict[str, float], int]:
+    """Seconds ``import_file`` and the two raw loaders spend on every part, taking turns in a rotating order;
+    and the rows imported."""
     desk = new_desk(folder / "import-desk.db", places)
-    raw = raw_connection(folder / "import-raw.db", places)
-    ours = theirs = 0.0
+    raws = {side: raw_connection(folder / f"import-{side}.db", places) for side in ("raw", "raw_at_once")}
+    seconds = dict.fromkeys(("ours", *raws), 0.0)
     imported = 0
     for number, part in enumerate(parts):
-        sides = ["ours", "raw"] if number % 2 == 0 else ["raw", "ours"]
-        for side in sides:
+        order = list(seconds)[number % 3 :] + list(seconds)[: number % 3]
+        for side in order:
             began = time.perf_counter()
             if side == "ours":
                 report = desk.import_file(part, mapping=MAPPING)
-                ours += time.perf_counter() - began
+                seconds[side] += time.perf_counter() - began
                 assert report.rejected == 0 and report.ingested > 0, report
                 imported += report.ingested
             else:
-                loaded = raw_load(raw, part)
-                theirs += time.perf_counter() - began
+                loaded = raw_load(raws[side], part, at_once=side == "raw_at_once")
+                seconds[side] += time.perf_counter() - began
                 assert loaded > 0
     desk.close()
-    raw.close()
-    return ours, theirs, imported
+    for connection in raws.values():
+        connection.close()
+    return seconds, imported
 
 
 def with_analyzer(folder: Path, part: Path, places: list[str]) -> float:
@@ -215,14 +230,17 @@ def main(count: int, folder: Path) -> None:
     write_file(source, count, places)
     parts = split(source, PARTS)
     size = source.stat().st_size
-    ours, raw, imported = time_parts(folder, parts, places)
+    seconds, imported = time_parts(folder, parts, places)
     assert imported == count, (imported, count)
     analysed = with_analyzer(folder, parts[0], places)
+    ours, raw, at_once = seconds["ours"], seconds["raw"], seconds["raw_at_once"]
     print(f"import of a {count:,}-row JSON Lines file ({size / count:,.0f} bytes a row) into SQLite, in {PARTS} "
           "parts taken in turn")  # fmt: skip
-    print(f"  desk.import_file          {count / ours:>9,.0f} rows/s  ({ours:.1f} s)")
-    print(f"  raw json.loads + sqlite3  {count / raw:>9,.0f} rows/s  ({raw:.1f} s)")
-    print(f"  ratio import_file / raw   {raw / ours:.2f}  (target at least 0.70, stretch 0.90)")
+    print(f"  desk.import_file                    {count / ours:>9,.0f} rows/s  ({ours:.1f} s)")
+    print(f"  raw json.loads + sqlite3            {count / raw:>9,.0f} rows/s  ({raw:.1f} s)")
+    print(f"  raw, search rows in one statement   {count / at_once:>9,.0f} rows/s  ({at_once:.1f} s)")
+    print(f"  ratio import_file / raw             {raw / ours:.2f}  (target at least 0.70, stretch 0.90)")
+    print(f"  ratio import_file / raw, one statement  {at_once / ours:.2f}")
     print(f"  with the offline analyzer (the default), one part: {analysed:,.0f} rows/s")
     print(f"  peak memory of a process importing all {count:,} rows: {peak_memory(source, folder):.0f} MB  "
           "(target under 300 MB)")  # fmt: skip
