@@ -40,6 +40,9 @@ MAX_SEARCH_WORDS = 12
 MAX_WORD = 60
 
 _WORD = re.compile(r"[^\W_]+")
+#: Each ASCII byte that is no letter or digit as a space: ASCII text (most of it, once folded) is split into the
+#: words :data:`_WORD` finds by a byte translation and ``split``, about four times faster than the expression.
+_ASCII_WORD_BYTES = bytes(byte if byte < 0x80 and chr(byte).isalnum() else 0x20 for byte in range(256))
 LAST_MARK_PLANE_END = 0x20000
 #: Anything but ASCII and the combining accents of Latin letters (U+0300 to U+036F)
 _BEYOND_LATIN_ACCENTS = re.compile("[^\x00-\x7f\u0300-\u036f]")
@@ -65,7 +68,21 @@ def _combining_marks() -> dict[int, None]:
 
 def words_of(text: str) -> list[str]:
     """The folded words of a text, in order, each cut to :data:`MAX_WORD` characters."""
-    return [word[:MAX_WORD] for word in _WORD.findall(fold(text))]
+    return [word[:MAX_WORD] for word in _split(fold(text))]
+
+
+def _split(folded: str) -> list[str]:
+    if folded.isascii():
+        return folded.encode("ascii").translate(_ASCII_WORD_BYTES).decode("ascii").split()
+    return _WORD.findall(folded)
+
+
+def _distinct_words(text: str) -> dict[str, None]:
+    """The distinct words of :func:`words_of`, in the order they first occur; cut only when one is too long."""
+    distinct = dict.fromkeys(_split(fold(text)))
+    if max(map(len, distinct), default=0) > MAX_WORD:
+        return dict.fromkeys(word[:MAX_WORD] for word in distinct)
+    return distinct
 
 
 def joined(text: str) -> str:
@@ -86,7 +103,7 @@ def _texts(conversation: Conversation) -> Iterator[str]:
 def searchable_words(conversation: Conversation) -> str:
     """The distinct words a conversation is found by, separated by spaces, in the order they first occur:
     what a store indexes, and compares again when the conversation is saved."""
-    seen = dict.fromkeys(words_of("\n".join(_texts(conversation))))  # folded and cut together: a line break is no word
+    seen = _distinct_words("\n".join(_texts(conversation)))  # folded and cut together: a line break is no word
     contact = conversation.feedback.contact
     for whole in (joined(contact.email), "".join(filter(str.isdigit, contact.tel))[:MAX_WORD]):
         if whole:
