@@ -206,6 +206,8 @@ def text_map(value: Mapping[Any, Any]) -> dict[str, str]:
     """A private copy of a mapping of texts, so later changes by the caller do not leak in; its keys and
     values are taken as :func:`as_text` takes them (a value that is itself a mapping is refused, never
     walked into)."""
+    if type(value) is dict and (copied := _ascii_copy(value)) is not None:
+        return copied
     if type(value) is not dict and not isinstance(value, Mapping):
         raise InvalidInput(f"answers, metadata and details map names to texts; got {shown(value)}")
     return {
@@ -216,9 +218,22 @@ def text_map(value: Mapping[Any, Any]) -> dict[str, str]:
     }
 
 
+def _ascii_copy(value: dict[Any, Any]) -> dict[str, str] | None:
+    """A copy of a dict whose every name and value is ASCII text, which needs no check; None for any other.
+    Names and values are joined and looked at once each, since a row of a file holds dozens of them."""
+    try:
+        if "".join(value).isascii() and "".join(value.values()).isascii():
+            return dict(value)
+    except TypeError:  # a name or value that is not text: each is taken on its own
+        pass
+    return None
+
+
 def metadata_map(value: Mapping[Any, Any]) -> dict[str, str]:
     """Metadata as texts, as :func:`text_map` takes them, and a flag as ``"true"`` or ``"false"``: what a
     platform says of a review (a verified purchase, a device's version) is often a flag or a number."""
+    if type(value) is dict and (copied := _ascii_copy(value)) is not None:
+        return copied
     if isinstance(value, Mapping) and any(isinstance(item, bool) for item in value.values()):
         value = {key: str(item).lower() if isinstance(item, bool) else item for key, item in value.items()}
     return text_map(value)
