@@ -34,6 +34,8 @@ from closedloop.domain.text import shown
 from closedloop.domain.values import id_field, text_field, time_field, whole_field
 
 NAME, EMAIL, PHONE = "[name]", "[email]", "[phone]"
+#: What an erasure writes in place of a customer's details, which no search should find.
+ERASURE_MARKS = (NAME, EMAIL, PHONE)
 #: What a customer's own message becomes; the entry stays, so the history keeps its shape.
 ERASED_TEXT = ""
 #: The shortest part of a name that is replaced on its own: initials would blank every "J" in a note.

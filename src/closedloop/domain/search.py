@@ -30,6 +30,7 @@ import attrs
 from closedloop.domain.conversation import CUSTOMER_VISIBLE, Conversation, Folder
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.inbox import UnreadableConversation, stored_integer
+from closedloop.domain.privacy import ERASURE_MARKS
 from closedloop.domain.text import shown
 
 #: The longest search text taken: a name, an address, a few words of a comment.
@@ -97,7 +98,17 @@ def _texts(conversation: Conversation) -> Iterator[str]:
     yield from (feedback.contact.name, feedback.contact.email, feedback.contact.tel)
     yield from (comment.text for comment in feedback.comments)
     yield from feedback.answers.values()
-    yield from (entry.body for entry in conversation.history if entry.kind in CUSTOMER_VISIBLE)
+    yield from (_without_marks(entry.body) for entry in conversation.history if entry.kind in CUSTOMER_VISIBLE)
+
+
+def _without_marks(body: str) -> str:
+    """A reply without the marks an erasure leaves in place of the customer's details: searching ``name`` should
+    not find every conversation whose customer was erased."""
+    if "[" not in body:
+        return body
+    for mark in ERASURE_MARKS:
+        body = body.replace(mark, " ")
+    return body
 
 
 def searchable_words(conversation: Conversation) -> str:
