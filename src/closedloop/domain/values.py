@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import attrs
 
@@ -95,6 +96,9 @@ def aware_time(value: object, what: str) -> datetime:
     return value
 
 
+#: The time zones whose every datetime has an offset (a tzinfo of one's own may answer with none).
+ZONES_WITH_OFFSETS = (timezone, ZoneInfo)
+
 #: The longest duration a record takes: waits and leases longer than a year are mistakes, and a time that
 #: far ahead could pass the last day a datetime can hold.
 LONGEST_DURATION = timedelta(days=366)
@@ -170,6 +174,8 @@ def id_field(record: str, *, one_line: bool = False) -> Validator:
 
 def time_field(record: str, *, optional: bool = False) -> Validator:
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+        if type(value) is datetime and type(value.tzinfo) in ZONES_WITH_OFFSETS:
+            return  # the usual time, told without naming the field for a message that is not needed
         if value is not None or not optional:
             aware_time(value, _named(record, attribute))
 
