@@ -59,15 +59,19 @@ def open_fresh(ctx: Context, batch: OpenedBatch, fresh: Mapping[FeedbackKey, Fee
 def analyze_ahead(ctx: Context, batch: Sequence[Feedback]) -> None:
     """Tell the analyzers that can start early (an ``analyze_ahead`` method, as the offline analyzer's) what the
     next batch holds, so they work on it while this one is stored. A failure here is only a lost head start."""
+    analyzers = ctx.registry.analyzers
+    starters = [
+        (analyzer, ahead) for analyzer in analyzers if callable(ahead := getattr(analyzer, "analyze_ahead", None))
+    ]
+    if not starters:  # nothing to compute the texts for
+        return
     texts = [feedback.text for feedback in batch]
     languages = [language_of(feedback.locale) for feedback in batch]
-    for analyzer in ctx.registry.analyzers:
-        ahead = getattr(analyzer, "analyze_ahead", None)
-        if callable(ahead):
-            try:
-                ahead(texts, languages=languages)
-            except Exception:  # ``analyze`` does the work and reports its failures
-                logger.debug("analyzer %r could not start ahead", analyzer.name, exc_info=True)
+    for analyzer, ahead in starters:
+        try:
+            ahead(texts, languages=languages)
+        except Exception:  # ``analyze`` does the work and reports its failures
+            logger.debug("analyzer %r could not start ahead", analyzer.name, exc_info=True)
 
 
 def analyze(ctx: Context, batch: Sequence[Feedback], failures: list[str]) -> list[tuple[Concept, ...]]:
