@@ -1,6 +1,7 @@
 """The response module offers only what the desk can send: no reply box for a channel the desk has not
 registered (email without SMTP, a review platform no plugin posts to), no hand-on by email without an email
-channel; a short sentence says why instead, and the note, call log and status stay."""
+channel, no delegating without a customer service address; a short sentence says why instead, and the note,
+call log and status stay."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pages_world import REPLY_BASE, USERS, Seen, Shop, post_form
+from pages_world import REPLY_BASE, USERS, Seen, Shop, open_shop, post_form
 from starlette.testclient import TestClient
 
 from closedloop import Contact, Desk, Feedback, MessageKind, Place, PlaceGroup, Rating, RatingKind, Source
@@ -17,6 +18,7 @@ from closedloop.testing import FakeClock, RecordingChannel
 
 NO_EMAIL = "No email channel is set up for this console, so replies by email are not offered here."
 NO_HANDOFF = "Forwarding, delegating and sharing go by email, and no email channel is set up for this console."
+NO_DELEGATE = "Delegating is not offered: this desk has no customer service address to delegate to."
 
 
 @pytest.fixture
@@ -108,3 +110,59 @@ def test_a_review_of_a_platform_without_a_channel_offers_no_reply_but_says_why(p
 
     on_quickrate = Seen(ana.get(page(quickrate)).text)
     assert "respond/send" in posts_to(on_quickrate, quickrate) and "not set up here" not in on_quickrate.text
+
+
+@pytest.fixture
+def without_customer_service(tmp_path: Path) -> Iterator[Shop]:
+    """The page tests' shop: an email channel, and no customer_service_email."""
+    with open_shop(tmp_path) as shop:
+        yield shop
+
+
+def test_without_a_customer_service_address_delegating_is_not_offered_but_says_why(
+    without_customer_service: Shop,
+) -> None:
+    conversation = without_customer_service.survey(nps=2).id
+    seen = Seen(without_customer_service.client("ana").get(page(conversation)).text)
+
+    assert NO_DELEGATE in seen.text and NO_HANDOFF not in seen.text
+    offered = posts_to(seen, conversation)
+    assert "respond/delegate" not in offered and 'id="delegate-note"' not in seen.source
+    assert {"respond/forward", "respond/share", "respond/send"} <= offered  # the other hand-ons still go by email
+
+
+def test_a_delegation_posted_anyway_without_the_address_is_refused_and_changes_nothing(
+    without_customer_service: Shop,
+) -> None:
+    """Why the form is gone: the desk would refuse it."""
+    conversation = without_customer_service.survey().id
+    before = without_customer_service.read(conversation)
+    ana = without_customer_service.client("ana")
+
+    answer = post_form(ana, page(conversation), f"{page(conversation)}/respond/delegate", {"note": "Refund please"})
+
+    assert answer.status_code == 422
+    refusal = Seen(answer.text).flash()
+    assert refusal is not None and not refusal[0] and "customer service email address" in refusal[1]
+    assert without_customer_service.read(conversation) == before
+    assert without_customer_service.desk.outbox() == []
+
+
+def test_with_a_customer_service_address_and_email_delegating_is_offered(tmp_path: Path) -> None:
+    clock, email = FakeClock(), RecordingChannel("email")
+    with Desk.open(
+        f"sqlite:///{tmp_path}/care.db",
+        plugins=[email],
+        clock=clock,
+        reply_link_base=REPLY_BASE,
+        customer_service_email="care@example.com",
+        load_entry_points=False,
+    ) as desk:
+        desk.add_place(Place(id="opera", name="Chez Nous Opéra"))
+        desk.add_user(USERS[0])
+        shop = Shop(desk, clock, email, RecordingChannel("quickrate"))
+        conversation = shop.survey().id
+        seen = Seen(shop.client("ana").get(page(conversation)).text)
+
+    assert "respond/delegate" in posts_to(seen, conversation) and 'id="delegate-note"' in seen.source
+    assert NO_DELEGATE not in seen.text

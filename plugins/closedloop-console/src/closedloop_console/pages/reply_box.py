@@ -166,6 +166,8 @@ def gather(
         "tones": TONES,
         "reply_ready": through is not None,
         "email_ready": registered(desk, "email") is not None,
+        # the desk refuses to delegate without an address for customer service: no form that cannot work
+        "delegate_ready": bool(desk.settings.customer_service_email),
         "limit": limit,
         "over_limit": limit is not None and limit.over(filled.text),
         "failed_messages": failed_messages(desk, conversation_id),
