@@ -13,7 +13,7 @@ import pytest
 from browser_world import Watch, browsing, password_hashes, serving, sign_in
 from console_world import SECRET
 from console_world import sign_in as sign_in_client
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, Page, expect
 from starlette.testclient import TestClient
 
 from closedloop import Contact, Desk, Feedback, Place, Rating, RatingKind, Role, Source, User
@@ -94,4 +94,31 @@ def test_rows_are_chosen_ticked_and_opened_from_the_keyboard(browser: Browser, c
         page.keyboard.press("Enter")
         page.wait_for_url(re.compile(r"/conversations/"))
         assert "Chloé Colin" in page.content()
+        watch.assert_nothing_ran(page)
+
+
+def test_j_and_k_on_a_file_walk_the_list_it_was_opened_from(browser: Browser, console: str) -> None:
+    """From the inbox, j on Chloé's file goes on to Bruno; from a search that finds only Chloé, j has nowhere to go
+    and returns to the results, saying so."""
+    with browsing(browser) as page:
+        watch = Watch(console)
+        watch.attach(page)
+        sign_in(page, console, "ana")
+        page.keyboard.press("j")
+        page.keyboard.press("o")
+        page.wait_for_url(re.compile(r"/conversations/"))
+        page.keyboard.press("j")
+        expect(page.locator("h1")).to_have_text("Bruno Blanc")  # waits for the page j leads to
+        page.keyboard.press("k")
+        expect(page.locator("h1")).to_have_text("Chloé Colin")
+
+        page.goto(f"{console}/?q=colin")
+        page.keyboard.press("j")
+        page.keyboard.press("o")
+        page.wait_for_url(re.compile(r"/conversations/.*\?q=colin$"))
+        assert page.locator("h1").inner_text() == "Chloé Colin"
+        page.keyboard.press("j")
+        page.wait_for_url(f"{console}/?q=colin")
+        assert "There is no next conversation in the search results from here." in page.content()
+        assert page.locator("#q").input_value() == "colin"
         watch.assert_nothing_ran(page)

@@ -8,6 +8,7 @@ import inspect
 import pkgutil
 import secrets
 from collections.abc import Callable, Mapping
+from http import HTTPStatus
 
 import jinja2
 from starlette.applications import Starlette
@@ -168,7 +169,9 @@ async def _to_sign_in(request: Request, error: Exception) -> Response:
 async def _problem(request: Request, error: Exception) -> Response:
     status = error.status_code if isinstance(error, HTTPException) else 500
     detail = error.detail if isinstance(error, HTTPException) else ""
-    message = detail if detail and status in (403, 413) else PROBLEMS.get(status, "Something went wrong.")
+    # the console's own sentence says what was wrong (a 400's folder, search); Starlette's default phrase does not
+    own = detail and status in (400, 403, 413) and detail != HTTPStatus(status).phrase
+    message = detail if own else PROBLEMS.get(status, "Something went wrong.")
     headers = dict(error.headers or {}) if isinstance(error, HTTPException) else {}
     return render(request, "problem.html", status_code=status, headers=headers, message=message)
 

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from closedloop import AccessDenied, ClosedLoopError, Desk, InvalidInput, NotFound, Status, Suggestion
-from closedloop_console.pages import flash
+from closedloop_console.pages import flash, walk
 from closedloop_console.pages.customer_file import refused, visible
 from closedloop_console.web import checked_form, desk_of, signed_in
 
@@ -112,7 +112,8 @@ async def act(request: Request) -> Response:
     if action is None:
         raise HTTPException(404)
     form = await checked_form(request)
-    back = request.url_for("customer_file", conversation_id=conversation_id).path
+    search = walk.walked(request.query_params)  # the search the file was opened from stays with it
+    back = walk.carried(request.url_for("customer_file", conversation_id=conversation_id).path, search)
     try:
         done = await run_in_threadpool(action, desk, conversation_id, user_id, form)
     except (NotFound, AccessDenied):

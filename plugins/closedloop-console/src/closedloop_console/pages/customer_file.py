@@ -28,7 +28,7 @@ from closedloop import (
     Status,
     UnreadableRecord,
 )
-from closedloop_console.pages import display, flash, reply_box
+from closedloop_console.pages import display, flash, reply_box, walk
 from closedloop_console.pages.drafts import DraftBook, drafts_of
 from closedloop_console.web import desk_of, render, signed_in
 
@@ -140,9 +140,11 @@ async def show(
     kept: Mapping[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    """The customer file as the signed-in user sees it, with the line an action left (``said``)."""
+    """The customer file as the signed-in user sees it, with the line an action left (``said``); its links and
+    forms keep the search it was opened from, if any (``walk.py``)."""
     user_id = signed_in(request)
     desk = desk_of(request)
+    walked = walk.walked(request.query_params)
     # One trip to a worker thread for all the desk calls: under load each trip waits its turn for the GIL
     found = await run_in_threadpool(
         read_file, desk, user_id, conversation_id, query or {}, kept or {}, drafts_of(request)
@@ -173,6 +175,7 @@ async def show(
         alert_choices=ALERT_CHOICES if alert is not None else [],
         flash=said,
         kept=kept or {},
+        **walk.context(request, walked),
         **response_module,
     )
 

@@ -140,6 +140,7 @@ async def inbox(request: Request) -> Response:
         inbox_total=counts.inbox,
         directory=directory,
         rows=[row(conversation, directory) for conversation in page],
+        file_query=view.query() if view.search else "",  # a file opened from a search walks its results
         unreadable=len(page.unreadable),
         next_query=view.query(after=page.next) if page.next else None,
         first_query=view.query() if after else None,

@@ -1,9 +1,12 @@
 """Next and previous from the customer file (``/conversations/{id}/step/next``): the conversation after or
-before this one in the user's inbox, in the inbox's own order, so an agent can work down it without going back
-to the list. Plain links, which the ``j`` and ``k`` keys follow.
+before this one in the list the agent opened it from, in that list's own order, so an agent can work down it
+without going back to it. That list is the user's inbox, or the search the file was opened from
+(``walk.py``: ``?q=…&folder=…&place=…``). Plain links, which the ``j`` and ``k`` keys follow.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -11,33 +14,44 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from closedloop import Desk, Folder
-from closedloop_console.pages import flash
+from closedloop import ClosedLoopError, Conversation, Desk, Folder, Page
+from closedloop_console.pages import flash, walk
 from closedloop_console.pages.customer_file import visible
+from closedloop_console.pages.inbox import Filter
 from closedloop_console.web import desk_of, signed_in
 
-#: How far down the inbox the console looks for the conversation: beyond this it sends the agent to the inbox.
+#: How far down the list the console looks for the conversation: beyond this it sends the agent to the list.
 MAX_SCAN = 2000
 SCAN_PAGE = 200
+#: One page of the list walked: ``read(after, limit)``.
+PageReader = Callable[[str | None, int], Page[Conversation]]
 
 
-def neighbour(desk: Desk, user_id: str, conversation_id: str, step: int) -> str | None:
-    """The id ``step`` places away in the user's inbox (1: next, -1: previous), or None when there is none or the
-    conversation is not in the inbox's first :data:`MAX_SCAN`."""
+def neighbour(read: PageReader, conversation_id: str, step: int) -> str | None:
+    """The id ``step`` places away in the list ``read`` pages through (1: next, -1: previous), or None when there
+    is none or the conversation is not in the list's first :data:`MAX_SCAN`."""
     seen: list[str] = []
     after: str | None = None
     while len(seen) < MAX_SCAN:
-        page = desk.inbox(user_id, Folder.INBOX, limit=SCAN_PAGE, after=after)
+        page = read(after, SCAN_PAGE)
         seen.extend(conversation.id for conversation in page)
         if conversation_id in seen:
             at = seen.index(conversation_id) + step
             if at >= len(seen) and page.next:  # the next one is on the following page
-                seen.extend(conversation.id for conversation in desk.inbox(user_id, limit=1, after=page.next))
+                seen.extend(conversation.id for conversation in read(page.next, 1))
             return seen[at] if 0 <= at < len(seen) else None
         if not page.next:
             return None
         after = page.next
     return None
+
+
+def reader(desk: Desk, user_id: str, search: Filter | None) -> PageReader:
+    """The pages of the user's inbox, or of the search the file was opened from."""
+    if search is None or search.search is None:
+        return lambda after, limit: desk.inbox(user_id, Folder.INBOX, limit=limit, after=after)
+    text, folder, place = search.search, search.folder, search.place
+    return lambda after, limit: desk.search(user_id, text, folder=folder, places=place, limit=limit, after=after)
 
 
 async def step(request: Request) -> Response:
@@ -48,11 +62,17 @@ async def step(request: Request) -> Response:
     direction = request.path_params["direction"]
     if direction not in ("next", "previous"):
         raise HTTPException(404)
-    found = await run_in_threadpool(neighbour, desk, user_id, conversation_id, 1 if direction == "next" else -1)
+    search = walk.walked(request.query_params)
+    read = reader(desk, user_id, search)
+    try:
+        found = await run_in_threadpool(neighbour, read, conversation_id, 1 if direction == "next" else -1)
+    except ClosedLoopError:  # only a search can be refused: its text, or a place the user does not see
+        raise HTTPException(400, "This search cannot be walked from here: search again from the inbox.") from None
     if found is None:
-        text = f"There is no {direction} conversation in the inbox from here."
-        return flash.back_to(request, request.url_for("inbox").path, text, ok=False)
-    return RedirectResponse(request.url_for("customer_file", conversation_id=found).path, status_code=303)
+        text = f"There is no {direction} conversation in the {walk.SEARCH if search else walk.INBOX} from here."
+        return flash.back_to(request, walk.way_back(request, search), text, ok=False)
+    file = request.url_for("customer_file", conversation_id=found).path
+    return RedirectResponse(walk.carried(file, search), status_code=303)
 
 
 routes = [Route("/conversations/{conversation_id}/step/{direction}", step, methods=["GET"], name="conversation_step")]

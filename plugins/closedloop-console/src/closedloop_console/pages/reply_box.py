@@ -29,8 +29,8 @@ from closedloop_console.pages.drafts import Draft, DraftBook
 
 #: The keys that work on the customer file (shortcuts.js), and what each does: the page lists them.
 SHORTCUTS = [
-    ("j", "Next conversation in the inbox"),
-    ("k", "Previous conversation in the inbox"),
+    ("j", "Next conversation in the inbox, or in the search it was opened from"),
+    ("k", "Previous conversation in the inbox, or in the search it was opened from"),
     ("r", "Write a reply"),
     ("n", "Write a note"),
     ("d", "Mark done"),

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from closedloop import ClosedLoopError, Delivery, Desk, InvalidInput, Suggestion
-from closedloop_console.pages import actions, flash
+from closedloop_console.pages import actions, flash, walk
 from closedloop_console.pages.customer_file import refused, visible
 from closedloop_console.pages.drafts import DraftBook, drafts_of
 from closedloop_console.web import checked_form, desk_of, signed_in
@@ -142,12 +142,13 @@ async def respond(request: Request) -> Response:
         raise HTTPException(405, headers={"Allow": "POST"})
     form = await checked_form(request)
     asked = Asked(desk, drafts_of(request), conversation_id, user_id, form)
+    search = walk.walked(request.query_params)  # the search the file was opened from stays with it
     back = request.url_for("customer_file", conversation_id=conversation_id).path
     try:
         done = await run_in_threadpool(response, asked)
     except ClosedLoopError as refusal:  # a colleague or message not found is said, not a 404: the file is seen
         return await refused(request, conversation_id, request.path_params["action"], form, str(refusal))
-    return flash.back_to(request, back + done.query, done.message)
+    return flash.back_to(request, walk.carried(back, search, done.query), done.message)
 
 
 routes = [
