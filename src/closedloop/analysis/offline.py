@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from closedloop.analysis.language import detect_language_of_words
 from closedloop.analysis.lexicon import lexicon_for
-from closedloop.analysis.offprocess import ANSWER_WITHIN, AnalysisProcess, Found, cores_available
+from closedloop.analysis.offprocess import ANSWER_WITHIN, AnalysisProcess, Found, Share, cores_available
 from closedloop.analysis.scoring import Reading, read
 from closedloop.analysis.sentences import chunks
 from closedloop.analysis.taxonomy import Taxonomy
@@ -36,9 +36,10 @@ LONGEST_READ = 20_000
 #: Batches sent ahead to the second process and not yet asked for; older ones are let go (their feedback was
 #: found stored already, so nobody asks).
 AHEAD = 3
-#: The second process starts once this many texts were announced ahead: about a quarter of a second of analysis,
-#: so small intakes (and test suites) never pay for a process that would not pay off.
-START_AFTER = 5_000
+#: The second process starts once this many texts were announced ahead: about a fifth of a second of analysis,
+#: so small intakes (and test suites) never pay for a process that would not pay off, while a big one has it
+#: soon (until it is ready, every text is analysed here).
+START_AFTER = 2_000
 
 
 class OfflineAnalyzer:
@@ -66,15 +67,20 @@ class OfflineAnalyzer:
         self._process = AnalysisProcess(self.taxonomy.as_dict()) if second_process else None
         self._ahead: deque[tuple[Future[Found], dict[tuple[str, str], int]]] = deque(maxlen=AHEAD)
         self._announced = 0
+        self._share = Share()
 
     def analyze_ahead(self, texts: Sequence[str], *, languages: Sequence[str]) -> None:
         """Start analysing texts that ``analyze`` will soon be asked for, in the second process if there is one
-        (started once ``START_AFTER`` texts were announced); without one, or before it is ready, this does
-        nothing."""
+        (started once ``START_AFTER`` texts were announced): a part of them (:class:`Share`), the rest being
+        analysed here when asked for; without one, or before it is ready, this does nothing."""
         process = self._process
         self._announced += len(texts)
         if process is None or self._announced < START_AFTER or not process.usable:
             return
+        count = self._share.of(len(texts))
+        if not count:
+            return
+        texts, languages = texts[:count], languages[:count]
         positions = {(text, hint): index for index, (text, hint) in enumerate(zip(texts, languages, strict=True))}
         future = process.submit(texts, languages)
         with self._lock:
@@ -94,14 +100,20 @@ class OfflineAnalyzer:
         return self._analyze_here(texts, languages)
 
     def _answered_ahead(self, texts: Sequence[str], languages: Sequence[str]) -> list[list[Concept]]:
-        """The texts sent ahead taken from their answers (waited for), the others analysed here."""
+        """The texts not sent ahead analysed here first, while the second process works on the others; then
+        those taken from its answers (waited for if need be), and any it failed to answer analysed here."""
         keys = list(zip(texts, languages, strict=True))
-        answers: dict[tuple[str, str], list[Concept]] = {}
         with self._lock:
             matching = [entry for entry in self._ahead if not entry[1].keys().isdisjoint(keys)]
             for entry in matching:
                 self._ahead.remove(entry)
+        sent = {key for _future, positions in matching for key in positions}
+        mine = [key for key in dict.fromkeys(keys) if key not in sent]
+        answers = dict(
+            zip(mine, self._analyze_here([text for text, _ in mine], [hint for _, hint in mine]), strict=True)
+        )
         for future, positions in matching:
+            self._share.answered(ready=future.done())
             try:
                 distinct, found = future.result(timeout=ANSWER_WITHIN)
             except Exception:  # the process failed or is late: these texts are analysed here

@@ -32,6 +32,27 @@ ANSWER_WITHIN = 60.0
 Found = tuple[list[list[Any]], list[list[int]]]
 
 
+class Share:
+    """The part of each batch's texts sent to the second process; the desk's own process analyses the rest
+    meanwhile, then takes the answer. The two processes share the machine's cores with intake's writer, so
+    the part that keeps both busy depends on the machine and on the load: it grows while answers are ready
+    when asked for, and shrinks when one is waited for."""
+
+    FIRST, LEAST, MOST, STEP = 0.8, 0.1, 1.0, 0.05
+
+    def __init__(self) -> None:
+        self.part = self.FIRST
+
+    def of(self, count: int) -> int:
+        """How many of ``count`` texts go to the second process."""
+        return round(count * self.part)
+
+    def answered(self, *, ready: bool) -> None:
+        """An answer was asked for: ``ready`` if it had come already, else it was waited for."""
+        step = self.STEP if ready else -self.STEP
+        self.part = min(self.MOST, max(self.LEAST, self.part + step))
+
+
 def cores_available() -> int:
     """The cores this process may run on (its CPU affinity where the system tells it)."""
     try:

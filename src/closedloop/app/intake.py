@@ -108,8 +108,8 @@ def read_ahead(ctx: Context, batches: Iterable[list[tuple[int, object]]]) -> Ite
             break
         with collector_paused():
             chunk = read_chunk(items_of_batch)
+        analyze_ahead(ctx, [feedback for _position, feedback in chunk.readable])  # the first too: a little ahead
         if waiting is not None:
-            analyze_ahead(ctx, [feedback for _position, feedback in chunk.readable])
             yield waiting
         waiting = chunk
     if waiting is not None:
