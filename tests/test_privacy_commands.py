@@ -155,3 +155,22 @@ def test_commands_take_the_region_and_privacy_key_from_the_environment(
         assert (desk.settings.privacy_key, desk.settings.default_region) == ("k" * 32, "FR")
     with open_desk(url, default_region="BE") as desk:  # an option given on the command line wins
         assert desk.settings.default_region == "BE"
+
+
+def test_commands_take_the_desks_email_settings_from_the_environment(
+    url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from closedloop.cli import open_desk
+
+    monkeypatch.setenv("CLOSEDLOOP_BUSINESS_NAME", "Café Lumière")
+    monkeypatch.setenv("CLOSEDLOOP_REPLY_LINK_BASE", "https://shop.example/reply/")
+    monkeypatch.setenv("CLOSEDLOOP_CUSTOMER_SERVICE_EMAIL", "care@shop.example")
+    with open_desk(url) as desk:
+        settings = desk.settings
+        assert (settings.business_name, settings.reply_link_base, settings.customer_service_email) == (
+            "Café Lumière", "https://shop.example/reply/", "care@shop.example",
+        )  # fmt: skip
+    monkeypatch.setenv("CLOSEDLOOP_CUSTOMER_SERVICE_EMAIL", "not an address")
+    status, out, err = run(capsys, "retention", "--url", url, "--dry-run")
+    assert status == 2 and out == "" and "customer_service_email is not a valid email address" in err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err

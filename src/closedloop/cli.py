@@ -48,7 +48,15 @@ __all__ = [
 URL_VARIABLE = "CLOSEDLOOP_DATABASE_URL"
 #: Desk settings every command takes from the environment, so that commands work as the application's desk
 #: does: the same phone region, and the same key for the hashes erased reviews keep (``docs/privacy.md``).
-DESK_VARIABLES = {"default_region": "CLOSEDLOOP_DEFAULT_REGION", "privacy_key": "CLOSEDLOOP_PRIVACY_KEY"}
+#: The desk settings every command takes from the environment, so that it works as the application's desk does:
+#: the worker's email says who sends it and links to the reply page, the console offers delegating.
+DESK_VARIABLES = {
+    "default_region": "CLOSEDLOOP_DEFAULT_REGION",
+    "privacy_key": "CLOSEDLOOP_PRIVACY_KEY",
+    "business_name": "CLOSEDLOOP_BUSINESS_NAME",
+    "reply_link_base": "CLOSEDLOOP_REPLY_LINK_BASE",
+    "customer_service_email": "CLOSEDLOOP_CUSTOMER_SERVICE_EMAIL",
+}
 #: The SQLite file the demo writes, and that ``inbox``, ``show`` and ``report`` read when given no URL.
 DEMO_FILE = "closedloop-demo.db"
 #: Commands that a plugin not installed would add, and the package that adds them: asked for one, the
