@@ -7,18 +7,12 @@ Screenshots go to the folder named by ``CLOSEDLOOP_SCREENSHOTS``, else to the te
 
 from __future__ import annotations
 
-import os
-import re
-import threading
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import attrs
 import pytest
-import uvicorn
-from playwright.sync_api import Browser, Dialog, Page
+from playwright.sync_api import Browser
 
 from closedloop import (
     Contact,
@@ -36,6 +30,7 @@ from closedloop import (
 )
 from closedloop.testing import FakeClock
 from closedloop.testing.smtp import HOST, SmtpServer, free_port
+from closedloop.testing.web import EVIL, PageWatch, browsing, dispatched_email, link_in, screenshots, serving
 from closedloop_web.plugin import standalone_app
 
 SENDER = "feedback@chez-nous.example"
@@ -43,34 +38,8 @@ CUSTOMER_EMAIL = "claire@example.com"
 PLACE = "Chez Nous Opéra"
 LIMIT = 5000
 
-#: Each would set ``window.__pwned`` if the page ever ran it.
-PAYLOADS = (
-    "<script>window.__pwned=1</script>",
-    '<img src=x onerror="window.__pwned=1">',
-    "</textarea><script>window.__pwned=1</script>",
-)
-EVIL = " ".join(PAYLOADS)
-
 
 # -- the app, served for real --------------------------------------------------------------------------------------
-
-
-@contextmanager
-def serving(desk: Desk, port: int) -> Iterator[None]:
-    """The reply page as ``closedloop serve`` runs it, in uvicorn on a background thread."""
-    server = uvicorn.Server(uvicorn.Config(standalone_app(desk), host=HOST, port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        assert thread.is_alive(), "uvicorn stopped before it started"
-        assert time.monotonic() < deadline, "uvicorn did not start in 15 s"
-        time.sleep(0.01)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
 
 
 @attrs.define
@@ -104,15 +73,10 @@ class Site:
 
     def reply_by_email(self, conversation_id: str, body: str) -> str:
         """Ana answers by email; the link in the email the SMTP server received."""
-        before = len(self.smtp.received)
         self.desk.reply(conversation_id, by="ana", body=body, channel="email")
-        assert self.desk.dispatch().sent == 1
-        received = self.smtp.received[before:]
-        assert [item.rcpt_tos for item in received] == [(CUSTOMER_EMAIL,)]
-        assert body in received[0].text.replace("\r\n", "\n")
-        found = re.search(re.escape(self.base) + r"\S+", received[0].text)
-        assert found is not None, received[0].text
-        return found.group(0)
+        received = dispatched_email(self.desk, self.smtp, CUSTOMER_EMAIL)
+        assert body in received.text.replace("\r\n", "\n")
+        return link_in(received.text, self.base)
 
     def read(self, conversation_id: str) -> Conversation:
         return self.desk.conversation(conversation_id, by="ana")
@@ -124,6 +88,7 @@ class Site:
 
 @pytest.fixture
 def site(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[Site]:
+    """The reply page as ``closedloop serve`` runs it, in uvicorn on loopback, on a desk emailing through SMTP."""
     port = free_port()
     base = f"http://{HOST}:{port}/reply/"
     clock = FakeClock()
@@ -137,80 +102,25 @@ def site(tmp_path: Path, smtp_server: SmtpServer) -> Iterator[Site]:
     ) as desk:
         desk.add_place(Place(id="opera", name=PLACE))
         desk.add_user(User(id="ana", name="Ana Roux", role=Role.AGENT, places={"opera"}))
-        with serving(desk, port):
+        with serving(standalone_app(desk), port):
             yield Site(desk, clock, smtp_server, base)
 
 
 # -- what the browser did --------------------------------------------------------------------------------------
 
 
-@attrs.define
-class Watch:
-    """Dialogs, script errors, policy violations and requests a page made: what injected markup would leave.
-
-    The page's Content-Security-Policy blocks inline scripts even if markup got through, so ``window.__pwned``
-    alone proves little: a blocked script still shows as a policy violation, and an injected image as a request.
-    """
-
-    origin: str
-    dialogs: list[str] = attrs.field(factory=list)
-    errors: list[str] = attrs.field(factory=list)
-    violations: list[str] = attrs.field(factory=list)
-    requests: list[str] = attrs.field(factory=list)
-
-    def attach(self, page: Page) -> Page:
-        def dialog(opened: Dialog) -> None:
-            self.dialogs.append(opened.message)
-            opened.dismiss()
-
-        page.on("dialog", dialog)
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("console", lambda message: self._console(message.text))
-        page.on("request", lambda request: self.requests.append(f"{request.resource_type} {request.url}"))
-        return page
-
-    def _console(self, text: str) -> None:
-        if "Content Security Policy" in text:
-            self.violations.append(text)
-
-    def assert_nothing_ran(self, page: Page) -> None:
-        assert page.evaluate("typeof window.__pwned") == "undefined"
-        assert self.dialogs == [] and self.errors == []
-        assert self.violations == [], self.violations
-        stylesheet = f"stylesheet {self.origin}reply/assets/closedloop.css"
-        strangers = [
-            request
-            for request in self.requests
-            if request != stylesheet and not request.startswith(f"document {self.origin}reply/")
-        ]
-        assert strangers == [], strangers
-
-
 @pytest.fixture
-def watch(site: Site) -> Watch:
-    return Watch(origin=site.base.split("/reply/")[0] + "/")
-
-
-@contextmanager
-def browsing(browser: Browser, width: int = 1280, height: int = 800) -> Iterator[Page]:
-    """A page in a fresh context of that viewport: no cookie of another test."""
-    context = browser.new_context(viewport={"width": width, "height": height})
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def screenshots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("CLOSEDLOOP_SCREENSHOTS") or tmp_path)
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+def watch(site: Site) -> PageWatch:
+    """The page's own requests: the reply page's documents and its stylesheet; anything else came from markup."""
+    origin = site.base.split("/reply/")[0] + "/"
+    stylesheet = f"stylesheet {origin}reply/assets/closedloop.css"
+    return PageWatch(lambda request: request == stylesheet or request.startswith(f"document {origin}reply/"))
 
 
 # -- the whole loop --------------------------------------------------------------------------------------------------
 
 
-def test_the_customer_closes_the_loop_from_the_email_link(browser: Browser, site: Site, watch: Watch) -> None:
+def test_the_customer_closes_the_loop_from_the_email_link(browser: Browser, site: Site, watch: PageWatch) -> None:
     """Issue's loop: an emailed reply, the link opened in a browser, an answer sent, the team sees it unread."""
     conversation_id = site.feedback()
     link = site.reply_by_email(conversation_id, "Claire, we are sorry about the soup. Dinner is on us.")
@@ -292,7 +202,7 @@ def test_the_page_fits_the_screen(browser: Browser, site: Site, tmp_path: Path, 
 # -- what people wrote never runs ------------------------------------------------------------------------------------
 
 
-def test_script_payloads_never_execute(browser: Browser, site: Site, watch: Watch) -> None:
+def test_script_payloads_never_execute(browser: Browser, site: Site, watch: PageWatch) -> None:
     """Names, comments, replies and the customer's own text show as text, on every page that shows them."""
     conversation_id = site.feedback(name=f"Claire {EVIL}", comment=f"Cold soup. {EVIL}")
     link = site.reply_by_email(conversation_id, f"Sorry! {EVIL}")

@@ -39,6 +39,7 @@ from closedloop import (
     User,
 )
 from closedloop.testing import FakeClock, RecordingChannel
+from closedloop.testing.web import Ticker
 from closedloop_web import GuessLimiter, create_app
 from closedloop_web.plugin import standalone_app
 
@@ -121,16 +122,6 @@ def kept_text(html: str) -> str:
 
 
 # -- the desk, a conversation, and its link -------------------------------------------------------------------------
-
-
-class Ticker:
-    """A monotonic clock for the guessing limit that moves only when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @attrs.define
