@@ -7,14 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_world import CHROMIUM, CHROMIUM_ARGS, missing
-from console_world import CHEAP, PASSWORDS, SECRET, Ticker, World, csrf_of, feedback, sign_in, with_stub
-from playwright.sync_api import Browser, sync_playwright
+from console_world import CHEAP, PASSWORDS, SECRET, World, csrf_of, feedback, sign_in, with_stub
+from playwright.sync_api import Browser
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from closedloop import Desk, Place, Role, User
 from closedloop.testing import FakeClock
+from closedloop.testing.web import Ticker, chromium
 from closedloop_console import LoginLimiter, create_app
 
 # the helpers, importable from here too (the pages' tests began with them here); new code imports console_world
@@ -49,11 +49,5 @@ def client(app: Starlette) -> TestClient:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """One headless chromium for a test module: starting it takes longer than most tests."""
-    if not CHROMIUM.exists():
-        missing(f"{CHROMIUM} (Debian package chromium) is not installed")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
+    with chromium() as launched:
+        yield launched

@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 
 from closedloop import Contact, Desk, Feedback, Rating, RatingKind, Source
 from closedloop.testing import FakeClock
+from closedloop.testing.web import Ticker
 from closedloop_console.web import desk_of, render, signed_in
 
 #: Cheap argon2 parameters: the hashes verify like real ones, in a millisecond instead of a tenth of a second.
@@ -23,16 +24,6 @@ CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
 PASSWORDS = {"ana": "ana's long passphrase", "bruno": "bruno's long passphrase", "ghost": "not on the desk"}
 SECRET = "a test secret key that is long enough to sign sessions"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-class Ticker:
-    """A monotonic clock for the login limit that moves only when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @attrs.define

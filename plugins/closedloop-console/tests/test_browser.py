@@ -9,16 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from browser_world import (
-    EVIL,
-    Morning,
-    Watch,
-    browsing,
-    password_hashes,
-    screenshots,
-    serving,
-    sign_in,
-)
+from browser_world import Morning, password_hashes, sign_in, watch_console
 from console_world import SECRET
 from playwright.sync_api import Browser, Page
 from starlette.routing import Route
@@ -26,6 +17,7 @@ from starlette.routing import Route
 from closedloop import Desk, InteractionKind, Place, Role, Status, User
 from closedloop.testing import FakeClock
 from closedloop.testing.smtp import HOST, SmtpServer, free_port
+from closedloop.testing.web import EVIL, browsing, screenshots, serving
 from closedloop_console import create_app
 from closedloop_console.pages.actions import ACTIONS
 from closedloop_web.plugin import standalone_app
@@ -259,7 +251,7 @@ def test_an_agent_of_another_place_gets_404_on_every_url_of_the_conversations(
 def test_script_payloads_in_every_field_stay_text(browser: Browser, morning: Morning, reply_base: str) -> None:
     """The customer's name, comment and answer, and the agent's note, call and reply: shown as typed everywhere."""
     conversation = morning.survey(name=f"Eve {EVIL}", nps=2, comments=f"Cold soup. {EVIL}", email="eve@example.com").id
-    watch = Watch(morning.console)
+    watch = watch_console(morning.console)
     with browsing(browser) as page:
         watch.attach(page)
         sign_in(page, morning.console, "ana")

@@ -10,7 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from browser_world import Watch, browsing, password_hashes, serving, sign_in
+from browser_world import password_hashes, sign_in, watch_console
 from console_world import SECRET
 from console_world import sign_in as sign_in_client
 from playwright.sync_api import Browser, Page, expect
@@ -19,6 +19,7 @@ from starlette.testclient import TestClient
 from closedloop import Contact, Desk, Feedback, Place, Rating, RatingKind, Role, Source, User
 from closedloop.testing import FakeClock
 from closedloop.testing.smtp import free_port
+from closedloop.testing.web import browsing, serving
 from closedloop_console import create_app
 
 
@@ -61,7 +62,7 @@ def chosen(page: Page) -> str:
 
 def test_rows_are_chosen_ticked_and_opened_from_the_keyboard(browser: Browser, console: str) -> None:
     with browsing(browser) as page:
-        watch = Watch(console)
+        watch = watch_console(console)
         watch.attach(page)
         sign_in(page, console, "ana")
         page.keyboard.press("j")
@@ -101,7 +102,7 @@ def test_j_and_k_on_a_file_walk_the_list_it_was_opened_from(browser: Browser, co
     """From the inbox, j on Chloé's file goes on to Bruno; from a search that finds only Chloé, j has nowhere to go
     and returns to the results, saying so."""
     with browsing(browser) as page:
-        watch = Watch(console)
+        watch = watch_console(console)
         watch.attach(page)
         sign_in(page, console, "ana")
         page.keyboard.press("j")
