@@ -6,13 +6,12 @@ The fixtures are in test_browser.py.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import attrs
 from console_world import CHEAP
+from pages_world import Surveys
 from playwright.sync_api import Page
 
-from closedloop import Contact, Conversation, Desk, Feedback, Rating, RatingKind, Source
+from closedloop import Conversation, Desk
 from closedloop.testing import FakeClock
 from closedloop.testing.smtp import SmtpServer
 from closedloop.testing.web import PageWatch, dispatched_email, link_in
@@ -26,7 +25,7 @@ def password_hashes() -> dict[str, str]:
 
 
 @attrs.define
-class Morning:
+class Morning(Surveys):
     """The desk, its clock, the SMTP server its email goes to, and where the console and the reply page are."""
 
     desk: Desk
@@ -34,30 +33,6 @@ class Morning:
     smtp: SmtpServer
     console: str  # the console's base URL, no trailing slash
     numbers: int = 0
-
-    def survey(
-        self,
-        place: str = "opera",
-        *,
-        name: str = "Claire Dupont",
-        nps: int = 9,
-        comments: str = "Lovely evening.",
-        email: str | None = None,
-    ) -> Conversation:
-        """Survey feedback, a minute after the previous one, so the inbox's order is the order made."""
-        self.numbers += 1
-        self.clock.advance(timedelta(minutes=1))
-        return self.desk.ingest(
-            Feedback(
-                source=Source.SURVEY,
-                external_id=f"survey-{self.numbers}",
-                place_id=place,
-                received_at=self.clock.now(),
-                contact=Contact(name=name, email=email or f"guest{self.numbers}@example.com", tel="+33 6 12 34 56 78"),
-                ratings=[Rating(key="nps", kind=RatingKind.NPS, value=nps)],
-                comments=comments,
-            )
-        )
 
     def read(self, conversation_id: str) -> Conversation:
         return self.desk.conversation(conversation_id, by="ana")

@@ -1,5 +1,5 @@
-"""Fixtures of the closedloop-console suite: the desk of console_world.py, and the console on it with the
-built-in sign-in."""
+"""Fixtures of the closedloop-console suite: the desk of console_world.py and the console on it with the
+built-in sign-in, the page tests' shop of pages_world.py, and chromium."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from console_world import CHEAP, PASSWORDS, SECRET, World, csrf_of, feedback, sign_in, with_stub
+from pages_world import Shop, open_shop
 from playwright.sync_api import Browser
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
@@ -44,6 +45,13 @@ def app(world: World) -> Starlette:
 @pytest.fixture
 def client(app: Starlette) -> TestClient:
     return TestClient(app, follow_redirects=False)
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[Shop]:
+    """The page tests' shop of pages_world.py."""
+    with open_shop(tmp_path) as opened:
+        yield opened
 
 
 @pytest.fixture(scope="module")

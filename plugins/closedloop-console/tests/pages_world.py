@@ -45,13 +45,13 @@ USERS = [
 REPLY_BASE = "http://testserver/reply/"
 
 
-@attrs.define
-class Shop:
+class Surveys:
+    """Survey feedback on a desk, a minute apart (so the inbox's order is the order made): for the page tests'
+    shop and the browser tests' morning alike."""
+
     desk: Desk
     clock: FakeClock
-    email: RecordingChannel
-    reviews: RecordingChannel
-    numbers: int = 0
+    numbers: int
 
     def survey(
         self,
@@ -60,13 +60,15 @@ class Shop:
         name: str = "Claire Dupont",
         nps: float = 9,
         comments: str | Sequence[Comment] = "Lovely evening.",
+        email: str | None = None,
         **extra: Any,
     ) -> Conversation:
-        """Feedback from a survey, a minute after the previous one (so the inbox's order is the order made)."""
+        """Feedback from a survey, a minute after the previous one; from ``guest<n>@example.com`` unless ``email``."""
         self.numbers += 1
         self.clock.advance(timedelta(minutes=1))
+        address = email or f"guest{self.numbers}@example.com"
         fields: dict[str, Any] = {
-            "contact": Contact(name=name, email=f"guest{self.numbers}@example.com", tel="+33 6 12 34 56 78"),
+            "contact": Contact(name=name, email=address, tel="+33 6 12 34 56 78"),
             "ratings": [Rating(key="nps", kind=RatingKind.NPS, value=nps)],
             **extra,
         }
@@ -80,6 +82,15 @@ class Shop:
                 **fields,
             )
         )
+
+
+@attrs.define
+class Shop(Surveys):
+    desk: Desk
+    clock: FakeClock
+    email: RecordingChannel
+    reviews: RecordingChannel
+    numbers: int = 0
 
     def review(self, place: str = "opera", *, name: str = "Marc Blanc", stars: int = 1) -> Conversation:
         self.numbers += 1
@@ -110,10 +121,28 @@ class Shop:
         return browser
 
 
+#: The shop's places: the Opéra and the Gare make up the group Paris, Lyon stands alone.
+PLACES = [
+    Place(id="opera", name="Chez Nous Opéra"),
+    Place(id="gare", name="Chez Nous Gare"),
+    Place(id="lyon", name="Chez Nous Lyon"),
+]
+PARIS = PLACES[:2]
+
+
 @contextmanager
-def open_shop(folder: Path) -> Iterator[Shop]:
+def open_shop(
+    folder: Path,
+    *,
+    channel: str = "email",
+    places: Sequence[Place] = PLACES,
+    users: Sequence[User] = USERS,
+    **settings: Any,
+) -> Iterator[Shop]:
+    """The shop, its first channel named ``channel`` (a desk without email has another), and ``settings`` given to
+    ``Desk.open`` besides the shop's own."""
     clock = FakeClock()
-    email = RecordingChannel("email")
+    email = RecordingChannel(channel)
     reviews = RecordingChannel("quickrate", kinds=(MessageKind.REVIEW_REPLY,))
     with Desk.open(
         f"sqlite:///{folder}/shop.db",
@@ -122,14 +151,19 @@ def open_shop(folder: Path) -> Iterator[Shop]:
         business_name="Chez Nous",
         reply_link_base=REPLY_BASE,
         load_entry_points=False,
+        **settings,
     ) as desk:
-        desk.add_place(Place(id="opera", name="Chez Nous Opéra"))
-        desk.add_place(Place(id="gare", name="Chez Nous Gare"))
-        desk.add_place(Place(id="lyon", name="Chez Nous Lyon"))
+        for place in places:
+            desk.add_place(place)
         desk.add_group(PlaceGroup(id="paris", name="Paris", place_ids={"opera", "gare"}))
-        for user in USERS:
+        for user in users:
             desk.add_user(user)
         yield Shop(desk, clock, email, reviews)
+
+
+def page(conversation_id: str) -> str:
+    """The address of a conversation's customer file."""
+    return f"/conversations/{conversation_id}"
 
 
 def post_form(browser: TestClient, page_path: str, action: str, fields: dict[str, Any]) -> Any:

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 from browser_world import Morning, password_hashes, sign_in, watch_console
 from console_world import SECRET
+from pages_world import PARIS, USERS
 from playwright.sync_api import Browser, Page
 from starlette.routing import Route
 
-from closedloop import Desk, InteractionKind, Place, Role, Status, User
+from closedloop import Desk, InteractionKind, Status
 from closedloop.testing import FakeClock
 from closedloop.testing.smtp import HOST, SmtpServer, free_port
 from closedloop.testing.web import EVIL, browsing, screenshots, serving
@@ -43,10 +44,10 @@ def morning(tmp_path: Path, smtp_server: SmtpServer, reply_base: str) -> Iterato
         reply_link_base=reply_base,
         load_entry_points=False,
     ) as desk:
-        desk.add_place(Place(id="opera", name="Chez Nous Opéra"))
-        desk.add_place(Place(id="gare", name="Chez Nous Gare"))
-        desk.add_user(User(id="ana", name="Ana Roux", role=Role.AGENT, places={"opera"}))
-        desk.add_user(User(id="bruno", name="Bruno Petit", role=Role.AGENT, places={"gare"}))
+        for place in PARIS:
+            desk.add_place(place)
+        for agent in USERS[:2]:  # Ana at the Opéra, Bruno at the Gare
+            desk.add_user(agent)
         console = create_app(desk, passwords=password_hashes(), secret_key=SECRET)
         reply_port = int(reply_base.split(":")[2].split("/")[0])
         with serving(standalone_app(desk), reply_port), serving(console, free_port()) as console_base:

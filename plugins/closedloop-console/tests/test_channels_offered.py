@@ -10,10 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from pages_world import REPLY_BASE, USERS, Seen, Shop, open_shop, post_form
+from pages_world import PARIS, REPLY_BASE, USERS, Seen, Shop, open_shop, page, post_form
 from starlette.testclient import TestClient
 
-from closedloop import Contact, Desk, Feedback, MessageKind, Place, PlaceGroup, Rating, RatingKind, Source
+from closedloop import Contact, Desk, Feedback, Place, Rating, RatingKind, Source
 from closedloop.testing import FakeClock, RecordingChannel
 
 NO_EMAIL = "No email channel is set up for this console, so replies by email are not offered here."
@@ -24,28 +24,8 @@ NO_DELEGATE = "Delegating is not offered: this desk has no customer service addr
 @pytest.fixture
 def phone_only(tmp_path: Path) -> Iterator[Shop]:
     """A desk whose only channel is a phone's (no SMTP), and a review platform's."""
-    clock = FakeClock()
-    phone = RecordingChannel("phone")
-    reviews = RecordingChannel("quickrate", kinds=(MessageKind.REVIEW_REPLY,))
-    with Desk.open(
-        f"sqlite:///{tmp_path}/shop.db",
-        plugins=[phone, reviews],
-        clock=clock,
-        business_name="Chez Nous",
-        reply_link_base=REPLY_BASE,
-        customer_service_email="care@example.com",
-        load_entry_points=False,
-    ) as desk:
-        desk.add_place(Place(id="opera", name="Chez Nous Opéra"))
-        desk.add_place(Place(id="gare", name="Chez Nous Gare"))
-        desk.add_group(PlaceGroup(id="paris", name="Paris", place_ids={"opera", "gare"}))
-        for user in USERS:
-            desk.add_user(user)
-        yield Shop(desk, clock, phone, reviews)
-
-
-def page(conversation_id: str) -> str:
-    return f"/conversations/{conversation_id}"
+    with open_shop(tmp_path, channel="phone", places=PARIS, customer_service_email="care@example.com") as shop:
+        yield shop
 
 
 def posts_to(seen: Seen, conversation_id: str) -> set[str]:

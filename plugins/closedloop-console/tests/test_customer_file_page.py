@@ -3,26 +3,14 @@ of a conversation gives a user who may not see it, and script payloads that stay
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from pages_world import Seen, Shop, open_shop, post_form
+from pages_world import Seen, Shop, page, post_form
 
 from closedloop import AlertStatus, Comment, Interaction, InteractionKind, Rating, RatingKind, Status
 
 ACTIONS = ["reply", "note", "call", "hold", "release", "read", "done", "spam", "reopen"]
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Iterator[Shop]:
-    with open_shop(tmp_path) as opened:
-        yield opened
-
-
-def page(conversation_id: str) -> str:
-    return f"/conversations/{conversation_id}"
 
 
 def act(shop: Shop, user: str, conversation_id: str, action: str, **fields: Any) -> tuple[Any, Seen]:

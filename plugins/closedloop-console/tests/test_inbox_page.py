@@ -4,24 +4,16 @@ marking ticked rows done or spam."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from console_world import CHEAP, SECRET, csrf_of
-from pages_world import PASSWORD, Seen, Shop, open_shop, post_form
+from pages_world import PASSWORD, Seen, Shop, post_form
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
 from closedloop import Folder, Status
 from closedloop_console import create_app
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Iterator[Shop]:
-    with open_shop(tmp_path) as opened:
-        yield opened
 
 
 def counts_shown(seen: Seen) -> dict[str, int]:

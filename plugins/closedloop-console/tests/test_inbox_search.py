@@ -3,20 +3,11 @@ only ever the signed-in user's conversations, and whatever is typed shown as tex
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
-from pages_world import Seen, Shop, open_shop
+from pages_world import Seen, Shop
 
 from closedloop import Comment
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Iterator[Shop]:
-    with open_shop(tmp_path) as opened:
-        yield opened
 
 
 def search_form(seen: Seen) -> dict[str, str]:

@@ -5,25 +5,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from pages_world import Seen, Shop, open_shop, post_form
+from pages_world import Seen, Shop, page, post_form
 
 from closedloop import ChannelLimits, InteractionKind
 
 TYPED = 'Dear Claire,\nwe are so sorry <b>about</b> the "cold" soup & the wait: été, 寿司. ' * 3
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Iterator[Shop]:
-    with open_shop(tmp_path) as opened:
-        yield opened
-
-
-def page(conversation_id: str) -> str:
-    return f"/conversations/{conversation_id}"
 
 
 def field(seen: Seen, element_id: str) -> str:

@@ -11,24 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pages_world import REPLY_BASE, USERS, Seen, Shop, post_form
+from pages_world import PARIS, USERS, Seen, Shop, open_shop, page, post_form
 from starlette.testclient import TestClient
 
 from closedloop import (
     ChannelLimits,
     Conversation,
     Delivery,
-    Desk,
     Interaction,
     InteractionKind,
-    MessageKind,
-    Place,
-    PlaceGroup,
     Role,
     Template,
     User,
 )
-from closedloop.testing import FakeClock, RecordingChannel
 
 SCRIPT = "<script>alert(1)</script>"
 NO_COMMON_REPLY = "There is no such common reply: pick one from the list."
@@ -39,28 +34,10 @@ COLLEAGUE = User(id="carla", name="Carla Vidal", role=Role.AGENT, places={"opera
 @pytest.fixture
 def shop(tmp_path: Path) -> Iterator[Shop]:
     """The page tests' shop, with customer service to delegate to."""
-    clock = FakeClock()
-    email = RecordingChannel("email")
-    reviews = RecordingChannel("quickrate", kinds=(MessageKind.REVIEW_REPLY,))
-    with Desk.open(
-        f"sqlite:///{tmp_path}/shop.db",
-        plugins=[email, reviews],
-        clock=clock,
-        business_name="Chez Nous",
-        reply_link_base=REPLY_BASE,
-        customer_service_email="care@example.com",
-        load_entry_points=False,
-    ) as desk:
-        desk.add_place(Place(id="opera", name="Chez Nous Opéra"))
-        desk.add_place(Place(id="gare", name="Chez Nous Gare"))
-        desk.add_group(PlaceGroup(id="paris", name="Paris", place_ids={"opera", "gare"}))
-        for user in [*USERS, COLLEAGUE]:
-            desk.add_user(user)
-        yield Shop(desk, clock, email, reviews)
-
-
-def page(conversation_id: str) -> str:
-    return f"/conversations/{conversation_id}"
+    with open_shop(
+        tmp_path, places=PARIS, users=[*USERS, COLLEAGUE], customer_service_email="care@example.com"
+    ) as opened:
+        yield opened
 
 
 def respond_url(conversation_id: str, action: str) -> str:

@@ -5,20 +5,12 @@ query string, and a bad or hostile one gets a 4xx, never a 500."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from pages_world import Seen, Shop, open_shop, post_form
+from pages_world import Seen, Shop, post_form
 from starlette.testclient import TestClient
-
-
-@pytest.fixture
-def shop(tmp_path: Path) -> Iterator[Shop]:
-    with open_shop(tmp_path) as opened:
-        yield opened
 
 
 @pytest.fixture
