@@ -12,29 +12,16 @@ from pathlib import Path
 
 import attrs
 import pytest
+from customers import CUSTOMER_EMAIL, Customers
 from playwright.sync_api import Browser
 
-from closedloop import (
-    Contact,
-    Conversation,
-    Desk,
-    Feedback,
-    InteractionKind,
-    Place,
-    Rating,
-    RatingKind,
-    Role,
-    Source,
-    Status,
-    User,
-)
+from closedloop import Desk, Place, Role, Status, User
 from closedloop.testing import FakeClock
 from closedloop.testing.smtp import HOST, SmtpServer, free_port
 from closedloop.testing.web import EVIL, PageWatch, browsing, dispatched_email, link_in, screenshots, serving
 from closedloop_web.plugin import standalone_app
 
 SENDER = "feedback@chez-nous.example"
-CUSTOMER_EMAIL = "claire@example.com"
 PLACE = "Chez Nous Opéra"
 LIMIT = 5000
 
@@ -43,7 +30,7 @@ LIMIT = 5000
 
 
 @attrs.define
-class Site:
+class Site(Customers):
     """A desk that emails through the loopback SMTP server, and its reply page served on loopback."""
 
     desk: Desk
@@ -52,38 +39,12 @@ class Site:
     base: str
     numbers: int = 0
 
-    def feedback(self, *, name: str = "Claire Dupont", comment: str = "The soup was cold.", locale: str = "en") -> str:
-        self.numbers += 1
-        conversation = self.desk.ingest(
-            Feedback(
-                source=Source.SURVEY,
-                external_id=f"survey-{self.numbers}",
-                place_id="opera",
-                received_at=self.clock.now(),
-                contact=Contact(name=name, email=CUSTOMER_EMAIL),
-                ratings=[
-                    Rating(key="stars", kind=RatingKind.STARS, value=2),
-                    Rating(key="nps", kind=RatingKind.NPS, value=3),
-                ],
-                comments=comment,
-                locale=locale,
-            )
-        )
-        return conversation.id
-
     def reply_by_email(self, conversation_id: str, body: str) -> str:
         """Ana answers by email; the link in the email the SMTP server received."""
         self.desk.reply(conversation_id, by="ana", body=body, channel="email")
         received = dispatched_email(self.desk, self.smtp, CUSTOMER_EMAIL)
         assert body in received.text.replace("\r\n", "\n")
         return link_in(received.text, self.base)
-
-    def read(self, conversation_id: str) -> Conversation:
-        return self.desk.conversation(conversation_id, by="ana")
-
-    def customer_said(self, conversation_id: str) -> list[str]:
-        history = self.read(conversation_id).history
-        return [entry.body for entry in history if entry.kind is InteractionKind.CUSTOMER_MESSAGE]
 
 
 @pytest.fixture

@@ -19,25 +19,12 @@ from typing import Any
 
 import attrs
 import pytest
+from customers import CUSTOMER, Customers
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
 
-from closedloop import (
-    Contact,
-    Conversation,
-    Desk,
-    Feedback,
-    InteractionKind,
-    InvalidInput,
-    Place,
-    Rating,
-    RatingKind,
-    Role,
-    Source,
-    Status,
-    User,
-)
+from closedloop import Desk, InvalidInput, Place, Role, Status, User
 from closedloop.testing import FakeClock, RecordingChannel
 from closedloop.testing.web import Ticker
 from closedloop_web import GuessLimiter, create_app
@@ -46,7 +33,6 @@ from closedloop_web.plugin import standalone_app
 REPLY_BASE = "http://testserver/reply/"
 BUSINESS = "Chez Nous"
 PLACE = "Chez Nous Opéra"
-CUSTOMER = "Claire Dupont"
 COMMENT = "The soup was cold, but the waiter was lovely."
 AGENT_REPLY = "Claire, we are sorry about the soup. Your next dinner is on us."
 NOTE = "Internal: the chef was off sick that night."
@@ -125,7 +111,7 @@ def kept_text(html: str) -> str:
 
 
 @attrs.define
-class World:
+class World(Customers):
     desk: Desk
     clock: FakeClock
     channel: RecordingChannel
@@ -140,35 +126,12 @@ class World:
         locale: str = "en",
     ) -> tuple[str, str]:
         """A customer's feedback, answered by Ana by email; the conversation's id and the link's token."""
-        self.numbers += 1
-        conversation = self.desk.ingest(
-            Feedback(
-                source=Source.SURVEY,
-                external_id=f"survey-{self.numbers}",
-                place_id="opera",
-                received_at=self.clock.now(),
-                contact=Contact(name=name, email="claire@example.com"),
-                ratings=[
-                    Rating(key="stars", kind=RatingKind.STARS, value=4),
-                    Rating(key="nps", kind=RatingKind.NPS, value=9),
-                ],
-                comments=comment,
-                locale=locale,
-            )
-        )
-        self.desk.reply(conversation.id, by="ana", body=reply)
+        conversation_id = self.feedback(name=name, comment=comment, locale=locale, stars=4, nps=9)
+        self.desk.reply(conversation_id, by="ana", body=reply)
         self.desk.dispatch()
         link = self.channel.sent[-1].reply_link
         assert link is not None and link.startswith(REPLY_BASE)
-        return conversation.id, link.rsplit("/", 1)[-1]
-
-    def read(self, conversation_id: str) -> Conversation:
-        return self.desk.conversation(conversation_id, by="ana")
-
-    def customer_said(self, conversation_id: str) -> list[str]:
-        """The customer's messages recorded in the conversation, oldest first."""
-        history = self.read(conversation_id).history
-        return [entry.body for entry in history if entry.kind is InteractionKind.CUSTOMER_MESSAGE]
+        return conversation_id, link.rsplit("/", 1)[-1]
 
 
 @pytest.fixture
