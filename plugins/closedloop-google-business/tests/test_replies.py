@@ -16,6 +16,7 @@ from closedloop.ports import Channel
 from closedloop.testing.channel_contract import ChannelContract
 from closedloop.testing.clock import FakeClock
 from closedloop.testing.platform import FakePlatform
+from closedloop.testing.reviews import review_reply
 from closedloop_google_business import GoogleBusinessError, GoogleBusinessProfile
 from closedloop_google_business.connector import retry_after
 
@@ -95,20 +96,20 @@ def test_forbidden_is_permanent_and_says_what_to_check(
 ) -> None:
     google.add_review(LOCATION, "r1", at=datetime(2026, 1, 1, tzinfo=UTC))
     platform.fail("PUT", status=403, message="The caller does not have permission")
-    [result] = connector.send([message(f"{LOCATION}/reviews/r1")])
+    [result] = connector.send([review_reply(PLATFORM, f"{LOCATION}/reviews/r1")])
     assert not result.ok and result.permanent
     assert "does not have permission" in (result.error or "") and "business.manage" in (result.error or "")
 
 
 def test_an_unknown_review_is_permanent(connector: GoogleBusinessProfile) -> None:
-    [result] = connector.send([message(f"{LOCATION}/reviews/gone")])
+    [result] = connector.send([review_reply(PLATFORM, f"{LOCATION}/reviews/gone")])
     assert not result.ok and result.permanent and "Requested entity was not found" in (result.error or "")
 
 
 def test_an_unreachable_platform_is_temporary() -> None:
     with httpx.Client() as client:
         closed = GoogleBusinessProfile(token="t", locations={}, base_url="http://127.0.0.1:9", http=client)
-        [result] = closed.send([message(f"{LOCATION}/reviews/r1")])
+        [result] = closed.send([review_reply(PLATFORM, f"{LOCATION}/reviews/r1")])
     assert not result.ok and not result.permanent and "unreachable" in (result.error or "")
 
 
@@ -135,20 +136,6 @@ def test_retry_after_as_an_http_date() -> None:
     assert retry_after(httpx.Response(429, headers={"Retry-After": later}), now) == timedelta(seconds=90)
     assert retry_after(httpx.Response(429, headers={"Retry-After": "7"}), now) == timedelta(seconds=7)
     assert retry_after(httpx.Response(429), now) is None
-
-
-def message(external_id: str, number: int = 1) -> OutboundMessage:
-    return OutboundMessage(
-        id=f"m{number}",
-        conversation_id="c1",
-        channel=PLATFORM,
-        kind=MessageKind.REVIEW_REPLY,
-        recipients=(),
-        subject="",
-        body="Thank you.",
-        created_at=datetime(2026, 1, 5, tzinfo=UTC),
-        external_id=external_id,
-    )
 
 
 class TestGoogleBusinessChannel(ChannelContract):

@@ -7,24 +7,13 @@ from datetime import timedelta
 import pytest
 from business_api import LOCATION, OTHER_LOCATION, TOKEN, BusinessProfile
 
-from closedloop import Conversation, Desk, InteractionKind, Status, SyncReport
+from closedloop import Desk, InteractionKind, Status, SyncReport
 from closedloop.testing.clock import FakeClock
 from closedloop.testing.platform import FakePlatform
+from closedloop.testing.reviews import stored_reviews
 from closedloop_google_business import GoogleBusinessError, GoogleBusinessProfile
 
 PLATFORM = "google_business"
-
-
-def every_conversation(desk: Desk) -> dict[str, Conversation]:
-    """All of ana's inbox, by review name."""
-    found: dict[str, Conversation] = {}
-    after = None
-    while True:
-        page = desk.inbox("ana", limit=100, after=after)
-        found.update({conversation.feedback.external_id: conversation for conversation in page.items})
-        if page.next is None:
-            return found
-        after = page.next
 
 
 def fill(google: BusinessProfile, clock: FakeClock, count: int = 120) -> None:
@@ -57,7 +46,7 @@ def test_a_first_sync_takes_in_every_page_and_a_second_adds_nothing(
     assert all(call.query["pageSize"] == "50" and call.query["orderBy"] == "updateTime desc" for call in listed)
     assert "pageToken" not in listed[0].query and all("pageToken" in call.query for call in listed[1:])
 
-    stored = every_conversation(desk)
+    stored = stored_reviews(desk, "ana")
     assert len(stored) == 120
     first = stored[f"{LOCATION}/reviews/r0"]
     assert first.feedback.contact.name == ""  # anonymous
@@ -82,7 +71,7 @@ def test_a_first_sync_takes_in_every_page_and_a_second_adds_nothing(
     assert (
         len([call for call in platform.calls("GET") if LOCATION in call.path]) == 4
     )  # the second sync stopped at its first page: the rest is older
-    assert len(every_conversation(desk)) == 120
+    assert len(stored_reviews(desk, "ana")) == 120
 
 
 def test_an_edit_after_our_reply_comes_back_as_an_unread_customer_message(
@@ -91,7 +80,7 @@ def test_an_edit_after_our_reply_comes_back_as_an_unread_customer_message(
     fill(google, clock, count=5)
     desk.sync(PLATFORM)
     name = f"{LOCATION}/reviews/r2"
-    conversation = every_conversation(desk)[name]
+    conversation = stored_reviews(desk, "ana")[name]
 
     desk.reply(conversation.id, by="ana", body="Sorry about the noise, we have moved the bar.", channel="review")
     assert desk.dispatch().sent == 1
@@ -120,13 +109,13 @@ def test_an_interrupted_sync_keeps_its_pages_and_resumes(
     reports: list[SyncReport] = []
     with pytest.raises(GoogleBusinessError, match=r"503 for page 2 of the reviews of accounts/1/locations/2"):
         desk.sync(PLATFORM, progress=reports.append)
-    assert len(every_conversation(desk)) == 50
+    assert len(stored_reviews(desk, "ana")) == 50
 
     platform.clear_failures()
     clock.advance(minutes=1)
     report = desk.sync(PLATFORM)
     assert report.complete and report.added == 70 and report.unchanged == 50
-    stored = every_conversation(desk)
+    stored = stored_reviews(desk, "ana")
     assert len(stored) == 120
     assert sum(1 for c in stored.values() for e in c.history if e.kind is InteractionKind.REVIEW_REPLY) == 18
 
@@ -136,7 +125,7 @@ def test_every_location_goes_to_its_place(desk: Desk, google: BusinessProfile, c
     google.add_review(OTHER_LOCATION, "b", stars=None, comment="No stars given", at=clock.now() - timedelta(hours=2))
     report = desk.sync(PLATFORM)
     assert report.added == 2
-    stored = every_conversation(desk)
+    stored = stored_reviews(desk, "ana")
     assert stored[f"{LOCATION}/reviews/a"].place_id == "paris"
     unrated = stored[f"{OTHER_LOCATION}/reviews/b"]
     assert unrated.place_id == "lyon" and unrated.feedback.ratings == ()

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from email.utils import format_datetime
 
 import pytest
 from play_api import APP, REPLY, TOKEN, PlayReviews
 from play_discovery import DiscoveryChecker
 
-from closedloop import Conversation, Delivery, Desk, InteractionKind, InvalidInput, MessageKind, OutboundMessage
+from closedloop import Conversation, Delivery, Desk, InteractionKind, InvalidInput, OutboundMessage
 from closedloop.testing import FakeClock
 from closedloop.testing.platform import FakePlatform
+from closedloop.testing.reviews import review_reply
 from closedloop_google_play import GooglePlay
 
 
@@ -77,7 +78,7 @@ def test_retry_after_as_an_http_date_is_understood(
         times=1,
     )
 
-    [result] = connector.send([reply_message(f"{APP}/gp:1")])
+    [result] = connector.send([review_reply("google_play", f"{APP}/gp:1")])
 
     assert (result.ok, result.permanent, result.retry_after) == (False, False, timedelta(minutes=2))
 
@@ -118,20 +119,6 @@ def test_a_reply_over_350_characters_is_refused_before_it_is_stored(
     assert play.replies == []
 
 
-def reply_message(external_id: str, number: int = 1) -> OutboundMessage:
-    return OutboundMessage(
-        id=f"m{number}",
-        conversation_id="c1",
-        channel="google_play",
-        kind=MessageKind.REVIEW_REPLY,
-        recipients=(),
-        subject="",
-        body="Thank you!",
-        created_at=datetime(2026, 1, 5, tzinfo=UTC),
-        external_id=external_id,
-    )
-
-
 @pytest.mark.parametrize(
     ("status", "permanent", "words"),
     [
@@ -148,7 +135,7 @@ def test_each_status_is_retried_or_not_as_it_deserves(
 ) -> None:
     platform.fail("POST", REPLY, status=status, message="refused", times=1)
 
-    [result] = connector.send([reply_message(f"{APP}/gp:1")])
+    [result] = connector.send([review_reply("google_play", f"{APP}/gp:1")])
 
     assert (result.ok, result.permanent) == (False, permanent)
     assert words in (result.error or "")
@@ -159,7 +146,7 @@ def test_a_refused_token_is_asked_for_again_and_the_reply_posted_once_more(
 ) -> None:
     platform.fail("POST", REPLY, status=401, message="refused", times=2)
 
-    [result] = connector.send([reply_message(f"{APP}/gp:1")])
+    [result] = connector.send([review_reply("google_play", f"{APP}/gp:1")])
 
     assert len(platform.calls("POST", REPLY)) == 2
     assert (result.ok, result.permanent) == (False, False)
@@ -167,12 +154,12 @@ def test_a_refused_token_is_asked_for_again_and_the_reply_posted_once_more(
 
 
 def test_an_unknown_review_is_a_permanent_failure(connector: GooglePlay) -> None:
-    [result] = connector.send([reply_message(f"{APP}/gp:missing")])
+    [result] = connector.send([review_reply("google_play", f"{APP}/gp:missing")])
     assert (result.ok, result.permanent, result.error) == (False, True, "HTTP 404 NOT_FOUND: The review was not found.")
 
 
 def test_a_review_id_without_its_app_is_a_permanent_failure(platform: FakePlatform, connector: GooglePlay) -> None:
-    [result] = connector.send([reply_message("gp:lonely")])
+    [result] = connector.send([review_reply("google_play", "gp:lonely")])
     assert (result.ok, result.permanent) == (False, True)
     assert "com.example.app/<reviewId>" in (result.error or "")
     assert platform.requests == []
@@ -189,6 +176,6 @@ def unreachable() -> Iterator[GooglePlay]:
 
 
 def test_a_lost_connection_is_retried(unreachable: GooglePlay) -> None:
-    [result] = unreachable.send([reply_message(f"{APP}/gp:1")])
+    [result] = unreachable.send([review_reply("google_play", f"{APP}/gp:1")])
     assert (result.ok, result.permanent) == (False, False)
     assert "unreachable" in (result.error or "")

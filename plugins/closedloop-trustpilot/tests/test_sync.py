@@ -8,23 +8,12 @@ import pytest
 from trustpilot_api import OTHER_UNIT, TOKEN, UNIT, TrustpilotApi, settings
 
 import closedloop_trustpilot
-from closedloop import Conversation, Desk, InteractionKind, InvalidInput, Place, Status
+from closedloop import Desk, InteractionKind, InvalidInput, Place, Status
 from closedloop.testing.clock import FakeClock
 from closedloop.testing.platform import FakePlatform
+from closedloop.testing.reviews import stored_reviews
 
 LISTING = "/v1/private/business-units/{unit}/reviews"
-
-
-def stored(desk: Desk) -> dict[str, Conversation]:
-    """Every conversation ana sees, by Trustpilot review id."""
-    found: dict[str, Conversation] = {}
-    after = None
-    while True:
-        page = desk.inbox("ana", limit=100, after=after)
-        found.update({conversation.feedback.external_id: conversation for conversation in page.items})
-        if page.next is None:
-            return found
-        after = page.next
 
 
 def daily(trustpilot: TrustpilotApi, clock: FakeClock, count: int) -> None:
@@ -56,7 +45,7 @@ def test_a_first_sync_reads_every_page_of_every_business_unit(
     [login] = fake_platform.calls("POST", TOKEN)  # one token for the whole sync
     assert login.form["grant_type"] == "password" and login.basic_auth == ("key-1", "secret-1")
 
-    conversations = stored(desk)
+    conversations = stored_reviews(desk, "ana")
     first = conversations["r1"]
     assert first.place_id == "paris" and first.feedback.contact.name == "Customer r1"
     assert [(rating.key, rating.value) for rating in first.feedback.ratings] == [("stars", 2)]
@@ -101,7 +90,7 @@ def test_an_edit_and_a_reply_on_older_reviews_are_caught_by_the_look_back(
     report = desk.sync("trustpilot")
 
     assert (report.edits, report.replies, report.updated) == (1, 1, 2)
-    edited = stored(desk)["old"]
+    edited = stored_reviews(desk, "ana")["old"]
     assert edited.status is Status.UNREAD_CUSTOMER_REPLY
     messages = [entry.body for entry in edited.history if entry.kind is InteractionKind.CUSTOMER_MESSAGE]
     assert messages == ["Review old\nThey called me back: hot soup now."]
