@@ -519,6 +519,22 @@ def test_a_mapped_column_no_row_had_is_reported(url: str, tmp_path: Path, capsys
     assert "Warning: " + report.warnings[0] in capsys.readouterr().out
 
 
+def test_a_mapped_column_a_csv_header_lacks_is_refused_before_any_row_is_stored(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_csv(tmp_path / "responses.csv", COLUMNS, ROWS)
+    misspelt = dict(MAPPING, ratings={"Recommend (0-10) ": "nps", "Satisfaction": "csat"})
+    (tmp_path / "mapping.json").write_text(json.dumps(misspelt), encoding="utf-8")
+    assert main(["import", str(source), "--mapping", str(tmp_path / "mapping.json"), "--url", url]) == 2
+    said = capsys.readouterr().err
+    assert said.count("\n") == 1 and "has no column 'Recommend (0-10) '" in said and "fix the mapping" in said
+    assert count_rows(url) == (0, 0)  # imported without it, the ratings would be lost for good
+    with Desk.open(url) as desk, pytest.raises(InvalidInput, match="has no column 'Recommend"):
+        desk.import_file(source, mapping=misspelt)
+    assert main(["import", str(source), "--mapping", str(write_mapping(tmp_path)), "--url", url]) == 0
+    assert count_rows(url) == (3, 3)
+
+
 def test_without_a_mapping_a_file_lacking_the_default_columns_is_told_which_they_are(
     url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -20,6 +20,7 @@ from closedloop.app.batches import MAX_BATCH_SIZE, IngestReport, batched, collec
 from closedloop.app.context import Context
 from closedloop.domain.errors import ClosedLoopError, InvalidInput
 from closedloop.domain.feedback import Feedback, Source
+from closedloop.domain.text import shown
 from closedloop.files.building import FeedbackBuilder
 from closedloop.files.exported_rows import exported_feedback, is_export_header
 from closedloop.files.mapping import DEFAULT_MAPPING, ColumnMapping, load_mapping
@@ -130,10 +131,16 @@ class NoRejects(RejectsWriter):
 
 
 def refuse_overwriting(paths: list[str | Path], rejects: str | Path | None) -> None:
-    """A rejects file that is also an input would be emptied before it is read: the usual slip when
-    importing a fixed rejects file again."""
+    """A rejects file must be a file's path; and one that is also an input would be emptied before it is read:
+    the usual slip when importing a fixed rejects file again."""
     if rejects is None:
         return
+    if not isinstance(rejects, str | Path) or str(rejects) in ("", "-"):
+        raise InvalidInput(f"rejects= is the path of the file refused rows go to; got {shown(rejects)}")
+    if Path(rejects).is_dir():
+        raise InvalidInput(
+            f"the rejects path {rejects} is a folder; give a file's path, e.g. {Path(rejects) / 'rejects.csv'}"
+        )
     target = Path(rejects).resolve()
     if any(str(path) != "-" and Path(path).resolve() == target for path in paths):
         raise InvalidInput(f"the rejects file {rejects} is also a file to import; give another --rejects path")
@@ -229,11 +236,10 @@ class FileImport:
         if mapping.default_columns and is_export_header(header):
             self.build = exported_feedback  # a CSV of closedloop export: read back as the feedback it was
             return
-        missing = self.builder.missing_columns(header)
+        # a mapped column the header lacks is refused before any row is read: imported without it, its rows
+        # would be stored for good without what it holds, and importing them again would skip them
+        missing = self.builder.missing_columns(header) or sorted(self.unseen - set(header))
         if not missing:
-            self.unseen -= set(header)
-            for column in sorted(self.unseen):
-                self.report.warnings.append(f"{self.file.name}: column {column!r} of the mapping is not in its header")
             self.unseen.clear()
             return
         name, columns = self.file.name, ", ".join(map(repr, header))
@@ -249,8 +255,9 @@ class FileImport:
                 f"are {columns}: give a mapping with --mapping saying which column is what (docs/import.md)"
             )
         raise InvalidInput(
-            f"{name} has no column {', '.join(map(repr, missing))}, which the mapping needs; its columns are "
-            f"{columns}: fix the mapping"
+            f"{name} has no column {', '.join(map(repr, missing))}, which the mapping names; its columns are "
+            f"{columns}: fix the mapping (a column's name must be the header's, to the letter), or leave the "
+            "column out of it"
         )
 
     def reject(self, row: Row, reason: str) -> None:

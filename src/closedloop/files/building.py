@@ -102,6 +102,11 @@ class FeedbackBuilder:
         value = value if type(value) is str else as_id(value)
         place_id = mapping.places.get(value, value)
         if self.place_ids is not None and place_id not in self.place_ids:
+            if place_id != value:
+                raise InvalidInput(
+                    f"unknown place {place_id!r}, which the mapping's [places] gives for {value!r} in column "
+                    f"{mapping.place!r}; add a place with that id to the desk first, or fix the mapping"
+                )
             raise InvalidInput(
                 f"unknown place {value!r} in column {mapping.place!r}; add the place to the desk first, or map "
                 f"the values of {mapping.place!r} to place ids under [places] in the mapping"

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from closedloop.app.importing import ImportReport
-from closedloop.cli import examples, open_desk, progress_bar, url_option
+from closedloop.cli import database_url, examples, open_desk, progress_bar, url_option
 from closedloop.domain.conversation import Folder
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import Source
@@ -42,7 +42,9 @@ SHOWN_REJECTIONS = 5
 @click.option("--mapping", type=click.Path(dir_okay=False), help="A TOML or JSON file saying which column is what.")
 @click.option("--source", type=click.Choice([s.value for s in Source]), help="Overrides the mapping's source.")
 @click.option("--platform", help="Where the feedback was given (e.g. typeform); overrides the mapping and column.")
-@click.option("--zone", help="The time zone of times written without one, e.g. Europe/Paris (default: UTC).")
+@click.option(
+    "--zone", help="The zone of times written without one, e.g. Europe/Paris; overrides the mapping's (default: UTC)."
+)
 @click.option("--rejects", type=click.Path(dir_okay=False), help="Where refused rows go (default: FILE.rejects.EXT).")
 @click.option("--encoding", help="The files' encoding when not UTF-8, e.g. cp1252 or latin-1.")
 @click.option(
@@ -70,6 +72,13 @@ def import_command(
 
     Places must be on the desk first; a row for an unknown place is refused with the others.
     """
+    from closedloop.storage.sql.urls import kept_only_in_memory  # SQLAlchemy only when a command runs
+
+    if kept_only_in_memory(database_url(url)):
+        raise InvalidInput(
+            "this database lives in memory and ends with the command, taking the import with it; import into a "
+            "database file, e.g. --url sqlite:///feedback.db (create it with `closedloop db upgrade --url ...`)"
+        )
     files = inputs_without_rejects(files)
     label = "importing " + (Path(files[0]).name if len(files) == 1 else f"{len(files)} files")
     # one rejects file for all (--rejects), else one beside each file, in its own format and columns

@@ -58,12 +58,14 @@ def checked_encoding(encoding: str | None) -> str:
     if encoding is None:
         return DEFAULT_ENCODING
     try:
-        name = codecs.lookup(encoding).name
+        codec = codecs.lookup(encoding)
     except (LookupError, TypeError):
         raise InvalidInput(
             f"unknown encoding {encoding!r}; try utf-8, cp1252 (Excel on Windows), latin-1 or utf-16"
         ) from None
-    return DEFAULT_ENCODING if name == "utf-8" else name
+    if not getattr(codec, "_is_text_encoding", True):  # rot13, base64, hex: they turn bytes into bytes
+        raise InvalidInput(f"{encoding!r} is not a text encoding; try utf-8, cp1252 (Excel on Windows) or latin-1")
+    return DEFAULT_ENCODING if codec.name == "utf-8" else codec.name
 
 
 def text_of(reader: CountingReader, encoding: str) -> io.TextIOWrapper:
@@ -71,6 +73,14 @@ def text_of(reader: CountingReader, encoding: str) -> io.TextIOWrapper:
     text = io.TextIOWrapper(cast(BinaryIO, reader), encoding=encoding, newline="")
     text._CHUNK_SIZE = CHUNK_SIZE  # type: ignore[attr-defined]  # the default, 8 KB, decodes in many small steps
     return text
+
+
+def unreadable_text(error: UnicodeError, encoding: str, name: str) -> WrongEncoding:
+    """A codec's refusal that names no bytes (UTF-16 without its byte order mark, say)."""
+    return WrongEncoding(
+        f"{name} cannot be read as {encoding_name(encoding)} ({error}); give its encoding with --encoding "
+        "(e.g. --encoding utf-16-le for UTF-16 without a byte order mark), or save the file as UTF-8"
+    )
 
 
 def wrong_encoding(error: UnicodeDecodeError, line: int, encoding: str, name: str) -> WrongEncoding:

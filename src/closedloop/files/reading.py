@@ -23,7 +23,7 @@ from typing import Any, BinaryIO, NamedTuple
 import msgspec
 
 from closedloop.domain.errors import InvalidInput
-from closedloop.files.decoding import CountingReader, checked_encoding, text_of, wrong_encoding
+from closedloop.files.decoding import CountingReader, checked_encoding, text_of, unreadable_text, wrong_encoding
 
 #: Columns a rejects file adds; reading a rejects file again leaves them out, so a fixed one imports as is.
 LINE_COLUMN = "_line"
@@ -135,6 +135,8 @@ class InputFile:
             yield from rows
         except UnicodeDecodeError as error:
             raise wrong_encoding(error, self._reader.line_of(error), self.encoding, self.name) from None
+        except UnicodeError as error:
+            raise unreadable_text(error, self.encoding, self.name) from None
         finally:
             text.detach()
 
@@ -239,11 +241,18 @@ def broken_csv_row(start: int, kept: list[str], header: list[str], error: str, d
 _decode_line = msgspec.json.Decoder().decode
 
 
+#: Why a row whose values nest deeper than the JSON reader goes (about a thousand levels) is refused.
+TOO_DEEP = "its values are nested too deeply to read (lists or objects inside one another hundreds of levels deep)"
+
+
 def json_lines(text: Any) -> Iterator[Row]:
     """One JSON object per line; blank lines are skipped."""
     for number, line in enumerate(text, 1):
         try:
             value = _decode_line(line)
+        except RecursionError:
+            yield Row(number, {"_text": line.rstrip("\r\n")}, TOO_DEEP)
+            continue
         except msgspec.DecodeError as error:
             if line.isspace() or not line:
                 continue
@@ -289,6 +298,9 @@ def json_array(text: Any) -> Iterator[Row]:
             return
         try:
             value = pieces.decode()
+        except RecursionError:
+            yield Row(position, {"_text": pieces.rest()}, TOO_DEEP)
+            return
         except ValueError as error:
             problem = "the file ends inside this object: it was cut short" if pieces.ended else f"not JSON ({error})"
             yield Row(position, {"_text": pieces.rest()}, problem)

@@ -58,6 +58,15 @@ def sqlite_file(url: URL) -> Path | None:
     return Path(database)
 
 
+def kept_only_in_memory(url: str) -> bool:
+    """Whether a database URL names a database that ends with the process (``memory://``, in-memory SQLite):
+    what a command stores there is gone when it returns."""
+    if url.startswith("memory:"):
+        return True
+    address = parsed(url)
+    return address.get_backend_name() == "sqlite" and sqlite_file(address) is None
+
+
 def where(url: URL) -> str:
     """How messages name the database: its file for SQLite, else the URL without its password."""
     if url.get_backend_name() == "sqlite":
