@@ -104,3 +104,13 @@ def test_a_place_the_mapping_names_is_told_by_its_id(url: str, tmp_path: Path) -
         report = desk.import_file(source, mapping=mapping)
     assert report.rejected == 1
     assert "unknown place 'opera', which the mapping's [places] gives for 'Chez Opéra'" in report.rejections[0].reason
+
+
+def test_empty_standard_input_is_refused_like_an_empty_file(
+    url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+    import sys
+
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(b""))))
+    assert "standard input is empty" in one_line_refusal(capsys, "import", "-", "--format", "csv", "--url", url)

@@ -97,8 +97,12 @@ class InputFile:
             except OSError as error:
                 raise InvalidInput(f"cannot read {self.name}: {error.strerror or error}") from None
         head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
-        if self.size == 0:
+        if self.size == 0 or (self.size is None and hasattr(stream, "peek") and not head):
             self._stack.close()
+            if self.size is None:
+                raise InvalidInput(
+                    "standard input is empty (0 bytes): there is nothing to import; check what is piped in"
+                )
             raise InvalidInput(f"{self.name} is empty (0 bytes): there is nothing to import; check the file's name")
         self.format = format_of(self.name, file_format, head)
         self._reader = CountingReader(stream)
