@@ -44,6 +44,7 @@ BUILTINS: tuple[str, ...] = (
     "closedloop.commands.db",
     "closedloop.commands.qa",
     "closedloop.commands.privacy",
+    "closedloop.commands.directory",
     "closedloop.files.commands",
 )
 
