@@ -6,6 +6,7 @@ memory, and a place the mapping names that the desk does not have."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -114,3 +115,19 @@ def test_empty_standard_input_is_refused_like_an_empty_file(
 
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BufferedReader(io.BytesIO(b""))))
     assert "standard input is empty" in one_line_refusal(capsys, "import", "-", "--format", "csv", "--url", url)
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"date_format": "%Q"}, "date_format '%Q' cannot read times"),
+        ({"ratings": {"nps": {"kind": "custom", "scale": [10, 1]}}}, "give it as [lowest, highest]"),
+    ],
+)
+def test_a_mapping_that_could_read_no_row_is_refused_before_any_is_read(
+    url: str, csv_file: Path, change: dict[str, object], said: str
+) -> None:
+    mapping = {"external_id": "external_id", "received_at": "received_at", "place": "place_id", **change}
+    with Desk.open(url) as desk, pytest.raises(InvalidInput, match=re.escape(said)):
+        desk.import_file(csv_file, mapping=mapping)
+    assert stored(url) == 0

@@ -11,6 +11,7 @@ import json
 import re
 import tomllib
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +157,7 @@ def mapping_of(data: Mapping[str, Any], where: str) -> ColumnMapping:
         raise InvalidInput(f"{where}: received_at must name the column of the time each response was given")
     if text.get("place") and text.get("place_id"):
         raise InvalidInput(f"{where}: give place (a column) or place_id (one place for every row), not both")
+    check_date_format(text.get("date_format"), where)
     return ColumnMapping(
         source=source,
         platform=text.get("platform") or "",
@@ -173,6 +175,21 @@ def mapping_of(data: Mapping[str, Any], where: str) -> ColumnMapping:
         metadata=metadata if isinstance(metadata, tuple) else None,
         ignore=frozenset(text.names(data.get("ignore", []), "ignore")),
     )
+
+
+def check_date_format(pattern: str | None, where: str) -> None:
+    """A ``strptime`` pattern that reads back a time it wrote, so that a bad directive (``%Q``) is refused once,
+    here, rather than on every row."""
+    if pattern is None:
+        return
+    sample = datetime(2026, 3, 1, 14, 30, 15, tzinfo=UTC)
+    try:
+        datetime.strptime(sample.strftime(pattern), pattern)
+    except ValueError as error:
+        raise InvalidInput(
+            f"{where}: date_format {pattern!r} cannot read times ({error}); use strptime's directives, "
+            "e.g. %d/%m/%Y %H:%M"
+        ) from None
 
 
 class TextReader:
@@ -221,6 +238,10 @@ def rating_columns(table: object, where: str) -> list[RatingColumn]:
             isinstance(scale, list) and len(scale) == 2 and all(isinstance(end, int | float) for end in scale)
         ):
             raise InvalidInput(f"{where}: custom rating {column!r} needs scale = [lowest, highest], e.g. [1, 10]")
+        if kind is RatingKind.CUSTOM and isinstance(scale, list) and not scale[0] < scale[1]:
+            raise InvalidInput(
+                f"{where}: custom rating {column!r} has scale {scale}; give it as [lowest, highest], e.g. [1, 10]"
+            )
         default_key = kind.value if kinds.count(kind.value) == 1 and kind is not RatingKind.CUSTOM else slug(column)
         key = spec.get("key", default_key)
         if not isinstance(key, str) or not key.strip():
