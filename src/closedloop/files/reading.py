@@ -284,8 +284,8 @@ def json_array(text: Any) -> Iterator[Row]:
         return
     if mark != "[":
         raise InvalidInput(
-            "a .json file holds one array of objects, [{...}, {...}]; for one object per line, name the file "
-            ".jsonl or give --format jsonl"
+            "JSON (a .json file, or --format json) holds one array of objects, [{...}, {...}]; for one object per "
+            "line, name the file .jsonl or give --format jsonl, and for a CSV file --format csv"
         )
     pieces.take()
     position = 0
