@@ -16,6 +16,10 @@ from closedloop.domain.facts import Facts
 from closedloop.domain.metrics import Bucketing, Figures, MetricsQuery, figures_of
 from closedloop.domain.people import PlaceGroup
 
+#: The most day, week or month buckets one report may have: a day-by-day trend over more than thirteen years
+#: is not a table anyone reads, and every bucket costs a statement in the SQL store.
+MOST_PERIODS = 5000
+
 
 @attrs.frozen(kw_only=True)
 class Bucket:
@@ -61,6 +65,15 @@ def next_period(start: date, by: Bucketing) -> date:
 
 def period_key(start: date, by: Bucketing) -> str:
     return start.strftime("%Y-%m") if by is Bucketing.MONTH else start.isoformat()
+
+
+def period_count(query: MetricsQuery, by: Bucketing) -> int:
+    """How many buckets :func:`periods` yields, counted without cutting them."""
+    first = period_start(query.since, by, query)
+    last = period_start(query.until - timedelta(microseconds=1), by, query)
+    if by is Bucketing.MONTH:
+        return (last.year - first.year) * 12 + last.month - first.month + 1
+    return (last - first).days // (7 if by is Bucketing.WEEK else 1) + 1
 
 
 def periods(query: MetricsQuery, by: Bucketing) -> Iterator[tuple[str, datetime, datetime]]:
