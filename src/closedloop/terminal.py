@@ -1,12 +1,13 @@
 """How the command line writes what takes time or space: a progress bar, and the console tables print to.
 
 A terminal gets rich's live bar and coloured tables; a log or a pipe gets plain lines a person can still read,
-never escape codes or a redrawn line.
+never escape codes or a redrawn line. Text from stored data never steers the terminal: :func:`printable`.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,27 @@ if TYPE_CHECKING:  # rich is imported when something is shown: every desk loads 
 
 #: At most one plain progress line every this many seconds, so that a log stays short.
 PLAIN_INTERVAL = 5.0
+
+
+#: What steers a terminal instead of showing: the C0 controls but tab and line feed, DEL, and the C1 controls.
+#: ESC opens colour, title and hyperlink sequences; NUL, BEL and backspace have no business on a screen either.
+_STEERING = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: DEL and the C1 controls, which JSON leaves as they are (it escapes only the C0 ones).
+_UNESCAPED_IN_JSON = re.compile("[\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` from stored data (a customer's comment, a name) made safe to write to a terminal: each
+    control character is written out as its escape, ESC as ``\\x1b``, so that the reader sees it was there
+    and the terminal does nothing. Tabs and line feeds stay; a CR LF line end is a line feed."""
+    if text.isprintable():
+        return text
+    return _STEERING.sub(lambda found: f"\\x{ord(found.group()):02x}", text.replace("\r\n", "\n"))
+
+
+def printable_json(text: str) -> str:
+    """JSON text with DEL and the C1 controls escaped (``\\u009b``) too: the same JSON, safe on a terminal."""
+    return _UNESCAPED_IN_JSON.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
 
 
 class Advancing(Protocol):

@@ -9,6 +9,7 @@ import click
 from closedloop import AnalysisReport
 from closedloop.cli import examples, open_desk, url_option
 from closedloop.hookspecs import hookimpl
+from closedloop.terminal import printable
 
 
 @click.command(
@@ -34,9 +35,9 @@ def analyze(url: str | None, places: tuple[str, ...], batch_size: int, taxonomy:
     """
     with open_desk(url, taxonomy=taxonomy) as desk:
         report = desk.analyze(places=list(places) or None, batch_size=batch_size, progress=show_progress)
-    print(f"\n{report}" if sys.stdout.isatty() else str(report))
+    print(printable(f"\n{report}" if sys.stdout.isatty() else str(report)))
     for failure in report.failures:
-        print(f"  {failure}")
+        print(printable(f"  {failure}"))  # a failure may quote what the analyser was given
     return 1 if report.failures else 0
 
 

@@ -12,10 +12,12 @@ from rich.text import Text
 from closedloop.commands.rows import MESSAGES, author, ratings_text, when
 from closedloop.domain.conversation import Interaction
 from closedloop.domain.customer_file import CustomerFile
+from closedloop.terminal import printable
 
 
 def facts(file: CustomerFile) -> Table:
-    """The facts, a label and a value per line; empty ones are left out."""
+    """The facts, a label and a value per line; empty ones are left out. Every text from the store is shown
+    :func:`printable`, here and in the sections: a customer's words must not steer the agent's terminal."""
     conversation, feedback = file.conversation, file.feedback
     contact = feedback.contact
     alert = file.alert
@@ -40,7 +42,7 @@ def facts(file: CustomerFile) -> Table:
     table.add_column()
     for label, value in rows:
         if value:
-            table.add_row(label, Text(value))
+            table.add_row(label, Text(printable(value)))
     return table
 
 
@@ -50,7 +52,7 @@ def section(title: str, lines: list[tuple[str, str]]) -> RenderableType:
     grid.add_column(style="dim", no_wrap=True)
     grid.add_column()
     for label, text in lines:
-        grid.add_row(Text(label), Text(text))
+        grid.add_row(Text(printable(label)), Text(printable(text)))
     return Group(Text(f"\n{title}", style="bold"), Padding(grid, (0, 0, 0, 2), expand=False))
 
 

@@ -23,7 +23,7 @@ from closedloop.domain.inbox import MAX_PAGE, Cursor
 from closedloop.domain.people import Place
 from closedloop.domain.text import shown
 from closedloop.hookspecs import hookimpl
-from closedloop.terminal import console
+from closedloop.terminal import console, printable, printable_json
 
 if TYPE_CHECKING:  # rich is imported when a table is shown: every desk loads the command modules
     from rich.table import Table
@@ -64,7 +64,7 @@ GAP = 2  # between two columns: a space of padding and the divider
 
 def cells(conversation: Conversation, places: Mapping[str, Place]) -> list[str]:
     feedback = conversation.feedback
-    return [
+    texts = [
         conversation.id,
         readable(conversation.category.value),
         readable(conversation.status.value),
@@ -74,6 +74,7 @@ def cells(conversation: Conversation, places: Mapping[str, Place]) -> list[str]:
         latest_message(conversation).line(),
         when(conversation.last_updated_at),
     ]
+    return [printable(text) for text in texts]  # names and messages come from customers: none may steer the terminal
 
 
 def layout(rows: Sequence[list[str]], total: int) -> dict[int, int]:
@@ -232,7 +233,7 @@ def inbox(
         header = None if as_lines else counts_line(desk, user)
     if as_lines:
         for conversation in page.items:
-            click.echo(json.dumps(as_json(conversation, known), ensure_ascii=False))
+            click.echo(printable_json(json.dumps(as_json(conversation, known), ensure_ascii=False)))
         if page.next:
             click.echo(f"next page: --next {page.next}", err=True)
         return
@@ -243,7 +244,9 @@ def inbox(
     else:
         out.print(f"Nothing in {folder}{' here' if cursor else ''}.", markup=False)
     if page.unreadable:
-        out.print(f"({len(page.unreadable)} could not be read back: {', '.join(page.unreadable)})", markup=False)
+        out.print(
+            printable(f"({len(page.unreadable)} could not be read back: {', '.join(page.unreadable)})"), markup=False
+        )
     if page.next:
         out.print(
             f"Next page: {next_page_command(user, folder, category, chosen, limit, given_url)} --next {page.next}",

@@ -11,6 +11,7 @@ import click
 from closedloop.cli import examples, open_desk, url_option
 from closedloop.domain.privacy import RetentionPolicy
 from closedloop.hookspecs import hookimpl
+from closedloop.terminal import printable, printable_json
 
 _DEFAULTS = RetentionPolicy()
 _REGION = click.option(
@@ -84,7 +85,7 @@ def retention(
     policy = RetentionPolicy(done_after=done_after, spam_after=spam_after, records_for=timedelta(days=keep_records))
     with open_desk(url, retention=policy, default_region=region) as desk:
         report = desk.apply_retention(dry_run=dry_run)
-    click.echo(str(report))
+    click.echo(printable(str(report)))
 
 
 def _customer_options(function: click.decorators.FC) -> click.decorators.FC:
@@ -125,8 +126,10 @@ def erase(
     with open_desk(url, default_region=region) as desk:
         report = desk.erase_customer(by=by, email=email, tel=tel, conversation_id=conversation_id, reason=reason)
     click.echo(
-        f"erased {report.subject}: {_count(report.conversations, 'conversation')}, "
-        f"{_count(report.cancelled_messages, 'message')} cancelled (record {report.erasure_id})"
+        printable(
+            f"erased {report.subject}: {_count(report.conversations, 'conversation')}, "
+            f"{_count(report.cancelled_messages, 'message')} cancelled (record {report.erasure_id})"
+        )
     )
     return 0
 
@@ -149,7 +152,7 @@ def customer_data(
     """Print everything held on one customer as JSON, for a subject-access request."""
     _require_customer(email, tel, conversation_id)
     with open_desk(url, default_region=region) as desk:
-        click.echo(desk.customer_data(by=by, email=email, tel=tel, conversation_id=conversation_id))
+        click.echo(printable_json(desk.customer_data(by=by, email=email, tel=tel, conversation_id=conversation_id)))
 
 
 def _require_customer(*given: str | None) -> None:

@@ -12,6 +12,7 @@ from closedloop.cli import examples, open_desk, url_option
 from closedloop.commands.inbox import split_places
 from closedloop.domain.errors import InvalidInput
 from closedloop.hookspecs import hookimpl
+from closedloop.terminal import printable
 
 if TYPE_CHECKING:  # the domain records are imported when a command runs: every desk loads the command modules
     from closedloop.domain.sampling import Assignment, Cycle, Handled
@@ -177,7 +178,7 @@ def summary(
     chosen = split_places(places) or None
     with open_desk(url) as desk:
         found = desk.qa.summary(period, by=user, agent=agent, places=chosen, zone=zone)
-    print(render_quality(found, chosen), end="")
+    print(printable(render_quality(found, chosen)), end="")  # scorecard categories are stored text
     if chart:
         print(f"\nChart: {write_quality_chart(found, chart, chosen)}")
 
@@ -220,7 +221,7 @@ def sample(
             rated_key=rated_key,
             zone=zone,
         )
-    print("\n".join(sample_lines(drawn, period)))
+    print(printable("\n".join(sample_lines(drawn, period))))
 
 
 @qa.command(
@@ -270,7 +271,7 @@ def assign(
             cycle=cycle_name,
             zone=zone,
         )
-    print("\n".join(cycle_lines(cycle)))
+    print(printable("\n".join(cycle_lines(cycle))))
 
 
 @qa.command(epilog=examples("closedloop qa progress --user mia --cycle 2026-03 --url sqlite:///feedback.db"))
@@ -281,7 +282,7 @@ def progress(user: str, cycle_id: str, url: str | None) -> None:
     """Show, for each reviewer of a cycle, how many of their assigned reviews are done and how many are left."""
     with open_desk(url) as desk:
         found = desk.qa.progress(cycle_id, by=user)
-    print("\n".join(progress_lines(cycle_id, found)))
+    print(printable("\n".join(progress_lines(cycle_id, found))))
 
 
 @qa.command(epilog=examples("closedloop qa todo --user ana --cycle 2026-03 --url sqlite:///feedback.db"))
@@ -292,7 +293,7 @@ def todo(user: str, cycle_id: str, url: str | None) -> None:
     """List the conversations of a cycle still to review: a reviewer's own, or all of them for its manager."""
     with open_desk(url) as desk:
         found = desk.qa.assignments(cycle_id, by=user)
-    print("\n".join(todo_lines(cycle_id, found)))
+    print(printable("\n".join(todo_lines(cycle_id, found))))
 
 
 @hookimpl

@@ -6,6 +6,7 @@ import click
 
 from closedloop.cli import DEMO_FILE, database_url, examples, open_desk, url_option
 from closedloop.hookspecs import hookimpl
+from closedloop.terminal import printable
 
 
 @click.command(
@@ -53,7 +54,7 @@ def report(
         figures = desk.metrics(
             user, places=list(places) or None, since=first, until=last, by=bucketing, zone=time_zone, window=window
         )
-    print(render(figures), end="")
+    print(printable(render(figures)), end="")  # place, agent and concept names are stored text
     if charts:
         print(f"\nCharts in {charts}:")
         for path in write_charts(figures, charts):

@@ -7,7 +7,7 @@ import click
 
 from closedloop.cli import DEMO_FILE, database_url, examples, open_desk, url_option
 from closedloop.hookspecs import hookimpl
-from closedloop.terminal import console
+from closedloop.terminal import console, printable_json
 
 
 @click.command(
@@ -29,7 +29,7 @@ def show(conversation_id: str, user: str, as_json: bool, url: str | None) -> Non
     """
     with open_desk(database_url(url, fallback=f"sqlite:///{DEMO_FILE}")) as desk:
         if as_json:
-            click.echo(desk.export_file(conversation_id, by=user))
+            click.echo(printable_json(desk.export_file(conversation_id, by=user)))
             return
         file = desk.customer_file(conversation_id, by=user)
     from closedloop.commands.customer_view import render

@@ -6,6 +6,7 @@ import click
 
 from closedloop.cli import examples, open_desk, url_option
 from closedloop.hookspecs import hookimpl
+from closedloop.terminal import printable
 
 
 @click.command(
@@ -25,7 +26,7 @@ def sync(platform: str, url: str | None, full: bool) -> None:
     """
     with open_desk(url, must_exist=False) as desk:  # intake: a new database is made, as at the first sync
         report = desk.sync(platform, full=full, progress=lambda so_far: print(f"  ... {so_far}", flush=True))
-        print(report)
+        print(printable(str(report)))  # a platform's error messages are not ours to trust
 
 
 @hookimpl

@@ -14,6 +14,7 @@ from closedloop import DispatchReport
 from closedloop.cli import examples, open_desk, url_option
 from closedloop.domain.errors import InvalidInput
 from closedloop.hookspecs import hookimpl
+from closedloop.terminal import printable
 
 SMTP_VARIABLES = ("host", "port", "security", "username", "password", "sender", "sender_name", "reply_to", "smtputf8")
 
@@ -74,10 +75,10 @@ def worker(url: str | None, poll: float, once: bool) -> None:
     with open_desk(url, smtp=smtp_from_environment()) as desk:
         print(f"closedloop worker: channels {', '.join(sorted(desk.registry.channels))}", flush=True)
         if once:
-            print(describe(desk.dispatch(limit=None)))
+            print(printable(describe(desk.dispatch(limit=None))))
             return
         with contextlib.suppress(KeyboardInterrupt):
-            desk.work(stop, poll, progress=lambda report: print(describe(report), flush=True))
+            desk.work(stop, poll, progress=lambda report: print(printable(describe(report)), flush=True))
 
 
 @hookimpl
