@@ -9,6 +9,7 @@ import click
 from closedloop.cli import examples, open_desk, url_option
 from closedloop.domain.people import Place, Role, User
 from closedloop.hookspecs import hookimpl
+from closedloop.terminal import printable
 
 
 @click.group(
@@ -37,7 +38,7 @@ def add_place(place_id: str, name: str, replace: bool, url: str | None) -> None:
     """Add a place to the desk (a shop, a restaurant, an app)."""
     with open_desk(url) as desk:
         place = desk.add_place(Place(id=place_id, name=name), replace=replace)
-    print(f"place {place.id}: {place.name}")
+    print(printable(f"place {place.id}: {place.name}"))
 
 
 @places.command("list", epilog=examples("closedloop places list --user admin --url sqlite:///feedback.db"))
@@ -48,7 +49,7 @@ def list_places(user: str, url: str | None) -> None:
     with open_desk(url) as desk:
         seen = desk.places(user)
     for place in seen.places:
-        print(f"{place.id}\t{place.name}")
+        print(printable(f"{place.id}\t{place.name}"))
     if not seen.places:
         print("no places yet; add one with `closedloop places add ID NAME`")
 
@@ -87,7 +88,7 @@ def add_user(
     with open_desk(url) as desk:
         user = desk.add_user(made, replace=replace)
     where = "every place" if user.role is Role.ADMIN else ", ".join(sorted(user.places)) or "no place yet"
-    print(f"user {user.id}: {user.name}, {user.role.value}, {where}")
+    print(printable(f"user {user.id}: {user.name}, {user.role.value}, {where}"))
 
 
 @hookimpl

@@ -14,6 +14,7 @@ from closedloop.domain.conversation import Folder
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.feedback import Source
 from closedloop.hookspecs import hookimpl
+from closedloop.terminal import printable
 
 #: Reading this much of a file is enough to tell how long its lines are, to guess its number of rows.
 SAMPLE_BYTES = 1 << 20
@@ -124,13 +125,13 @@ def import_command(
         print(f"Refused rows are in {', '.join(refused_into)}, with their line and reason; fix them there and")
         print("import that file with the same options:")
         for rejection in report.rejections[:SHOWN_REJECTIONS]:
-            print(f"  {rejection.file}, line {rejection.line}: {rejection.reason}")
+            print(printable(f"  {rejection.file}, line {rejection.line}: {rejection.reason}"))
         if report.rejected > SHOWN_REJECTIONS:
             print(f"  ... and {report.rejected - SHOWN_REJECTIONS:,} more")
     for warning in report.warnings:
-        print(f"Warning: {warning}")
+        print(printable(f"Warning: {warning}"))
     for failure in report.analysis_failures[:SHOWN_REJECTIONS]:
-        print(f"Analysis: {failure} (run `closedloop analyze` later)")
+        print(printable(f"Analysis: {failure} (run `closedloop analyze` later)"))
     return 1 if report.rejected else 0
 
 
