@@ -27,7 +27,7 @@ from closedloop.domain.feedback import RatingKind, Source
 from closedloop.domain.metrics import detractor_among, sentiment_steps
 from closedloop.domain.moments import microseconds
 from closedloop.storage.sql import schema
-from closedloop.storage.sql.rows import MARKS, insert_from_json, takes_json_rows
+from closedloop.storage.sql.rows import RowsInsert
 
 #: What joins a bucket's rows, and the concept tokens of a row: the record separator.
 SEPARATOR = "\x1e"
@@ -37,12 +37,8 @@ COUNTED, TEST, SPAM = 0, 1, 2
 _NAMES = [column.name for column in schema.facts.columns]
 if _NAMES[:3] != ["place_id", "received_us", "conversation_id"] or _NAMES[-3:] != ["signature", "ratings", "concepts"]:
     raise RuntimeError("closedloop.storage.sql.facts does not know the facts columns")
-_INSERT = {
-    style: f"INSERT INTO {schema.facts.name} ({', '.join(_NAMES)}) VALUES ({', '.join([mark] * len(_NAMES))})"
-    for style, mark in MARKS
-}
+_insert = RowsInsert(schema.facts.name, _NAMES)
 _encode = msgspec.json.Encoder().encode
-_INSERT_FROM_JSON = insert_from_json(schema.facts.name, _NAMES)
 
 
 def _moment(value: Any) -> int | None:
@@ -156,14 +152,8 @@ class FactRows:
         )  # fmt: skip
 
     def write(self, connection: Connection) -> None:
-        """Insert every row: on SQLite in one statement (:func:`~.rows.insert_from_json`), elsewhere with the
-        driver's ``executemany``."""
-        if not self.rows:
-            return
-        if takes_json_rows(connection.dialect):
-            connection.exec_driver_sql(_INSERT_FROM_JSON, (_encode(self.rows),))
-        else:
-            connection.exec_driver_sql(_INSERT[connection.dialect.paramstyle], self.rows)
+        """Insert every row, as :class:`~.rows.RowsInsert` does it."""
+        _insert(connection, self.rows)
 
 
 def replace_facts(connection: Connection, conversation: Conversation) -> None:

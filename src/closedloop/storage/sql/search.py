@@ -18,14 +18,13 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import msgspec
 from sqlalchemy import BindParameter, Connection, TextClause, bindparam, text
 
 from closedloop.domain.conversation import Conversation
 from closedloop.domain.search import Found, SearchQuery, searchable_words
 from closedloop.storage.sql import inbox
 from closedloop.storage.sql.cache import TransactionDecodings
-from closedloop.storage.sql.rows import MARKS, insert_from_json, takes_json_rows
+from closedloop.storage.sql.rows import RowsInsert
 
 #: How many matches a PostgreSQL search takes from the index at first: fewer, and they are all of them.
 MATCHES_AT_ONCE = 5_000
@@ -33,9 +32,7 @@ MATCHES_AT_ONCE = 5_000
 WALK_ROWS = 20_000
 #: PostgreSQL's expression the GIN index is built on; a query must use the very same expression.
 VECTOR = "array_to_tsvector(string_to_array(cl_search.words, ' '))"
-_INSERT = {style: f"INSERT INTO cl_search (conversation_id, words) VALUES ({mark}, {mark})" for style, mark in MARKS}
-_INSERT_FROM_JSON = insert_from_json("cl_search", ("conversation_id", "words"))
-_encode = msgspec.json.Encoder().encode
+_insert = RowsInsert("cl_search", ("conversation_id", "words"))
 #: A saved conversation's words when its last update is unchanged: written only if they changed, in place.
 _REWRITE = text("UPDATE cl_search SET words = :words WHERE conversation_id = :conversation_id AND words <> :words")
 _REMOVE = text("DELETE FROM cl_search WHERE conversation_id = :conversation_id")
@@ -52,14 +49,8 @@ def search_rows(conversations: Iterable[Conversation]) -> list[tuple[str, str]]:
 
 
 def add_rows(connection: Connection, rows: Sequence[tuple[str, str]]) -> None:
-    """Index new conversations (their rows from :func:`search_rows`): on SQLite in one statement
-    (:func:`~.rows.insert_from_json`), elsewhere with the driver's ``executemany``."""
-    if not rows:
-        return
-    if takes_json_rows(connection.dialect):
-        connection.exec_driver_sql(_INSERT_FROM_JSON, (_encode(rows),))
-    else:
-        connection.exec_driver_sql(_INSERT[connection.dialect.paramstyle], rows)
+    """Index new conversations (their rows from :func:`search_rows`), as :class:`~.rows.RowsInsert` does it."""
+    _insert(connection, rows)
 
 
 def replace_words(connection: Connection, conversation: Conversation, *, moved: bool) -> None:
