@@ -26,6 +26,8 @@ def test_every_benchmark_runs_and_reports_its_ratio(tmp_path: Path) -> None:
     output = result.stdout
     assert re.search(r"ratio ingest_many / raw\s+\d+\.\d\d", output), output
     assert re.search(r"ratio import_file / raw\s+\d+\.\d\d", output), output
+    assert re.search(r"ratio import_file / raw, one statement\s+\d+\.\d\d", output), output
+    assert re.search(r"ratio ingest_many / raw, at once\s+\d+\.\d\d", output), output
     assert re.search(r"peak memory of a process importing all 4,000 rows: \d+ MB", output), output
     assert re.search(r"peak memory of a process streaming 5,000 items through ingest_many: \d+ MB", output), output
     rows = re.findall(r"^\s+([\d,]+)\s+([\d.]+) ms\s+([\d.]+) ms\s+([\d.]+) ms\s+([\d.]+|nan) ms", output, re.M)
