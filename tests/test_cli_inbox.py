@@ -134,6 +134,14 @@ def test_the_inbox_narrows_to_places_and_categories(seven: str, capsys: pytest.C
     assert status == 0 and "Nothing in inbox." in out
 
 
+def test_the_counts_above_the_table_are_those_of_the_places_asked_for(
+    seven: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, out, _ = run(capsys, "inbox", "--user", "mia", "--url", seven, "--places", "port")
+    assert out.splitlines()[0].startswith("Inbox 1  (on hold 0, alerts 0, new messages 1)")
+    assert len(table_rows(out)) == 1
+
+
 def test_show_prints_one_customer_file(seven: str, capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "inbox", "--user", "mia", "--url", seven, "--json", "--places", "jardin")
     found = next(json.loads(line) for line in out.splitlines() if json.loads(line)["customer"]["name"] == "Customer 4")

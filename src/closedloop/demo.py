@@ -47,8 +47,9 @@ def sample_feedback(clock: FakeClock) -> list[Feedback]:
     return items
 
 
-def counts_line(desk: Desk, user: str) -> str:
-    counts = desk.counts(user)
+def counts_line(desk: Desk, user: str, places: list[str] | None = None) -> str:
+    """The counts of a user's folders, over ``places`` when given (as the page under them is)."""
+    counts = desk.counts(user, places)
     return (
         f"Inbox {counts.inbox}  (on hold {counts.on_hold}, alerts {counts.alert}, new messages "
         f"{counts.new_message})   Done {counts.done}   Spam {counts.spam}"

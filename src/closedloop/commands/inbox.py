@@ -230,7 +230,7 @@ def inbox(
         page = desk.inbox(user, folder=folder, category=category, places=chosen or None, limit=limit, after=cursor)
         with desk.store.transaction() as tx:
             known = dict(tx.directory.places())
-        header = None if as_lines else counts_line(desk, user)
+        header = None if as_lines else counts_line(desk, user, chosen or None)
     if as_lines:
         for conversation in page.items:
             click.echo(printable_json(json.dumps(as_json(conversation, known), ensure_ascii=False)))
