@@ -131,3 +131,18 @@ def test_a_mapping_that_could_read_no_row_is_refused_before_any_is_read(
     with Desk.open(url) as desk, pytest.raises(InvalidInput, match=re.escape(said)):
         desk.import_file(csv_file, mapping=mapping)
     assert stored(url) == 0
+
+
+def test_a_file_given_twice_is_imported_once_with_one_rejects_file(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "a.csv"
+    source.write_text(
+        "external_id,place_id,received_at\nq1,p1,2026-03-01T10:00:00+00:00\nq2,nowhere,2026-03-01T11:00:00+00:00\n",
+        encoding="utf-8",
+    )
+    assert main(["import", "a.csv", str(source), "./a.csv", "--url", url]) == 1
+    out = capsys.readouterr().out
+    assert "given more than once" in out and "1 ingested, 0 already stored, 1 rejected" in out
+    assert sorted(path.name for path in tmp_path.glob("a.rejects*")) == ["a.rejects.csv"]

@@ -150,6 +150,13 @@ def inputs_without_rejects(files: tuple[str, ...]) -> tuple[str, ...]:
     rejects file given alone is imported, as it is once fixed."""
     if len(files) < 2:
         return files
+    first_of: dict[str, str] = {}
+    for name in files:
+        first_of.setdefault(name if name == "-" else str(Path(name).resolve()), name)
+    once = tuple(first_of.values())
+    if len(once) < len(files):
+        print("Leaving out the files given more than once: each is imported once")
+        files = once
     kept = tuple(name for name in files if not REJECTS_NAME.search(Path(name).name))
     for name in files:
         if name not in kept:
