@@ -106,7 +106,7 @@ def import_file(
         chosen = attrs.evolve(chosen, source=arguments.member(Source, source, "source"))
     if platform is not None:
         chosen = attrs.evolve(chosen, platform=arguments.text(platform, "platform"), platform_column=None)
-    refuse_overwriting(paths, rejects)
+    checked_rejects_path(paths, rejects)
     with ctx.store.transaction() as tx:
         place_ids = tx.directory.place_ids()
     builder = FeedbackBuilder(chosen, zone=default_zone, place_ids=place_ids)
@@ -130,7 +130,7 @@ class NoRejects(RejectsWriter):
         self.count += 1
 
 
-def refuse_overwriting(paths: list[str | Path], rejects: str | Path | None) -> None:
+def checked_rejects_path(paths: list[str | Path], rejects: str | Path | None) -> None:
     """A rejects file must be a file's path; and one that is also an input would be emptied before it is read:
     the usual slip when importing a fixed rejects file again."""
     if rejects is None:
