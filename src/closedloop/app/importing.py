@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from closedloop.app import arguments, intake
-from closedloop.app.batches import MAX_BATCH_SIZE, IngestReport, batched, collector_paused
+from closedloop.app.batches import MAX_BATCH_SIZE, IngestReport, batched
 from closedloop.app.context import Context
 from closedloop.domain.errors import ClosedLoopError, InvalidInput
 from closedloop.domain.feedback import Feedback, Source
@@ -183,8 +183,8 @@ class FileImport:
         self.advanced(done)
 
     def feedback(self, batch_size: int) -> Iterator[Feedback]:
-        """The feedback of the file's rows, built a batch at a time with the cycle collector paused (as the
-        intake prepares its batches): building them is a good part of what an import costs."""
+        """The feedback of the file's rows, built a batch at a time (the intake pauses the cycle collector
+        meanwhile: building them is a good part of what an import costs)."""
         header_checked = self.file.format is not FileFormat.CSV
         for rows in batched(self.file.rows(), batch_size):
             if not header_checked:
@@ -192,9 +192,7 @@ class FileImport:
                 header_checked = True
             elif self.unseen:
                 self.see_columns(rows)
-            with collector_paused():
-                built = self.built(rows)
-            yield from built
+            yield from self.built(rows)
         if not header_checked and self.file.header is not None:  # a header and no row: still the wrong columns?
             self.check_header(self.file.header)
         for column in sorted(self.unseen):

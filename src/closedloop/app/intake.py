@@ -75,11 +75,11 @@ def ingest_many(
     report = IngestReport(on_reject=arguments.callback(on_reject, "on_reject"))
     store = ctx.store
     bulk = store.writing_in_bulk() if isinstance(store, WritesInBulk) else contextlib.nullcontext()
-    with bulk, BatchWriter(lambda batch: write_batch(ctx, batch)) as writer:
+    with bulk, collector_paused() as collector, BatchWriter(lambda batch: write_batch(ctx, batch)) as writer:
         try:
             for chunk in read_ahead(ctx, batched(enumerate(given), size)):
-                with collector_paused():
-                    prepared = prepare_beside_writer(ctx, chunk.readable, writer.in_flight)
+                prepared = prepare_beside_writer(ctx, chunk.readable, writer.in_flight)
+                collector.batch_done()
                 settle(ctx, writer, report, progress)
                 if prepared is None:
                     report_batch(chunk, open_batch(ctx, chunk.readable), report, progress)
@@ -106,8 +106,7 @@ def read_ahead(ctx: Context, batches: Iterable[list[tuple[int, object]]]) -> Ite
             raise
         if items_of_batch is None:
             break
-        with collector_paused():
-            chunk = read_chunk(items_of_batch)
+        chunk = read_chunk(items_of_batch)
         analyze_ahead(ctx, [feedback for _position, feedback in chunk.readable])  # the first too: a little ahead
         if waiting is not None:
             yield waiting
