@@ -67,14 +67,19 @@ def _record_of(cls: Any, owner: cattrs.Converter) -> Callable[[Any, Any], Any]:
 
 
 def _number(value: Any, _cls: Any) -> Any:
-    """A number as given, or read from a text as files hold it; its size is the record's to check."""
+    """A number as given, or read from a text as files hold it; its size is the record's to check. A text
+    in other digits than 0-9, which Python reads too (an Arabic-Indic seven as 7), is refused, saying so."""
     if isinstance(value, int | float) and not isinstance(value, bool):
         return value
     if isinstance(value, str | numbers.Real) and not isinstance(value, bool):
         try:
-            return float(value)
+            number = float(value)
         except (ValueError, OverflowError):
             pass
+        else:
+            if not isinstance(value, str) or str.strip(value).isascii():  # a no-break space around is not a digit
+                return number
+            raise InvalidInput(f"must be a number written with the ASCII digits 0-9; got {shown(value)}")
     raise InvalidInput(f"must be a number; got {shown(value)}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -130,6 +131,31 @@ def test_the_mapping_builds_feedback_from_a_row() -> None:
         build({"id": 1, "at": "2026-03-01", "shop": "Lyon"})
     with pytest.raises(InvalidInput, match="'Stars' must hold a number"):
         build({"id": 1, "at": "2026-03-01", "shop": "Opéra", "Stars": "four"})
+
+
+NPS_MAPPING = {"external_id": "id", "received_at": "at", "place_id": "paris", "ratings": {"nps": "nps"}}
+
+
+#: Digits Python reads too: an Arabic-Indic 7 and 7,5, a fullwidth 7, a superscript 2.
+OTHER_DIGITS = ["\u0667", "\u0667,\u0665", "\uff17", "\u00b2"]
+
+
+@pytest.mark.parametrize("answer", OTHER_DIGITS)
+def test_a_rating_written_with_other_digits_than_0_to_9_is_refused_saying_so(answer: str) -> None:
+    build = FeedbackBuilder(load_mapping(NPS_MAPPING))
+    row = {"id": "1", "at": "2026-03-01 10:00", "nps": answer}
+    with pytest.raises(InvalidInput, match=r"column 'nps' must hold a number written with the ASCII digits 0-9; got '"):
+        build(row)
+    assert [r.value for r in build(row | {"nps": " 7 "}).ratings] == [7]
+    with pytest.raises(InvalidInput, match=re.escape("column 'nps' must hold a number; got 'sept (7) \u00e9toiles'")):
+        build(row | {"nps": "sept (7) \u00e9toiles"})  # not a number in any script: refused as before
+
+
+def test_an_nps_answer_between_two_whole_numbers_is_refused_from_a_file() -> None:
+    build = FeedbackBuilder(load_mapping(NPS_MAPPING))
+    message = "rating 'nps' of kind nps must be a whole number from 0 to 10; got 7.5"
+    with pytest.raises(InvalidInput, match=re.escape(message)):
+        build({"id": "1", "at": "2026-03-01 10:00", "nps": "7,5"})
 
 
 def test_a_row_without_an_id_column_gets_the_same_id_each_time() -> None:

@@ -76,6 +76,10 @@ REFUSED: dict[str, tuple[Callable[[], object], str]] = {
     "rating value huge": (lambda: cl.Rating(key="k", value=HUGE, scale=(0, 5)), "must lie between 0 and 5"),
     "rating value a text": (lambda: cl.Rating(key="nps", kind="nps", value="9"), "needs a number as value"),
     "rating value a bool": (lambda: cl.Rating(key="nps", kind="nps", value=True), "needs a number as value"),
+    "nps rating between two answers": (
+        lambda: cl.Rating(key="nps", kind="nps", value=7.5),
+        "rating 'nps' of kind nps must be a whole number from 0 to 10; got 7.5",
+    ),
     # point 5: allowed values are listed
     "feedback source": (
         lambda: feedback(source="bogus"),
@@ -152,6 +156,11 @@ REFUSED: dict[str, tuple[Callable[[], object], str]] = {
     "channel limit zero": (lambda: cl.ChannelLimits(max_bytes=0), "'max_bytes' must be a whole number from 1"),
     # point 4: one rule for text, lone surrogates refused in every text
     "surrogate in a comment": (lambda: feedback(comments="cold\ud800"), "comment 'text' holds a lone surrogate"),
+    "surrogate after an accent": (  # a text that is not ASCII is told storable or not by encoding it: same message
+        lambda: feedback(comments="Tr\u00e8s froid \udc00"),
+        "comment 'text' holds a lone surrogate (U+DC00 at position 11), which no text encoding can store",
+    ),
+    "surrogate in a contact's accented name": (lambda: cl.Contact(name="Zo\u00e9 \ud800"), "holds a lone surrogate"),
     "surrogate in an id": (lambda: feedback(external_id="s-\udc80"), "feedback 'external_id' holds a lone surrogate"),
     "surrogate in metadata": (lambda: feedback(metadata={"k": "\ud83d"}), "the value of 'k' holds a lone surrogate"),
     "surrogate in a contact": (lambda: cl.Contact(email="jo\udfff@example.com"), "holds a lone surrogate"),
@@ -186,6 +195,8 @@ def test_a_record_refuses_a_wrong_value_with_invalid_input_saying_what_to_give(c
         lambda: cl.Place(id="paris", name="Paris\tOpéra"),  # a tab is not a line break
         lambda: cl.Rating(key="k", value=10**15, scale=(0, 10**15)),
         lambda: cl.Rating(key="k", value=-2.5, scale=[-5, 5]),
+        lambda: cl.Rating(key="nps", kind="nps", value=7.0),  # a whole number, as a float
+        lambda: cl.Rating(key="csat", kind="csat", value=4.5),  # only an NPS answer is always whole
         lambda: feedback(metadata={"order": 17, "price": 12.5, "missing": None}),
         lambda: cl.User(id="u", name="U", places="paris", groups=("france",)),
         lambda: cl.RetryPolicy(max_attempts=1_000_000),

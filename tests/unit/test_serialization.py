@@ -387,3 +387,11 @@ def test_export_file_reads_back_as_the_customer_file(seeded_desk, make_feedback)
     exported = seeded_desk.export_file(conversation.id, by="admin")
 
     assert from_json(exported, cl.CustomerFile) == seeded_desk.customer_file(conversation.id, by="admin")
+
+
+def test_a_rating_given_as_text_in_other_digits_than_0_to_9_is_refused_saying_so():
+    assert from_data({"key": "nps", "kind": "nps", "value": " 7 "}, cl.Rating).value == 7
+    with pytest.raises(cl.InvalidInput, match="must be a number written with the ASCII digits 0-9; got '\u0667'"):
+        from_data({"key": "nps", "kind": "nps", "value": "\u0667"}, cl.Rating)  # an Arabic-Indic seven
+    with pytest.raises(cl.InvalidInput, match="must be a number; got 'sept'"):
+        from_data({"key": "nps", "kind": "nps", "value": "sept"}, cl.Rating)

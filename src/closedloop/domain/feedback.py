@@ -97,7 +97,10 @@ def _digits(value: numbers.Number) -> str:
 
 
 def optional_text(value: object) -> str:
-    """A converter for text that may be missing, as contact details often are."""
+    """A converter for text that may be missing, as contact details often are; ASCII text, the usual
+    detail, is let through at once (it needs no check), the rest is taken as :func:`as_text` takes it."""
+    if type(value) is str and value.isascii():
+        return value
     return as_text(value, "a contact detail or email")
 
 
@@ -106,6 +109,8 @@ def _rating_kind(value: object) -> RatingKind:
 
 
 def _source(value: object) -> Source:
+    if type(value) is Source:  # as every intake gives it, once per feedback
+        return value
     return one_of(Source, value, "feedback source")
 
 
@@ -131,12 +136,17 @@ class Rating:
 
     def __attrs_post_init__(self) -> None:
         low, high = self.bounds
-        if isinstance(self.value, bool) or not isinstance(self.value, int | float):
-            raise InvalidInput(f"rating {self.key!r} needs a number as value; got {shown(self.value)}")
-        if not low <= self.value <= high:  # NaN too: it lies nowhere
+        value = self.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidInput(f"rating {self.key!r} needs a number as value; got {shown(value)}")
+        if not low <= value <= high:  # NaN too: it lies nowhere
             raise InvalidInput(
                 f"rating {self.key!r} of kind {self.kind.value} must lie between {low:g} and {high:g}; "
-                f"got {shown(self.value)}"
+                f"got {shown(value)}"
+            )
+        if self.kind is RatingKind.NPS and isinstance(value, float) and not value.is_integer():
+            raise InvalidInput(  # the question offers 0, 1, ... 10: a 7.5 is a mistake, and no promoter nor detractor
+                f"rating {self.key!r} of kind nps must be a whole number from 0 to 10; got {shown(value)}"
             )
 
     @property
@@ -206,6 +216,8 @@ def text_map(value: Mapping[Any, Any]) -> dict[str, str]:
     """A private copy of a mapping of texts, so later changes by the caller do not leak in; its keys and
     values are taken as :func:`as_text` takes them (a value that is itself a mapping is refused, never
     walked into)."""
+    if type(value) is dict and not value:  # no answers, as feedback from a file or a review has
+        return {}
     if type(value) is dict and (copied := _ascii_copy(value)) is not None:
         return copied
     if type(value) is not dict and not isinstance(value, Mapping):
@@ -239,7 +251,20 @@ def metadata_map(value: Mapping[Any, Any]) -> dict[str, str]:
     return text_map(value)
 
 
+def all_of_type(items: tuple[Any, ...], cls: type) -> bool:
+    """Whether every item is exactly a ``cls`` (not a subclass): a loop of identity checks, cheaper than
+    ``all()`` over a generator (four times, for the few ratings or comments of one feedback)."""
+    for item in items:  # noqa: SIM110 - the loop is the point
+        if type(item) is not cls:
+            return False
+    return True
+
+
 def _ratings(value: Any) -> tuple[Rating, ...]:
+    if type(value) is tuple or type(value) is list:  # the usual case, told without the general path's calls
+        ratings = tuple(value)
+        if all_of_type(ratings, Rating):
+            return ratings
     if not isinstance(value, tuple | list) and (isinstance(value, str | Mapping) or not isinstance(value, Iterable)):
         raise InvalidInput(f"feedback ratings are a list of Rating(key=..., value=...) objects; got {shown(value)}")
     ratings = tuple(read_items(value, "ratings"))
@@ -251,6 +276,10 @@ def _ratings(value: Any) -> tuple[Rating, ...]:
 
 def as_comments(value: Any) -> tuple[Comment, ...]:
     """One text, or texts and comments, as comments; empty text is no comment."""
+    if type(value) is tuple or type(value) is list:  # the usual case, told without the general path's calls
+        comments = tuple(value)
+        if all_of_type(comments, Comment):
+            return comments
     if isinstance(value, str):
         return (Comment(text=value),) if value.strip() else ()
     if not isinstance(value, tuple | list) and (isinstance(value, Mapping) or not isinstance(value, Iterable)):
@@ -284,7 +313,7 @@ class Feedback:
     test: bool = attrs.field(default=False, validator=flag_field("feedback"))
 
     def __attrs_post_init__(self) -> None:
-        if self.source.is_public and not self.platform:
+        if not self.platform and self.source.is_public:
             raise InvalidInput(
                 f"{self.source.value} feedback {self.external_id!r} needs platform= (e.g. 'google'), "
                 "the platform its reply goes to"

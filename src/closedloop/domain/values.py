@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import attrs
 
 from closedloop.domain.errors import ClosedLoopError, InvalidInput
-from closedloop.domain.text import checked_text, shown, single_line
+from closedloop.domain.text import checked_text, shown, single_line, storable
 
 E = TypeVar("E", bound=enum.Enum)
 T = TypeVar("T")
@@ -148,13 +148,27 @@ def _named(record: str, attribute: attrs.Attribute[Any]) -> str:
 
 
 def text_field(record: str, *, optional: bool = False, one_line: bool = False) -> Validator:
-    """Text (``None`` too when ``optional``); on one line when it may end up in an email header."""
+    """Text (``None`` too when ``optional``); on one line when it may end up in an email header.
+
+    The usual text is let through before the field is named for a message that is not needed: on one line,
+    ASCII with no control character; else any text UTF-8 can store (a comment with an accent is the usual
+    case, and :func:`storable` tells it in C).
+    """
+    if one_line:
+
+        def check_line(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+            if type(value) is str and value.isascii() and value.isprintable():
+                return
+            if value is not None or not optional:
+                text(value, _named(record, attribute), one_line=True)
+
+        return check_line
 
     def check(_instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if type(value) is str and value.isascii() and (not one_line or value.isprintable()):
-            return  # the usual text, told by flags of the string: no surrogate nor line break to look for
+        if type(value) is str and (value.isascii() or storable(value)):
+            return
         if value is not None or not optional:
-            text(value, _named(record, attribute), one_line=one_line)
+            text(value, _named(record, attribute))
 
     return check
 
