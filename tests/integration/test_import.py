@@ -323,25 +323,37 @@ def test_standard_input_is_read_as_a_file(url: str, tmp_path: Path) -> None:
 # -- an interrupted import -------------------------------------------------------------------------------------
 
 
-def test_an_import_killed_midway_stores_every_row_exactly_once_when_run_again(url: str, tmp_path: Path) -> None:
-    total = 20_000
+def big_import(url: str, tmp_path: Path, total: int) -> list[str]:
+    """The command importing a JSON Lines file of ``total`` rows, long enough to be stopped midway."""
     source = tmp_path / "big.jsonl"
     with source.open("w", encoding="utf-8") as file:
         for number in range(total):
             item = {"external_id": f"r{number}", "place_id": f"p{number % 3 + 1}", "nps": number % 11}
             item |= {"received_at": "2026-03-01T10:00:00+00:00", "comment": f"Visit number {number}, all fine."}
             file.write(json.dumps(item) + "\n")
-    command = [sys.executable, "-m", "closedloop", "import", str(source), "--url", url, "--batch-size", "500"]
+    return [sys.executable, "-m", "closedloop", "import", str(source), "--url", url, "--batch-size", "500"]
 
-    running = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 120
-        while count_stored(url) < 2000 and running.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert running.poll() is None, "the import ended before it could be interrupted; make the file larger"
-        os.kill(running.pid, signal.SIGKILL)
-    finally:
-        running.wait(timeout=30)
+
+def stopped_midway(command: list[str], url: str, cwd: Path, stop: signal.Signals) -> tuple[int, str]:
+    """The import run, sent ``stop`` once it stored a few batches: its exit status and what it wrote on stderr."""
+    errors = cwd / f"stopped-{stop.name}.err"
+    with errors.open("w") as error_file:
+        running = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=error_file)
+        try:
+            deadline = time.monotonic() + 120
+            while count_stored(url) < 2000 and running.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert running.poll() is None, "the import ended before it could be interrupted; make the file larger"
+            os.kill(running.pid, stop)
+        finally:
+            running.wait(timeout=30)
+    return running.returncode, errors.read_text()
+
+
+def test_an_import_killed_midway_stores_every_row_exactly_once_when_run_again(url: str, tmp_path: Path) -> None:
+    total = 20_000
+    command = big_import(url, tmp_path, total)
+    stopped_midway(command, url, tmp_path, signal.SIGKILL)
     interrupted = count_rows(url)
     assert 0 < interrupted[0] < total and interrupted[0] == interrupted[1]
 
@@ -349,6 +361,16 @@ def test_an_import_killed_midway_stores_every_row_exactly_once_when_run_again(ur
     assert again.returncode == 0, again.stderr
     assert count_rows(url) == (total, total)
     assert f"{total - interrupted[0]:,} ingested, {interrupted[0]:,} already stored, 0 rejected" in again.stdout
+
+
+def test_an_import_stopped_by_a_termination_signal_says_how_far_it_got(url: str, tmp_path: Path) -> None:
+    status, errors = stopped_midway(big_import(url, tmp_path, 20_000), url, tmp_path, signal.SIGTERM)
+    stored = count_rows(url)[0]
+    assert status == 128 + signal.SIGTERM
+    assert errors.strip() == (
+        f"closedloop: stopped after storing {stored:,} rows; run the same command again to import the rest (rows "
+        "already stored are skipped)"
+    )
 
 
 def count_stored(url: str) -> int:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 
 import click
 
@@ -20,6 +24,8 @@ from closedloop.terminal import printable
 SAMPLE_BYTES = 1 << 20
 #: The exit status of an import stopped with Ctrl-C, as shells report a process interrupted.
 INTERRUPTED = 130
+#: The exit status of an import stopped by a termination signal (as ``kill`` sends), as shells report it.
+TERMINATED = 128 + signal.SIGTERM
 #: What the name of a rejects file holds, which a run over several files leaves out.
 REJECTS_NAME = re.compile(r"\.rejects(-[0-9]+)?(\.|$)")
 #: How many refused rows the summary lists; the rejects file has every one.
@@ -86,7 +92,7 @@ def import_command(
     batches = [(list(files), rejects)] if rejects else [([name], default_rejects(name, file_format)) for name in files]
     report = ImportReport()
     refused_into: list[str] = []
-    with open_desk(url) as desk, progress_bar(estimated_rows(files), label) as bar:
+    with stopped_by_terminate(), open_desk(url) as desk, progress_bar(estimated_rows(files), label) as bar:
         for names, rejects_path in batches:
             done = ImportReport()
 
@@ -108,13 +114,14 @@ def import_command(
                     platform=platform,
                     delimiter=delimiter,
                 )
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as stop:
+                how = "stopped" if isinstance(stop, Terminated) else "interrupted"
                 print(
-                    f"closedloop: interrupted after storing {report.ingested + done.ingested:,} rows; run the same "
+                    f"closedloop: {how} after storing {report.ingested + done.ingested:,} rows; run the same "
                     "command again to import the rest (rows already stored are skipped)",
                     file=sys.stderr,
                 )
-                return INTERRUPTED
+                return TERMINATED if isinstance(stop, Terminated) else INTERRUPTED
             add_up(report, part)
             if part.rejected and part.rejects_path is not None:
                 refused_into.append(str(part.rejects_path))
@@ -133,6 +140,29 @@ def import_command(
     for failure in report.analysis_failures[:SHOWN_REJECTIONS]:
         print(printable(f"Analysis: {failure} (run `closedloop analyze` later)"))
     return 1 if report.rejected else 0
+
+
+class Terminated(KeyboardInterrupt):
+    """A termination signal, taken like Ctrl-C: the batch being stored is seen through and the run says how far
+    it got, instead of ending without a word."""
+
+
+@contextlib.contextmanager
+def stopped_by_terminate() -> Iterator[None]:
+    """Take a termination signal as :class:`Terminated` while an import runs, then put the handler back."""
+
+    def terminate(_number: int, _frame: FrameType | None) -> None:
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminate)
+    except ValueError:  # not on the main thread (a command run from a test's thread, say): left as it is
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def add_up(total: ImportReport, part: ImportReport) -> None:
