@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import attrs
 
 from closedloop.domain.errors import InvalidInput
-from closedloop.domain.text import checked_text, shown
+from closedloop.domain.text import checked_text, shown, storable
 from closedloop.domain.values import (
     LARGEST_NUMBER,
     aware_time,
@@ -97,9 +97,9 @@ def _digits(value: numbers.Number) -> str:
 
 
 def optional_text(value: object) -> str:
-    """A converter for text that may be missing, as contact details often are; ASCII text, the usual
-    detail, is let through at once (it needs no check), the rest is taken as :func:`as_text` takes it."""
-    if type(value) is str and value.isascii():
+    """A converter for text that may be missing, as contact details often are; a text UTF-8 can store, the
+    usual detail, is let through at once, the rest is taken (or refused) as :func:`as_text` takes it."""
+    if type(value) is str and (value.isascii() or storable(value)):
         return value
     return as_text(value, "a contact detail or email")
 
