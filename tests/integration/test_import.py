@@ -443,6 +443,26 @@ def test_files_with_other_columns_refuse_rows_each_into_a_rejects_file_of_its_ow
     assert "M1" in (tmp_path / "march.rejects.csv").read_text(encoding="utf-8")
 
 
+def test_one_rejects_file_for_several_files_says_which_file_each_row_came_from_and_imports_again(
+    url: str, tmp_path: Path
+) -> None:
+    first = write_csv(tmp_path / "march.csv", COLUMNS, [ROWS[0], ["M1", "never", "p1", "", "", "", "", "", "", ""]])
+    second = write_csv(tmp_path / "april.csv", COLUMNS, [ROWS[1], ["A1", "soon", "p2", "", "", "", "", "", "", ""]])
+    mapping, rejects = str(write_mapping(tmp_path)), tmp_path / "refused.csv"
+    command = ["import", str(first), str(second), "--mapping", mapping, "--url", url, "--rejects", str(rejects)]
+
+    assert main(command) == 1
+    with rejects.open(encoding="utf-8", newline="") as file:
+        refused = list(csv.DictReader(file))
+    lines = [(row["_file"], row["_line"]) for row in refused]
+    assert lines == [(str(first), "3"), (str(second), "4")]  # a quoted line break in the row before
+
+    fixed = rejects.read_text(encoding="utf-8").replace("never", "2026-03-02").replace("soon", "2026-04-02")
+    (tmp_path / "fixed.csv").write_text(fixed, encoding="utf-8")
+    assert main(["import", str(tmp_path / "fixed.csv"), "--mapping", mapping, "--url", url]) == 0
+    assert {"M1", "A1"} <= set(stored(url))
+
+
 @pytest.mark.parametrize("command", ["import", "export"])
 def test_the_help_of_each_command_shows_examples(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main([command, "--help"]) == 0

@@ -193,7 +193,7 @@ def test_a_json_rejects_file_is_one_array_that_reads_back(tmp_path: Path) -> Non
     source.write_text('[{"id": 1}, {"id": 2}]', encoding="utf-8")
     with InputFile(source) as reading, RejectsWriter(tmp_path / "out.json") as writer:
         for row in reading.rows():
-            writer.write(row, f"reason {row.line}", reading.format, None)
+            writer.write(row, f"reason {row.line}", reading.format, None, source.name)
     with InputFile(tmp_path / "out.json") as again:
         assert [row.record for row in again.rows()] == [{"id": 1}, {"id": 2}]
 

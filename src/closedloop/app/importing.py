@@ -111,7 +111,7 @@ def import_file(
         place_ids = tx.directory.place_ids()
     builder = FeedbackBuilder(chosen, zone=default_zone, place_ids=place_ids)
     report = ImportReport(bytes_total=total_size(paths), rejects_path=None if rejects is None else Path(rejects))
-    with RejectsWriter(rejects) if rejects is not None else NoRejects() as writer:
+    with RejectsWriter(rejects, shared=len(paths) > 1) if rejects is not None else NoRejects() as writer:
         for path in paths:
             with InputFile(path, file_format=file_format, encoding=encoding, delimiter=delimiter) as file:
                 FileImport(ctx, file, builder, writer, report, progress).run(size)
@@ -126,7 +126,7 @@ class NoRejects(RejectsWriter):
     def __init__(self) -> None:
         super().__init__(Path("-"))
 
-    def write(self, row: Row, reason: str, source_format: FileFormat, header: list[str] | None) -> None:
+    def write(self, row: Row, reason: str, source_format: FileFormat, header: list[str] | None, source: str) -> None:
         self.count += 1
 
 
@@ -259,7 +259,7 @@ class FileImport:
         )
 
     def reject(self, row: Row, reason: str) -> None:
-        self.writer.write(row, reason, self.file.format, self.file.header)
+        self.writer.write(row, reason, self.file.format, self.file.header, self.file.name)
         report = self.report
         report.rejected += 1
         if len(report.rejections) < MAX_REPORTED_REJECTIONS:

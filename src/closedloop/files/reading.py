@@ -28,7 +28,9 @@ from closedloop.files.decoding import CountingReader, checked_encoding, text_of,
 #: Columns a rejects file adds; reading a rejects file again leaves them out, so a fixed one imports as is.
 LINE_COLUMN = "_line"
 REASON_COLUMN = "_reason"
-REJECT_COLUMNS = (LINE_COLUMN, REASON_COLUMN)
+#: Which input a refused row came from, in a rejects file that several inputs share.
+FILE_COLUMN = "_file"
+REJECT_COLUMNS = (LINE_COLUMN, REASON_COLUMN, FILE_COLUMN)
 #: The longest CSV value read (the csv module's default, 131,072 characters, is less than some comments): large
 #: enough for any answer a person writes, small enough that a file with a stray quote cannot fill the memory.
 MAX_CSV_FIELD = 1 << 26
@@ -269,7 +271,7 @@ def json_lines(text: Any) -> Iterator[Row]:
 
 def object_row(where: int, value: Any) -> Row:
     if type(value) is dict:
-        if LINE_COLUMN in value or REASON_COLUMN in value:
+        if LINE_COLUMN in value or REASON_COLUMN in value or FILE_COLUMN in value:
             value = {key: item for key, item in value.items() if key not in REJECT_COLUMNS}
         return Row(where, value)
     return Row(where, {"_value": value}, f"expected an object {{...}}; got {type(value).__name__}")

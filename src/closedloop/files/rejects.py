@@ -1,8 +1,9 @@
 """Writing refused rows to a rejects file in the input's own format, with their line and the reason.
 
 A CSV rejects file has the input's header plus ``_line`` and ``_reason``; a JSON Lines or JSON one has each
-object with those two keys added. Reading skips those columns, so the rejects file, once fixed, is imported
-again with the same mapping.
+object with those two keys added. A rejects file that several inputs share also says which input each row came
+from, in ``_file``. Reading skips those columns, so the rejects file, once fixed, is imported again with the
+same mapping.
 """
 
 from __future__ import annotations
@@ -13,30 +14,44 @@ from pathlib import Path
 from typing import IO, Any
 
 from closedloop.domain.errors import InvalidInput
-from closedloop.files.reading import LINE_COLUMN, REASON_COLUMN, REJECT_COLUMNS, SUFFIXES, FileFormat, Row, format_of
+from closedloop.files.reading import (
+    FILE_COLUMN,
+    LINE_COLUMN,
+    REASON_COLUMN,
+    REJECT_COLUMNS,
+    SUFFIXES,
+    FileFormat,
+    Row,
+    format_of,
+)
 
 
 class RejectsWriter:
     """Writes refused rows to ``path``, created at the first one; in ``file_format``, else the format the
-    file name says, else that of the first source refusing a row."""
+    file name says, else that of the first source refusing a row. ``shared``: several inputs refuse rows into
+    it, so each row also says which one it came from."""
 
-    def __init__(self, path: str | Path, file_format: FileFormat | str | None = None) -> None:
+    def __init__(self, path: str | Path, file_format: FileFormat | str | None = None, *, shared: bool = False) -> None:
         self.path = Path(path)
+        self.shared = shared
         self._format = None if file_format is None else format_of(str(path), file_format, b"")
         self._file: IO[str] | None = None
         self._csv: Any = None
         self._columns: list[str] | None = None
         self.count = 0
 
-    def write(self, row: Row, reason: str, source_format: FileFormat, header: list[str] | None) -> None:
+    def write(self, row: Row, reason: str, source_format: FileFormat, header: list[str] | None, source: str) -> None:
+        """Write a row ``source`` (the input's name) refused, and why."""
         if self._file is None:
             self._open(source_format, header)
         if self._csv is not None:
-            self._write_csv(row, reason, header)
+            self._write_csv(row, reason, header, source)
         else:
             values = {key: value for key, value in row.record.items() if key not in REJECT_COLUMNS}
             values[LINE_COLUMN] = row.line
             values[REASON_COLUMN] = reason
+            if self.shared:
+                values[FILE_COLUMN] = source
             text = json.dumps(values, ensure_ascii=False, default=str)
             if self._format is FileFormat.JSON:
                 text = ("[\n" if self.count == 0 else ",\n") + text
@@ -57,9 +72,9 @@ class RejectsWriter:
         if self._format is FileFormat.CSV:
             self._csv = csv.writer(self._file)
             self._columns = [column for column in header or () if column not in REJECT_COLUMNS]
-            self._csv.writerow([*self._columns, LINE_COLUMN, REASON_COLUMN])
+            self._csv.writerow([*self._columns, LINE_COLUMN, REASON_COLUMN, *([FILE_COLUMN] if self.shared else [])])
 
-    def _write_csv(self, row: Row, reason: str, header: list[str] | None) -> None:
+    def _write_csv(self, row: Row, reason: str, header: list[str] | None, source: str) -> None:
         columns = self._columns or []
         record = row.record
         cells = row.cells
@@ -71,7 +86,8 @@ class RejectsWriter:
             others = {column: value for column, value in record.items() if column not in columns and value}
             if others:
                 reason += f" (columns this file lacks: {json.dumps(others, ensure_ascii=False)})"
-        self._csv.writerow([*(text_of(record.get(column)) for column in columns), row.line, reason])
+        written = [*(text_of(record.get(column)) for column in columns), row.line, reason]
+        self._csv.writerow([*written, source] if self.shared else written)
 
     def close(self) -> None:
         if self._file is not None:
