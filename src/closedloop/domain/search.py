@@ -23,7 +23,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import attrs
 
@@ -47,11 +47,14 @@ _ASCII_WORD_BYTES = bytes(byte if byte < 0x80 and chr(byte).isalnum() else 0x20 
 LAST_MARK_PLANE_END = 0x20000
 #: Anything but ASCII and the combining accents of Latin letters (U+0300 to U+036F)
 _BEYOND_LATIN_ACCENTS = re.compile("[^\x00-\x7f\u0300-\u036f]")
+#: Any character beyond Latin-1, the characters that are one byte in ``latin-1``
+_BEYOND_LATIN_1 = re.compile("[^\x00-\xff]")
 
 
 def fold(text: str) -> str:
-    """The text without accents and case, as the search compares it. Every conversation taken in is folded, so
-    plain ASCII (most text) is only lowered and accents are dropped by one ``str.translate``."""
+    """The text without accents and case, as the search compares it. Every search is folded here (and so is a
+    conversation :func:`searchable_words` cannot fold a character at a time), so plain ASCII (most text) is only
+    lowered and accents are dropped by one ``str.translate``."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
@@ -65,6 +68,28 @@ def _combining_marks() -> dict[int, None]:
     """Every combining mark (a nonzero combining class) mapped to nothing, made on first use. Unicode has none
     from U+20000 on (the planes of ideographs and private use), so the search stops there."""
     return {point: None for point in range(LAST_MARK_PLANE_END) if unicodedata.combining(chr(point))}
+
+
+def _latin_word_byte(byte: int) -> int:
+    """The byte a Latin-1 character becomes in :data:`_LATIN_WORD_BYTES`; it is folded as :func:`fold` folds it
+    (the same alone as in any text), but without making :func:`_combining_marks` on import."""
+    decomposed = unicodedata.normalize("NFKD", chr(byte))
+    folded = "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    if len(folded) == 1 and folded.isascii() and folded.isalnum():
+        return ord(folded)
+    return 0x20 if folded and not _WORD.search(folded) else 0x80
+
+
+#: Each Latin-1 character (one byte of ``latin-1``, as ASCII and most accented Latin letters are) as the byte of
+#: the one ASCII letter or digit it folds to (``É`` as ``e``), as a space if it folds to no letter or digit, and
+#: otherwise (``ß`` as ``ss``, ``æ``) as a byte that is no ASCII: text encoded in Latin-1 and so translated is
+#: split into its folded words by ``split``, unless it then holds such a byte and is left to the expression.
+_LATIN_WORD_BYTES = bytes(map(_latin_word_byte, range(256)))
+#: Every byte of translated text but a space as an ``x``: a text holds a word too long when it holds this run.
+_WORDS_AS_X = bytes(0x20 if byte == 0x20 else 0x78 for byte in range(256))
+_LONG_WORD = b"x" * (MAX_WORD + 1)
+#: The Latin-1 characters that are no digit (``str.isdigit``: ``²`` is one), left out of a phone number whole.
+_NOT_DIGIT_BYTES = bytes(byte for byte in range(256) if not chr(byte).isdigit())
 
 
 def words_of(text: str) -> list[str]:
@@ -91,14 +116,19 @@ def joined(text: str) -> str:
     return "".join(words_of(text))[:MAX_WORD]
 
 
-def _texts(conversation: Conversation) -> Iterator[str]:
-    """What a conversation is found by: its customer, their comments and answers, and what was said between
-    them and the team (notes and other internal entries are left out)."""
+def _texts(conversation: Conversation) -> list[str]:
+    """What a conversation is found by: its customer (name, email and phone first, in this order), their comments
+    and answers, and what was said between them and the team (notes and other internal entries are left out)."""
     feedback = conversation.feedback
-    yield from (feedback.contact.name, feedback.contact.email, feedback.contact.tel)
-    yield from (comment.text for comment in feedback.comments)
-    yield from feedback.answers.values()
-    yield from (_without_marks(entry.body) for entry in conversation.history if entry.kind in CUSTOMER_VISIBLE)
+    contact = feedback.contact
+    texts = [contact.name, contact.email, contact.tel]
+    for comment in feedback.comments:  # loops: cheaper than comprehensions on every conversation taken in
+        texts.append(comment.text)
+    texts += feedback.answers.values()
+    for entry in conversation.history:
+        if entry.kind in CUSTOMER_VISIBLE:
+            texts.append(_without_marks(entry.body))
+    return texts
 
 
 def _without_marks(body: str) -> str:
@@ -113,10 +143,58 @@ def _without_marks(body: str) -> str:
 
 def searchable_words(conversation: Conversation) -> str:
     """The distinct words a conversation is found by, separated by spaces, in the order they first occur:
-    what a store indexes, and compares again when the conversation is saved."""
-    seen = _distinct_words("\n".join(_texts(conversation)))  # folded and cut together: a line break is no word
-    contact = conversation.feedback.contact
-    for whole in (joined(contact.email), "".join(filter(str.isdigit, contact.tel))[:MAX_WORD]):
+    what a store indexes, and compares again when the conversation is saved. Its email and phone number whole
+    (:func:`joined`, and the phone's digits) come last, unless they are already there."""
+    texts = _texts(conversation)
+    text = "\n".join(texts)  # folded and cut together: a line break is no word
+    encoded = _latin_1(text)
+    if encoded is None or not (spaced := encoded.translate(_LATIN_WORD_BYTES)).isascii():
+        return _words_of_any_text(text, texts[1], texts[2])  # a character folds to several, or beyond ASCII
+    seen = dict.fromkeys(spaced.split())  # most text is split here, as bytes: see _LATIN_WORD_BYTES
+    if _LONG_WORD in spaced.translate(_WORDS_AS_X):
+        seen = dict.fromkeys(word[:MAX_WORD] for word in seen)
+    email_start = len(texts[0]) + 1  # one byte a character: the email's folded letters and digits are these
+    tel_start = email_start + len(texts[1]) + 1
+    email = spaced[email_start : tel_start - 1].replace(b" ", b"")[:MAX_WORD]
+    tel = encoded[tel_start : tel_start + len(texts[2])].translate(None, _NOT_DIGIT_BYTES)[:MAX_WORD]
+    for whole in (email, tel):
+        if whole:
+            seen[whole] = None
+    return b" ".join(seen).decode("latin-1")  # ASCII but the phone's digits, which are kept as they are (²)
+
+
+def _latin_1(text: str) -> bytes | None:
+    """The text in Latin-1, one byte a character, each character beyond it (few, if any) replaced by one that
+    folds alike (:func:`_stand_in`); ``None`` if one has none."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        for char in set(_BEYOND_LATIN_1.findall(text)):
+            stand_in = _stand_in(char)
+            if stand_in is None:
+                return None
+            text = text.replace(char, stand_in)
+        return text.encode("latin-1")
+
+
+@functools.cache
+def _stand_in(char: str) -> str | None:
+    """A character beyond Latin-1 as one of ASCII that folds alike, in any text: a space for one that folds to no
+    letter or digit (a typographic apostrophe, ``…``, an emoji), the letter for one that folds to one ASCII letter
+    (``ș`` as ``s``); ``None`` for any other (``œ``, ``ﬁ``, a mark, which folds to nothing), and for digits, which a
+    phone number keeps as they are (``①``, not ``1``)."""
+    if char.isdigit():
+        return None
+    folded = fold(char)
+    if len(folded) == 1 and folded.isascii() and folded.isalnum():
+        return folded
+    return " " if folded and not _WORD.search(folded) else None
+
+
+def _words_of_any_text(text: str, email: str, tel: str) -> str:
+    """:func:`searchable_words` of texts in any script (all of them joined in ``text``), by regular expression."""
+    seen = _distinct_words(text)
+    for whole in (joined(email), "".join(filter(str.isdigit, tel))[:MAX_WORD]):
         if whole:
             seen[whole] = None
     return " ".join(seen)
