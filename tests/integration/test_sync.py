@@ -31,6 +31,7 @@ from closedloop import (
     Status,
     User,
 )
+from closedloop.app.access import ADD_PLACE
 from closedloop.domain.conversation import ActorKind, InteractionKind
 from closedloop.testing import PlatformInMemory
 from closedloop.testing.channels import RecordingChannel
@@ -192,7 +193,7 @@ def test_reviews_for_unknown_places_are_rejected_with_the_reason(url: str | None
     report = desk.sync(PLATFORM)
 
     assert report.added == 1
-    assert report.rejected == [("reviews/2", "unknown place 'lyon'; add it with desk.add_place")]
+    assert report.rejected == [("reviews/2", f"unknown place 'lyon'; {ADD_PLACE}")]
 
 
 def test_a_platform_without_a_source_is_a_clear_error(clock: FakeClock) -> None:

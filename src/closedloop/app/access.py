@@ -12,13 +12,17 @@ from closedloop.ports import StoreTransaction
 #: A user, or the id of one.
 UserRef = str | User
 
+#: How to add a missing place or user, said both ways: these messages reach Python callers and command-line users.
+ADD_PLACE = "add the place first (desk.add_place in Python, `closedloop places add` on the command line)"
+ADD_USER = "add the user first (desk.add_user in Python, `closedloop users add` on the command line)"
+
 
 def user(tx: StoreTransaction, ref: UserRef) -> User:
     """The stored user (a given ``User`` is looked up again, so its stored rights count)."""
     user_id = ref.id if isinstance(ref, User) else ref
     found = tx.directory.get_user(user_id) if isinstance(user_id, str) else None
     if found is None:
-        raise NotFound(f"user {user_id!r} is not on this desk; add it with desk.add_user(User(...))")
+        raise NotFound(f"user {user_id!r} is not on this desk; {ADD_USER}")
     return found
 
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from typing import Any
 
 from closedloop.app import arguments
+from closedloop.app.access import ADD_PLACE
 from closedloop.app.batches import (
     MAX_BATCH_SIZE,
     MAX_REPORTED_REJECTIONS,
@@ -47,7 +48,7 @@ def ingest(ctx: Context, feedback: Feedback) -> Conversation:
             if batch.unknown_places:
                 raise InvalidInput(
                     f"feedback {feedback.external_id!r} is for place {feedback.place_id!r}, which this desk "
-                    "does not know; add it with desk.add_place(Place(...)) first"
+                    f"does not know; {ADD_PLACE}"
                 )
             opened = open_fresh(ctx, batch, fresh).opened
             tx.conversations.add(opened)
@@ -129,7 +130,7 @@ def report_batch(chunk: Chunk, batch: OpenedBatch, report: IngestReport, progres
     room = MAX_REPORTED_REJECTIONS - len(report.analysis_failures)
     report.analysis_failures.extend(batch.analysis_failures[: max(room, 0)])
     for position, feedback in batch.unknown_places:
-        report.reject(position, feedback, f"unknown place {feedback.place_id!r}; add it with desk.add_place")
+        report.reject(position, feedback, f"unknown place {feedback.place_id!r}; {ADD_PLACE}")
     if progress is not None:
         progress(report)
 

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 import attrs
 
 from closedloop.app import arguments
+from closedloop.app.access import ADD_PLACE
 from closedloop.app.conflicts import retrying_on_conflict
 from closedloop.app.context import Context
 from closedloop.app.keys import privacy_key
@@ -211,7 +212,7 @@ def _sync_page_once(ctx: Context, page: Sequence[PlatformReview]) -> PageSynced:
         tx.conversations.add(batch.opened)
         refused = {position for position, _feedback in batch.unknown_places}
         rejected = [
-            (feedback.external_id, f"unknown place {feedback.place_id!r}; add it with desk.add_place")
+            (feedback.external_id, f"unknown place {feedback.place_id!r}; {ADD_PLACE}")
             for _position, feedback in batch.unknown_places
         ]
         reviews = [review for position, review in enumerate(page) if position not in refused]
