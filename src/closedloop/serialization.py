@@ -21,7 +21,7 @@ import msgspec
 from cattrs.preconf.json import make_converter
 
 from closedloop.domain.errors import InvalidInput
-from closedloop.domain.feedback import Comment, as_comments, as_text
+from closedloop.domain.feedback import Comment, Rating, as_comments, as_text
 from closedloop.domain.messages import OutboundMessage
 from closedloop.domain.people import User
 from closedloop.domain.text import flattened, shown
@@ -302,6 +302,8 @@ def _stored_record_of(cls: Any, owner: cattrs.Converter) -> Callable[[Any, Any],
     """A record as an earlier release stored it: keys it no longer has are skipped, and a line break in a
     field that goes in an email header is read as a space."""
     structure = owner.gen_structure_attrs_fromdict(cls)
+    if cls is Rating:
+        return _stored_rating(structure)
     one_line = _ONE_LINE_FIELDS.get(cls, ())
     if not one_line:
         return structure
@@ -312,6 +314,27 @@ def _stored_record_of(cls: Any, owner: cattrs.Converter) -> Callable[[Any, Any],
         return structure(value, _cls)
 
     return record
+
+
+def _stored_rating(structure: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+    """A rating as stored: an NPS answer that is not whole (a 7.5), which earlier releases took and ratings now
+    refuse, reads back as it was, every other check still made, so that no stored conversation turns unreadable."""
+
+    def rating(value: Any, cls: Any) -> Any:
+        try:
+            return structure(value, cls)
+        except (InvalidInput, cattrs.BaseValidationError):
+            given = value.get("value") if isinstance(value, Mapping) else None
+            if type(given) is not float or given.is_integer():
+                raise
+            read = structure({**value, "value": round(given)}, cls)
+            low, high = read.bounds
+            if not low <= given <= high:
+                raise
+            object.__setattr__(read, "value", given)  # the one check it fails is the one earlier releases lacked
+            return read
+
+    return rating
 
 
 # Reads documents stored by earlier releases as they always read: a list in a text field as its repr, say.

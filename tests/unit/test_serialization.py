@@ -11,6 +11,7 @@ import cattrs
 import pytest
 
 import closedloop as cl
+from closedloop.domain.rules import open_conversation
 from closedloop.serialization import decode, encode, from_data, from_json, to_data
 
 WHEN = datetime(2026, 1, 3, 14, 15, 16, tzinfo=UTC)
@@ -395,3 +396,18 @@ def test_a_rating_given_as_text_in_other_digits_than_0_to_9_is_refused_saying_so
         from_data({"key": "nps", "kind": "nps", "value": "\u0667"}, cl.Rating)  # an Arabic-Indic seven
     with pytest.raises(cl.InvalidInput, match="must be a number; got 'sept'"):
         from_data({"key": "nps", "kind": "nps", "value": "sept"}, cl.Rating)
+
+
+def test_a_stored_nps_answer_that_is_not_whole_reads_back_as_it_was(make_feedback):
+    """Earlier releases took an NPS of 7.5, which ratings now refuse: a conversation holding one stays readable."""
+    feedback = make_feedback(ratings=[cl.Rating(key="nps", kind=cl.RatingKind.NPS, value=9)])
+    conversation = open_conversation("c1", feedback, now=datetime(2026, 3, 1, tzinfo=UTC), alert=None)
+    stored = encode(conversation).replace('"value":9', '"value":7.5')
+    assert '"value":7.5' in stored
+    with pytest.raises(cl.InvalidInput, match="whole number"):
+        from_data({"key": "nps", "kind": "nps", "value": 7.5}, cl.Rating)
+
+    [rating] = decode(stored, cl.Conversation).feedback.ratings
+    assert rating.kind is cl.RatingKind.NPS and rating.value == 7.5
+    with pytest.raises(cattrs.BaseValidationError):  # its other checks are still made
+        decode(stored.replace('"value":7.5', '"value":11.5'), cl.Conversation)
