@@ -17,16 +17,23 @@ from closedloop.domain.conversation import Category, Conversation, Folder
 from closedloop.domain.errors import ConcurrentUpdate, DuplicateFeedback, NotFound
 from closedloop.domain.inbox import InboxQuery, UnreadableConversation
 from closedloop.ports import FeedbackKey
+from closedloop.serialization import encode_plain
 from closedloop.storage.sql import inbox, schema
 from closedloop.storage.sql.bulk import EncodedConversations
 from closedloop.storage.sql.cache import TransactionDecodings
 from closedloop.storage.sql.counts import CountKey, add_to_counts, read_counts
 from closedloop.storage.sql.duplicates import refused_as
 from closedloop.storage.sql.facts import replace_facts
-from closedloop.storage.sql.rows import FEEDBACK_KEY_COLUMNS, conversation_row
+from closedloop.storage.sql.rows import FEEDBACK_KEY_COLUMNS, conversation_row, takes_json_rows
 from closedloop.storage.sql.search import add_rows, replace_words
 
 _table = schema.conversations
+#: The conversations of many external ids, given as one JSON array: SQLite reads it in one call, where a
+#: parameter an id would have SQLAlchemy write out and bind a thousand of them a batch.
+_FIND_FROM_JSON = (
+    f"SELECT {', '.join(FEEDBACK_KEY_COLUMNS)}, id FROM {_table.name} "
+    "WHERE external_id IN (SELECT value FROM json_each(?))"
+)
 #: What saving a conversation changes besides its document: the columns the inbox orders and counts by.
 _SAVED_COLUMNS = ("folder", "priority", "updated_us", "version", "document")
 
@@ -46,12 +53,16 @@ class SqlConversations:
         if not keys:
             return {}
         wanted = set(keys)
-        rows = self.connection.execute(
-            select(*(_table.c[name] for name in FEEDBACK_KEY_COLUMNS), _table.c.id).where(
-                _table.c.external_id.in_(sorted({external_id for _source, _platform, external_id in wanted}))
+        external_ids = sorted({external_id for _source, _platform, external_id in wanted})
+        if takes_json_rows(self.connection.dialect):  # a batch's ids as one JSON array, not a parameter each
+            rows = self.connection.exec_driver_sql(_FIND_FROM_JSON, (encode_plain(external_ids).decode(),))
+        else:
+            rows = self.connection.execute(
+                select(*(_table.c[name] for name in FEEDBACK_KEY_COLUMNS), _table.c.id).where(
+                    _table.c.external_id.in_(external_ids)
+                )
             )
-        )
-        found = {(row.source, row.platform, row.external_id): row.id for row in rows}
+        found = {(source, platform, external_id): found_id for source, platform, external_id, found_id in rows}
         return {key: conversation_id for key, conversation_id in found.items() if key in wanted}
 
     def add(self, conversations: Sequence[Conversation]) -> None:
