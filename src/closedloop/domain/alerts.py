@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -88,8 +89,14 @@ class RatingAtMost:
                 and (kind is None or rating.kind is kind)
                 and (key is None or rating.key == key)
             ):
-                return f"{rating.key} is {rating.value:g}, at or below {threshold:g}"
+                return _at_or_below(rating.key, rating.value, threshold)
         return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _at_or_below(key: str, value: float, threshold: float) -> str:
+    """The reason a rating matched, written once per answer: a survey's ratings take few values."""
+    return f"{key} is {value:g}, at or below {threshold:g}"
 
 
 def _words(value: object) -> tuple[str, ...]:
@@ -142,4 +149,12 @@ def raise_alert(feedback: Feedback, rules: Iterable[AlertRule], now: datetime) -
     reasons: Sequence[str] = [
         f"{rule.name}: {reason}" for rule in rules if (reason := rule.check(feedback)) is not None
     ]
-    return Alert(raised_at=now, reasons=tuple(reasons)) if reasons else None
+    return _alert(now, now.tzinfo, tuple(reasons)) if reasons else None
+
+
+@functools.lru_cache(maxsize=1024)
+def _alert(raised_at: datetime, zone: object, reasons: tuple[str, ...]) -> Alert:
+    """Alerts are immutable, so the conversations of a bulk intake batch, which open at the same moment, share
+    one per set of reasons instead of building and checking one each. The same moment in another ``zone`` is
+    equal, yet written otherwise: the zone is part of the key."""
+    return Alert(raised_at=raised_at, reasons=reasons)
