@@ -187,15 +187,27 @@ def test_a_csv_export_imports_back_as_the_same_feedback_and_again_as_duplicates(
                 comments=[Comment(text="Faster,\nplease", question="improve"), Comment(text="x: y", question="other")],
             )
         )
+        desk.ingest(  # comments that question: text lines would not keep apart
+            Feedback(
+                source="survey",
+                external_id="s1",
+                place_id="lyon",
+                received_at=START,
+                comments=[
+                    Comment(text="Lovely.\nimprove: nothing", question="What did you think of your visit?"),
+                    Comment(text="[sic]", question="comment"),
+                ],
+            )
+        )
         desk.export(tmp_path / "all.csv", file_format="csv")
         again = desk.import_file(tmp_path / "all.csv")
-    assert (again.ingested, again.duplicates, again.rejected) == (0, 5, 0), "every row is already stored"
+    assert (again.ingested, again.duplicates, again.rejected) == (0, 6, 0), "every row is already stored"
     copy = f"sqlite:///{tmp_path / 'copy.db'}"
     with Desk.open(copy) as desk:
         desk.add_place(Place(id="paris", name="Paris"))
         desk.add_place(Place(id="lyon", name="Lyon"))
         report = desk.import_file(tmp_path / "all.csv")
-        assert (report.ingested, report.rejected) == (5, 0)
+        assert (report.ingested, report.rejected) == (6, 0)
         copied = io.StringIO()
         desk.export(copied)
     before = {line["feedback"]["external_id"]: line["feedback"] for line in exported(url)}  # type: ignore[index]

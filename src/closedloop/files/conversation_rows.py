@@ -8,11 +8,12 @@ analysis, history), with its id, folder and category first. The CSV form flatten
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from closedloop.domain.conversation import Conversation, Interaction
-from closedloop.domain.feedback import Rating, RatingKind
+from closedloop.domain.feedback import Comment, Rating, RatingKind
+from closedloop.files.exported_rows import comments_of
 from closedloop.serialization import encode_plain, to_data
 
 
@@ -71,10 +72,7 @@ CSV_COLUMNS: dict[str, Callable[[Conversation], Any]] = {
     "customer_tel": lambda c: c.feedback.contact.tel,
     "locale": lambda c: c.feedback.locale,
     "ratings": lambda c: "; ".join(map(rating_cell, c.feedback.ratings)),
-    "comments": lambda c: "\n".join(
-        comment.text if comment.question == "comment" else f"{comment.question}: {comment.text}"
-        for comment in c.feedback.comments
-    ),
+    "comments": lambda c: comments_cell(c.feedback.comments),
     "concepts": lambda c: "; ".join(f"{concept.name} ({concept.sentiment:+.2f})" for concept in c.analysis),
     "metadata": lambda c: (
         json.dumps(dict(c.feedback.metadata), ensure_ascii=False, sort_keys=True) if c.feedback.metadata else ""
@@ -84,6 +82,19 @@ CSV_COLUMNS: dict[str, Callable[[Conversation], Any]] = {
     "last_message_by": lambda c: _message(c)[1],
     "last_message": lambda c: _message(c)[2],
 }
+
+
+def comments_cell(comments: Sequence[Comment]) -> str:
+    """The comments as ``question: text`` lines (a lone ``comment`` as its text), as a person reads them in a
+    spreadsheet; or, when those lines would not read back as the same comments (a question of several words,
+    a line of a text that looks like a question), as a JSON array of ``{"question": ..., "text": ...}``."""
+    lines = "\n".join(
+        comment.text if comment.question == "comment" else f"{comment.question}: {comment.text}" for comment in comments
+    )
+    if comments_of(lines) == list(comments):
+        return lines
+    listed = [{"question": comment.question, "text": comment.text} for comment in comments]
+    return json.dumps(listed, ensure_ascii=False)
 
 
 def csv_row(conversation: Conversation) -> list[Any]:

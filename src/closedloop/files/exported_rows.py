@@ -80,10 +80,13 @@ def ratings_of(cell: str) -> list[Rating]:
 
 
 def comments_of(cell: str) -> list[Comment]:
-    """The comments of a cell: a lone ``comment`` as its text, else one per ``question: text`` line, a line
-    without a question continuing the comment before it."""
+    """The comments of a cell: a JSON array of ``{"question": ..., "text": ...}`` as the export writes comments
+    that lines would not keep apart; else a lone ``comment`` as its text, else one per ``question: text`` line,
+    a line without a question continuing the comment before it."""
     if not cell.strip():
         return []
+    if cell.startswith("[") and (listed := listed_comments(cell)) is not None:
+        return listed
     if QUESTION.match(cell.split("\n", 1)[0]) is None:
         return [Comment(text=cell, question="comment")]
     found: list[list[str]] = []
@@ -94,3 +97,17 @@ def comments_of(cell: str) -> list[Comment]:
         else:
             found[-1][1] += "\n" + line
     return [Comment(text=text, question=question) for question, text in found if text.strip()]
+
+
+def listed_comments(cell: str) -> list[Comment] | None:
+    """The comments of a cell holding them as a JSON array, or None when it holds no such array (a comment
+    that begins with a bracket, say)."""
+    try:
+        listed = json.loads(cell)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(listed, list) or not all(
+        isinstance(item, dict) and set(item) == {"question", "text"} for item in listed
+    ):
+        return None
+    return [Comment(text=item["text"], question=item["question"]) for item in listed]
