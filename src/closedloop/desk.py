@@ -164,7 +164,7 @@ class Desk:
     def import_file(
         self, sources: Iterable[str | Path] | str | Path, *, mapping: Mapping[str, Any] | str | Path | None = None,
         rejects: str | Path | None = None, progress: Callable[[ImportReport], object] | None = None,
-        batch_size: int = 1000, default_zone: str | None = None, source: str | None = None,
+        batch_size: int = importing.BATCH_SIZE, default_zone: str | None = None, source: str | None = None,
         encoding: str | None = None, file_format: str | None = None, platform: str | None = None,
         delimiter: str | None = None,
     ) -> ImportReport:  # fmt: skip

@@ -27,6 +27,10 @@ from closedloop.files.mapping import DEFAULT_MAPPING, ColumnMapping, load_mappin
 from closedloop.files.reading import FileFormat, InputFile, Row
 from closedloop.files.rejects import RejectsWriter
 
+#: Rows a transaction by default. Larger batches than intake's write each page the batch touches in the index of
+#: places and the metrics' facts fewer times, which took a million-row import about a seventh faster than 1,000
+#: a batch, for about 50 MB more memory.
+BATCH_SIZE = 2500
 #: An import report keeps this many rejections with their line and reason; the rejects file has them all.
 MAX_REPORTED_REJECTIONS = 1000
 #: What a file may have besides the required columns when no mapping is given, for the message refusing it.

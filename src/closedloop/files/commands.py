@@ -12,7 +12,7 @@ from types import FrameType
 
 import click
 
-from closedloop.app.importing import ImportReport
+from closedloop.app.importing import BATCH_SIZE, ImportReport
 from closedloop.cli import database_url, examples, open_desk, progress_bar, url_option
 from closedloop.domain.conversation import Folder
 from closedloop.domain.errors import InvalidInput
@@ -59,7 +59,7 @@ SHOWN_REJECTIONS = 5
 )
 @click.option("--delimiter", help="A CSV file's separator, e.g. ';' or tab (default: the one its header line shows).")
 @click.option(
-    "--batch-size", type=click.IntRange(1, 50_000), default=1000, show_default=True, help="Rows per transaction."
+    "--batch-size", type=click.IntRange(1, 50_000), default=BATCH_SIZE, show_default=True, help="Rows per transaction."
 )
 @url_option
 def import_command(
