@@ -98,9 +98,34 @@ def _row(
         category.value, int(test), int(left_out == COUNTED), alert.value if alert is not None else None,
         _moment(first[0]), first[1], _moment(first[2]), _moment(done_at), customer_messages, detractor,
         _encode(signature).decode(),
-        _encode([(rating.key, rating.kind, float(rating.value)) for rating in ratings]).decode() if ratings else None,
-        _concept_tokens(concepts),
+        _ratings_column(ratings), _concept_tokens(concepts),
     )  # fmt: skip
+
+
+#: What a new conversation's facts read of its ratings, by the ratings themselves: (the ratings, their column,
+#: whether they hold a detractor). A bulk intake's feedback shares its few distinct ratings (a file import builds
+#: each answer once), so most rows find theirs here. Keyed by the ratings' ids, each entry keeping the ratings
+#: themselves, so that no key can come to mean other ratings.
+_RATED: dict[tuple[int, ...], tuple[Sequence[_Rated], str | None, int]] = {}
+#: Signatures as JSON, by their values: a few dozen for a whole desk.
+_SIGNED: dict[tuple[Any, ...], str] = {}
+#: Past this many entries, either cache starts again: what one import keeps going back to fits many times over.
+MAX_CACHED = 10_000
+
+
+def _rated(ratings: Sequence[_Rated]) -> tuple[str | None, int]:
+    key = tuple(map(id, ratings))
+    found = _RATED.get(key)
+    if found is None:
+        if len(_RATED) >= MAX_CACHED:
+            _RATED.clear()
+        found = _RATED[key] = (ratings, _ratings_column(ratings), int(detractor_among(ratings)))
+    return found[1], found[2]
+
+
+def _ratings_column(ratings: Sequence[_Rated]) -> str | None:
+    """The ratings as one JSON array of (key, kind, value)."""
+    return _encode([(rating.key, rating.kind, float(rating.value)) for rating in ratings]).decode() if ratings else None
 
 
 def _where(item: Facts | Conversation) -> tuple[str, Any, Source, str]:
@@ -135,14 +160,26 @@ class FactRows:
         if not says_nothing_yet(conversation):
             self.add(facts_of(conversation))
             return
-        status = conversation.status
-        self.rows.append(
-            _row(
-                conversation, conversation.feedback.ratings, conversation.analysis, status,
-                conversation.feedback.test, conversation.alert.status if conversation.alert is not None else None,
-                (None, None, None), conversation.last_updated_at if status is Status.DONE else None, 0,
-            )
-        )  # fmt: skip
+        status, feedback, alert = conversation.status, conversation.feedback, conversation.alert
+        alert_status = alert.status if alert is not None else None
+        category, test = conversation.category, feedback.test
+        ratings, detractor = _rated(feedback.ratings)
+        left_out = TEST if test else SPAM if status is Status.SPAM else COUNTED
+        done = status is Status.DONE
+        open_category = None if done else category
+        signature = (left_out, feedback.source, feedback.platform, alert_status, open_category, detractor, 0)
+        signed = _SIGNED.get(signature)
+        if signed is None:
+            if len(_SIGNED) >= MAX_CACHED:
+                _SIGNED.clear()
+            signed = _SIGNED[signature] = _encode(signature).decode()
+        self.rows.append((
+            feedback.place_id, microseconds(feedback.received_at), conversation.id, feedback.source.value,
+            feedback.platform, status.value, category.value, int(test), int(left_out == COUNTED),
+            alert_status.value if alert_status is not None else None, None, None, None,
+            microseconds(conversation.last_updated_at) if done else None, 0, detractor, signed, ratings,
+            _concept_tokens(conversation.analysis),
+        ))  # fmt: skip
 
     def add(self, item: Facts) -> None:
         first = (item.first_response_at, item.first_responder, item.first_contact_at)
