@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import attrs
 import msgspec
 from sqlalchemy import Connection, Dialect
 
-from closedloop.domain.conversation import Conversation
+from closedloop.domain.conversation import Category, Conversation
 from closedloop.domain.inbox import priority
-from closedloop.domain.moments import microseconds
+from closedloop.domain.moments import EPOCH, microseconds
 from closedloop.serialization import encode_record
 from closedloop.storage.sql import schema
 from closedloop.storage.sql.documents import read_document
@@ -95,10 +96,26 @@ def indexed_values(conversation: Conversation, version: int) -> tuple[Any, ...]:
         *conversation.feedback.key,
         conversation.place_id,
         conversation.folder.value,
-        priority(conversation.category),
-        microseconds(conversation.last_updated_at),
+        _PRIORITIES[conversation.category],
+        _last_update(conversation.last_updated_at),
         version,
     )
+
+
+_PRIORITIES = {category: priority(category) for category in Category}
+#: The last time :func:`_last_update` counted, kept with it: every conversation an intake batch opens was last
+#: updated at the same moment, the very same object.
+_counted: tuple[datetime, int] = (EPOCH, 0)
+
+
+def _last_update(moment: datetime) -> int:
+    global _counted
+    last = _counted  # one read: another thread may count another moment meanwhile
+    if moment is last[0]:
+        return last[1]
+    counted = microseconds(moment)
+    _counted = (moment, counted)
+    return counted
 
 
 def load_conversation(conversation_id: str, document: str, version: int) -> Conversation:
