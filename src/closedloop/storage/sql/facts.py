@@ -109,8 +109,10 @@ def _row(
 _RATED: dict[tuple[int, ...], tuple[Sequence[_Rated], str | None, int]] = {}
 #: Signatures as JSON, by their values: a few dozen for a whole desk.
 _SIGNED: dict[tuple[Any, ...], str] = {}
-#: Past this many entries, either cache starts again: what one import keeps going back to fits many times over.
-MAX_CACHED = 10_000
+#: Past this many entries, either cache starts again: the answers of a survey's few rating questions combine in a
+#: few hundred ways, and feedback whose ratings are all its own (as dicts given to ``ingest_many`` make) only
+#: keeps this many at a time.
+MAX_CACHED = 1000
 
 
 def _rated(ratings: Sequence[_Rated]) -> tuple[str | None, int]:
