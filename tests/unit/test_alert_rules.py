@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 import closedloop as cl
+from closedloop.domain.alerts import default_rules, raise_alert
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def rated(kind: cl.RatingKind, value: float) -> dict[str, object]:
@@ -184,3 +190,32 @@ def test_a_plugin_rule_that_is_not_a_rule_is_refused(open_desk):
 
     with pytest.raises(cl.InvalidInput, match="alert rule"):
         open_desk(Broken())
+
+
+class UnhashableZone(datetime.tzinfo):
+    """A zone as some libraries make them, which cannot be hashed."""
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def utcoffset(self, _moment: datetime.datetime | None) -> datetime.timedelta:
+        return datetime.timedelta(hours=2)
+
+    def dst(self, _moment: datetime.datetime | None) -> datetime.timedelta:
+        return datetime.timedelta(0)
+
+
+@pytest.mark.parametrize(
+    "moments",
+    [
+        [datetime.datetime(2026, 3, 1, 12, 0, tzinfo=UnhashableZone())],
+        [  # the hour a clock change repeats: equal times, an hour apart
+            datetime.datetime(2026, 11, 1, 1, 30, tzinfo=ZoneInfo("America/New_York"), fold=fold) for fold in (0, 1)
+        ],
+        [datetime.datetime(2026, 3, 1, 12, 0, tzinfo=datetime.UTC), datetime.datetime(2026, 3, 1, 13, 0, tzinfo=PARIS)],
+    ],
+)
+def test_an_alert_is_raised_at_the_very_moment_given_whatever_its_zone(make_feedback, moments):
+    feedback = make_feedback(**rated(cl.RatingKind.NPS, 2))
+    for moment in moments:
+        alert = raise_alert(feedback, default_rules(), moment)
+        assert alert is not None and alert.raised_at is moment

@@ -149,12 +149,26 @@ def raise_alert(feedback: Feedback, rules: Iterable[AlertRule], now: datetime) -
     reasons: Sequence[str] = [
         f"{rule.name}: {reason}" for rule in rules if (reason := rule.check(feedback)) is not None
     ]
-    return _alert(now, now.tzinfo, tuple(reasons)) if reasons else None
+    return _alert(now, tuple(reasons)) if reasons else None
 
 
-@functools.lru_cache(maxsize=1024)
-def _alert(raised_at: datetime, zone: object, reasons: tuple[str, ...]) -> Alert:
-    """Alerts are immutable, so the conversations of a bulk intake batch, which open at the same moment, share
-    one per set of reasons instead of building and checking one each. The same moment in another ``zone`` is
-    equal, yet written otherwise: the zone is part of the key."""
-    return Alert(raised_at=raised_at, reasons=reasons)
+#: The alerts raised at one moment, by their reasons: the moment itself (the very object) and its alerts.
+_raised: tuple[datetime | None, dict[tuple[str, ...], Alert]] = (None, {})
+#: Past this many sets of reasons at one moment, the alerts of that moment start again.
+MAX_SHARED_ALERTS = 1000
+
+
+def _alert(raised_at: datetime, reasons: tuple[str, ...]) -> Alert:
+    """Alerts are immutable, so the conversations of a bulk intake batch, which open at the same moment (the
+    very same object), share one per set of reasons instead of building and checking one each. The moment is
+    told by identity, not equality: two equal times may still be written otherwise (another zone, the second
+    pass through an hour a clock change repeats)."""
+    global _raised
+    moment, alerts = _raised  # one read: another thread may raise alerts at another moment meanwhile
+    if moment is not raised_at or len(alerts) >= MAX_SHARED_ALERTS:
+        alerts = {}
+        _raised = (raised_at, alerts)
+    alert = alerts.get(reasons)
+    if alert is None:
+        alert = alerts[reasons] = Alert(raised_at=raised_at, reasons=reasons)
+    return alert
