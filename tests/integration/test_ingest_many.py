@@ -15,7 +15,8 @@ import sys
 import threading
 import time
 import tracemalloc
-from collections import Counter
+import weakref
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
@@ -46,6 +47,7 @@ from closedloop import (
     StoreUnavailable,
     User,
 )
+from closedloop.app.batches import PausedCollector
 from closedloop.ports import ReadsBesideWrites, StoreTransaction
 from closedloop.serialization import to_data
 from closedloop.storage.sql import SqlStore
@@ -862,3 +864,33 @@ def test_memory_does_not_grow_with_the_number_of_items(tmp_path: Path) -> None:
             tracemalloc.stop()
 
     assert peaks[20_000] < 1.5 * peaks[2_000], peaks
+
+
+class Page:
+    """Something a feedback source makes that refers to itself, as a parsed page with links back may."""
+
+    def __init__(self) -> None:
+        self.itself = self
+
+
+def test_cycles_made_during_a_long_intake_are_freed_as_it_goes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cycle collector is paused while a bulk intake runs; what a source makes in cycles meanwhile, kept
+    alive a while and then dropped, is still freed every so many items, not only once the intake ends."""
+    monkeypatch.setattr(PausedCollector, "COLLECT_EVERY_ITEMS", 1000)
+    pages: weakref.WeakSet[Page] = weakref.WeakSet()
+    recent: deque[Page] = deque(maxlen=50)  # alive for a while, as a source's page of results is
+    most_alive = 0
+
+    def with_pages(items: Iterable[Feedback]) -> Iterator[Feedback]:
+        nonlocal most_alive
+        for item in items:
+            page = Page()
+            pages.add(page)
+            recent.append(page)
+            most_alive = max(most_alive, len(pages))
+            yield item
+
+    with Desk.open(f"sqlite:///{tmp_path / 'cycles.db'}", load_entry_points=False) as desk:
+        desk.add_place(Place(id="p1", name="Place 1"))
+        assert desk.ingest_many(with_pages(survey_answers("cycles", 12_000)), batch_size=500).ingested == 12_000
+    assert most_alive < 3000, most_alive  # collected every 1,000 items, read a batch or two ahead

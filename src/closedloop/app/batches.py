@@ -94,18 +94,20 @@ def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
 class PausedCollector:
     """Python's cycle collector, paused for a whole bulk intake; see :func:`collector_paused`."""
 
-    #: Every this many batches, the youngest objects are collected: enough to free any cycle made meanwhile.
-    COLLECT_EVERY = 20
+    #: Every this many items, the whole heap is collected: often enough that cycles made meanwhile, freed then,
+    #: never weigh much; seldom enough that walking the heap costs a fraction of a microsecond an item.
+    COLLECT_EVERY_ITEMS = 100_000
 
     def __init__(self, paused: bool) -> None:
         self.paused = paused
-        self._batches = 0
+        self._since_collected = 0
 
-    def batch_done(self) -> None:
-        """Collect the young objects now and then: only those still alive are walked, the batches in flight."""
-        self._batches += 1
-        if self.paused and self._batches % self.COLLECT_EVERY == 0:
-            gc.collect(0)
+    def batch_done(self, items: int) -> None:
+        """Count a batch's items, and collect every generation once enough went by."""
+        self._since_collected += items
+        if self.paused and self._since_collected >= self.COLLECT_EVERY_ITEMS:
+            self._since_collected = 0
+            gc.collect()
 
 
 @contextlib.contextmanager
@@ -115,9 +117,9 @@ def collector_paused() -> Iterator[PausedCollector]:
     A batch's objects form no reference cycles, so reference counting frees them all. Left on, the collector
     would walk them again and again as they pile up and, as they live through two batches, move them to its
     oldest generation and walk the whole heap every few batches: about a fifth of the Python time of a bulk
-    intake. Anything else that makes cycles meanwhile (a plugin's hook, say) has them freed when the youngest
-    generation is collected, every few batches (:meth:`PausedCollector.batch_done`). A collector already
-    paused is left so.
+    intake. Anything else that makes cycles meanwhile (a plugin's hook, another thread) has them freed by a
+    collection of every generation every :attr:`PausedCollector.COLLECT_EVERY_ITEMS` items.
+    A collector already paused is left so.
     """
     if not gc.isenabled():
         yield PausedCollector(paused=False)

@@ -80,7 +80,7 @@ def ingest_many(
         try:
             for chunk in read_ahead(ctx, batched(enumerate(given), size)):
                 prepared = prepare_beside_writer(ctx, chunk.readable, writer.in_flight)
-                collector.batch_done()
+                collector.batch_done(len(chunk.readable) + len(chunk.unreadable))
                 settle(ctx, writer, report, progress)
                 if prepared is None:
                     report_batch(chunk, open_batch(ctx, chunk.readable), report, progress)
