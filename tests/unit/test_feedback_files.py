@@ -13,7 +13,7 @@ from closedloop import InvalidInput, RatingKind
 from closedloop.files import reading
 from closedloop.files.building import FeedbackBuilder
 from closedloop.files.dates import TimeReader, zone_named
-from closedloop.files.exported_rows import comments_of, ratings_of
+from closedloop.files.exported_rows import comments_of, exported_feedback, ratings_of
 from closedloop.files.mapping import load_mapping
 from closedloop.files.reading import MAX_CSV_FIELD, InputFile, delimiter_of
 from closedloop.files.rejects import RejectsWriter, free_path
@@ -37,6 +37,14 @@ def test_a_csv_row_is_placed_on_the_line_it_starts_on(tmp_path: Path) -> None:
 def test_a_byte_order_mark_and_the_rejects_columns_are_not_read_as_data(tmp_path: Path) -> None:
     [(_, record, problem)] = rows_of(tmp_path, "a.csv", b"\xef\xbb\xbfid,_line,_reason,text\n7,3,bad,hello\n")
     assert record == {"id": "7", "text": "hello"} and problem is None
+
+
+def test_a_files_own_file_column_is_data_but_that_of_a_rejects_file_is_not(tmp_path: Path) -> None:
+    [(_, own, _)] = rows_of(tmp_path, "a.csv", b"id,_file,text\n7,scan-3.pdf,hello\n")
+    [(_, rejects, _)] = rows_of(tmp_path, "b.csv", b"id,text,_line,_reason,_file\n7,hello,3,bad,a.csv\n")
+    [(_, listed, _)] = rows_of(tmp_path, "c.jsonl", b'{"id": 7, "_file": "scan-3.pdf"}\n')
+    assert own == {"id": "7", "_file": "scan-3.pdf", "text": "hello"} and rejects == {"id": "7", "text": "hello"}
+    assert listed == {"id": 7, "_file": "scan-3.pdf"}
 
 
 def test_a_broken_csv_row_is_a_row_with_its_problem_and_the_next_rows_are_read(tmp_path: Path) -> None:
@@ -282,3 +290,10 @@ def test_an_exported_csv_cell_reads_back_as_ratings_and_comments() -> None:
     assert [(c.question, c.text) for c in comments_of("Note: a lone comment")] == [("comment", "Note: a lone comment")]
     with pytest.raises(InvalidInput, match="names no rating kind"):
         ratings_of("visit=4")
+
+
+def test_an_export_cell_nested_too_deeply_is_a_comment_or_a_refusal_never_a_crash() -> None:
+    row = {"source": "survey", "external_id": "x1", "place_id": "p1", "received_at": "2026-03-01T10:00:00+00:00"}
+    assert comments_of("[" * 100_000)[0].text == "[" * 100_000  # a comment's own text, as it always read
+    with pytest.raises(InvalidInput, match="column 'metadata' must hold a JSON object"):
+        exported_feedback({**row, "metadata": "[" * 100_000})

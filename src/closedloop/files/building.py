@@ -20,7 +20,7 @@ from closedloop.domain.feedback import Comment, Contact, Feedback, Rating
 from closedloop.domain.text import checked_text
 from closedloop.files.dates import TimeReader, zone_named
 from closedloop.files.mapping import ColumnMapping
-from closedloop.files.reading import REJECT_COLUMNS
+from closedloop.files.reading import ROW_MARKS
 from closedloop.serialization import from_data
 
 NO_CONTACT = Contact()
@@ -52,7 +52,7 @@ class FeedbackBuilder:
         contact = mapping.contact
         self.name, self.email, self.phone = contact.get("name"), contact.get("email"), contact.get("phone")
         self.locale_column = contact.get("locale")
-        self.left_out = mapping.columns_used() | mapping.ignore | frozenset(REJECT_COLUMNS)
+        self.left_out = mapping.columns_used() | mapping.ignore | frozenset(ROW_MARKS)
         self.metadata = mapping.metadata
         self.reads_serialized = mapping.default_columns
         self.platform_column = mapping.platform_column

@@ -161,8 +161,8 @@ def stopped_by_terminate() -> Iterator[None]:
         return
     try:
         yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    finally:  # a handler set outside Python reads as None, and cannot be set again: the default is put back
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def add_up(total: ImportReport, part: ImportReport) -> None:

@@ -40,7 +40,7 @@ def exported_feedback(record: dict[str, Any]) -> Feedback:
         raise InvalidInput(f"column 'received_at' must hold an ISO 8601 time; got {get('received_at')!r}") from None
     try:
         metadata = json.loads(get("metadata")) if get("metadata") else {}
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read
         raise InvalidInput("column 'metadata' must hold a JSON object, as the export writes it") from None
     if not isinstance(metadata, dict):
         raise InvalidInput("column 'metadata' must hold a JSON object, as the export writes it")
@@ -104,7 +104,7 @@ def listed_comments(cell: str) -> list[Comment] | None:
     that begins with a bracket, say)."""
     try:
         listed = json.loads(cell)
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deeply to read: a comment's own text
         return None
     if not isinstance(listed, list) or not all(
         isinstance(item, dict) and set(item) == {"question", "text"} for item in listed

@@ -16,7 +16,7 @@ import itertools
 import json
 import re
 import sys
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Collection, Generator, Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -30,7 +30,9 @@ LINE_COLUMN = "_line"
 REASON_COLUMN = "_reason"
 #: Which input a refused row came from, in a rejects file that several inputs share.
 FILE_COLUMN = "_file"
-REJECT_COLUMNS = (LINE_COLUMN, REASON_COLUMN, FILE_COLUMN)
+#: What every rejects file adds to a row, and reading always leaves out.
+ROW_MARKS = (LINE_COLUMN, REASON_COLUMN)
+REJECT_COLUMNS = (*ROW_MARKS, FILE_COLUMN)
 #: The longest CSV value read (the csv module's default, 131,072 characters, is less than some comments): large
 #: enough for any answer a person writes, small enough that a file with a stray quote cannot fill the memory.
 MAX_CSV_FIELD = 1 << 26
@@ -202,7 +204,8 @@ def csv_rows(text: Any, header_read: Callable[[list[str]], object], delimiter: s
         raise InvalidInput(f"line 1: the header cannot be read as CSV ({error})") from None
     header_read(header)
     width = len(header)
-    keep = [index for index, column in enumerate(header) if column not in REJECT_COLUMNS]
+    skipped = rejects_columns(header)
+    keep = [index for index, column in enumerate(header) if column not in skipped]
     columns = [header[index] for index in keep]
     plain = len(keep) == width
     while True:
@@ -269,10 +272,17 @@ def json_lines(text: Any) -> Iterator[Row]:
         yield object_row(number, value)
 
 
+def rejects_columns(columns: Collection[str]) -> tuple[str, ...]:
+    """The columns of a rejects file that reading leaves out: ``_line`` and ``_reason``, and ``_file`` beside
+    them (a file's own ``_file`` column is data like any other)."""
+    return REJECT_COLUMNS if LINE_COLUMN in columns and REASON_COLUMN in columns else ROW_MARKS
+
+
 def object_row(where: int, value: Any) -> Row:
     if type(value) is dict:
-        if LINE_COLUMN in value or REASON_COLUMN in value or FILE_COLUMN in value:
-            value = {key: item for key, item in value.items() if key not in REJECT_COLUMNS}
+        if LINE_COLUMN in value or REASON_COLUMN in value:
+            skipped = rejects_columns(value)
+            value = {key: item for key, item in value.items() if key not in skipped}
         return Row(where, value)
     return Row(where, {"_value": value}, f"expected an object {{...}}; got {type(value).__name__}")
 

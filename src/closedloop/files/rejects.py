@@ -19,6 +19,7 @@ from closedloop.files.reading import (
     LINE_COLUMN,
     REASON_COLUMN,
     REJECT_COLUMNS,
+    ROW_MARKS,
     SUFFIXES,
     FileFormat,
     Row,
@@ -34,6 +35,8 @@ class RejectsWriter:
     def __init__(self, path: str | Path, file_format: FileFormat | str | None = None, *, shared: bool = False) -> None:
         self.path = Path(path)
         self.shared = shared
+        #: what the rows' own columns of these names are replaced by
+        self._left_out = REJECT_COLUMNS if shared else ROW_MARKS
         self._format = None if file_format is None else format_of(str(path), file_format, b"")
         self._file: IO[str] | None = None
         self._csv: Any = None
@@ -47,7 +50,7 @@ class RejectsWriter:
         if self._csv is not None:
             self._write_csv(row, reason, header, source)
         else:
-            values = {key: value for key, value in row.record.items() if key not in REJECT_COLUMNS}
+            values = {key: value for key, value in row.record.items() if key not in self._left_out}
             values[LINE_COLUMN] = row.line
             values[REASON_COLUMN] = reason
             if self.shared:
@@ -71,7 +74,7 @@ class RejectsWriter:
             raise InvalidInput(f"cannot write the rejects file {self.path}: {error.strerror or error}") from None
         if self._format is FileFormat.CSV:
             self._csv = csv.writer(self._file)
-            self._columns = [column for column in header or () if column not in REJECT_COLUMNS]
+            self._columns = [column for column in header or () if column not in self._left_out]
             self._csv.writerow([*self._columns, LINE_COLUMN, REASON_COLUMN, *([FILE_COLUMN] if self.shared else [])])
 
     def _write_csv(self, row: Row, reason: str, header: list[str] | None, source: str) -> None:
