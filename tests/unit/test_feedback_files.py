@@ -295,5 +295,6 @@ def test_an_exported_csv_cell_reads_back_as_ratings_and_comments() -> None:
 def test_an_export_cell_nested_too_deeply_is_a_comment_or_a_refusal_never_a_crash() -> None:
     row = {"source": "survey", "external_id": "x1", "place_id": "p1", "received_at": "2026-03-01T10:00:00+00:00"}
     assert comments_of("[" * 100_000)[0].text == "[" * 100_000  # a comment's own text, as it always read
+    assert comments_of("[]")[0].text == "[]"
     with pytest.raises(InvalidInput, match="column 'metadata' must hold a JSON object"):
         exported_feedback({**row, "metadata": "[" * 100_000})

@@ -106,8 +106,12 @@ def listed_comments(cell: str) -> list[Comment] | None:
         listed = json.loads(cell)
     except (ValueError, RecursionError):  # not JSON, or nested too deeply to read: a comment's own text
         return None
-    if not isinstance(listed, list) or not all(
-        isinstance(item, dict) and set(item) == {"question", "text"} for item in listed
+    if (
+        not listed
+        or not isinstance(listed, list)
+        or not all(  # the export writes no comment as an empty cell
+            isinstance(item, dict) and set(item) == {"question", "text"} for item in listed
+        )
     ):
         return None
     return [Comment(text=item["text"], question=item["question"]) for item in listed]
